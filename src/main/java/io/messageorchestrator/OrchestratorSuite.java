@@ -1,0 +1,222 @@
+package io.messageorchestrator;
+
+import io.messageorchestrator.agent.AgentOutcome;
+import io.messageorchestrator.agent.AgentProcessor;
+import io.messageorchestrator.agent.AgentProcessors;
+import io.messageorchestrator.agent.AgentTask;
+import io.messageorchestrator.agent.AgentWorkerVerticle;
+import io.messageorchestrator.agent.LocalCodec;
+import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.http.HttpVerticle;
+import io.messageorchestrator.orchestrator.AdminVerticle;
+import io.messageorchestrator.orchestrator.Addresses;
+import io.messageorchestrator.orchestrator.Events;
+import io.messageorchestrator.orchestrator.GlobalConcurrencyLimit;
+import io.messageorchestrator.orchestrator.Lifecycle;
+import io.messageorchestrator.orchestrator.OrchestratorClient;
+import io.messageorchestrator.orchestrator.OrchestratorMetrics;
+import io.messageorchestrator.orchestrator.ShardVerticle;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * Composes the service: agent workers, orchestrator shards, the admin verticle and the HTTP verticle, deployed in
+ * that order (each is ready before the next needs it), and stopped in the order that loses nothing: draining shards
+ * first while workers still run, HTTP last so callers get {@code 503 shutting_down} instead of a refused connection.
+ */
+public final class OrchestratorSuite {
+  private static final Logger LOG = LoggerFactory.getLogger(OrchestratorSuite.class);
+
+  /**
+   * Choices tests and embedders can make.
+   *
+   * @param processor the agent; {@code null} builds the one named by {@code processor.type}
+   * @param registry  where metrics go; {@code null} for a private registry
+   * @param clock     milliseconds for lease ages, idle times and dedup windows (timers still use real time)
+   * @param http      whether to deploy the HTTP verticle
+   */
+  public record Options(AgentProcessor processor, MeterRegistry registry, LongSupplier clock, boolean http) {
+    public static Options defaults() {
+      return new Options(null, null, System::currentTimeMillis, true);
+    }
+
+    public Options withProcessor(AgentProcessor processor) {
+      return new Options(processor, registry, clock, http);
+    }
+
+    public Options withRegistry(MeterRegistry registry) {
+      return new Options(processor, registry, clock, http);
+    }
+
+    public Options withClock(LongSupplier clock) {
+      return new Options(processor, registry, clock, http);
+    }
+
+    public Options withoutHttp() {
+      return new Options(processor, registry, clock, false);
+    }
+  }
+
+  private final Vertx vertx;
+  private final OrchestratorConfig config;
+  private final int shardCount;
+  private final OrchestratorMetrics metrics;
+  private final Lifecycle lifecycle = new Lifecycle();
+  private final OrchestratorClient client;
+  private final List<ShardVerticle> shards = new ArrayList<>();
+  private final List<String> shardDeployments = new ArrayList<>();
+  private final AtomicInteger httpPort = new AtomicInteger(-1);
+  private String workerDeployment;
+  private String adminDeployment;
+  private String httpDeployment;
+  private Future<JsonObject> stopped;
+
+  private OrchestratorSuite(Vertx vertx, OrchestratorConfig config, Options options) {
+    this.vertx = vertx;
+    this.config = config;
+    this.shardCount = config.shards() > 0 ? config.shards() : eventLoopCount(vertx);
+    this.metrics = new OrchestratorMetrics(options.registry() != null ? options.registry()
+      : new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    this.client = new OrchestratorClient(vertx, shardCount,
+      config.lockTimeout() + config.processingTimeout() + 30_000);
+  }
+
+  public static Future<OrchestratorSuite> deploy(Vertx vertx, OrchestratorConfig config) {
+    return deploy(vertx, config, Options.defaults());
+  }
+
+  public static Future<OrchestratorSuite> deploy(Vertx vertx, OrchestratorConfig config, Options options) {
+    OrchestratorSuite suite;
+    AgentProcessor processor;
+    try {
+      suite = new OrchestratorSuite(vertx, config, options);
+      processor = options.processor() != null ? options.processor() : AgentProcessors.create(vertx, config);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return suite.start(processor, options);
+  }
+
+  private Future<OrchestratorSuite> start(AgentProcessor processor, Options options) {
+    LocalCodec.register(vertx, AgentTask.class);
+    LocalCodec.register(vertx, AgentOutcome.class);
+    GlobalConcurrencyLimit limit = new GlobalConcurrencyLimit(config.maxConcurrentContacts());
+    String nodeId = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36, 36L * 36 * 36 * 36
+      * 36 * 36), 36);
+    Future<String> workers = vertx.deployVerticle(
+      () -> new AgentWorkerVerticle(processor, config.maxConcurrentContacts()),
+      new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD)
+        .setInstances(config.processor().workerInstances()));
+    return workers
+      .compose(id -> {
+        workerDeployment = id;
+        List<Future<String>> deployments = new ArrayList<>();
+        for (int index = 0; index < shardCount; index++) {
+          ShardVerticle shard = new ShardVerticle(index, shardCount, config, limit, metrics, lifecycle,
+            options.clock(), nodeId);
+          shards.add(shard);
+          deployments.add(vertx.deployVerticle(shard));
+        }
+        return Future.all(deployments).onSuccess(all -> shardDeployments.addAll(all.list()));
+      })
+      .compose(v -> vertx.deployVerticle(new AdminVerticle(shardCount, config, metrics, limit)))
+      .compose(id -> {
+        adminDeployment = id;
+        if (!options.http()) {
+          return Future.succeededFuture();
+        }
+        int instances = config.http().instances() > 0 ? config.http().instances() : eventLoopCount(vertx);
+        return vertx.deployVerticle(() -> new HttpVerticle(config, client, lifecycle, metrics.registry(),
+            httpPort::set), new DeploymentOptions().setInstances(config.http().port() == 0 ? 1 : instances))
+          .onSuccess(id2 -> httpDeployment = id2);
+      })
+      .map(v -> {
+        lifecycle.markReady();
+        LOG.info("message-orchestrator ready: {} shards, processor '{}'{}", shardCount, config.processor().type(),
+          httpPort.get() >= 0 ? ", HTTP on port " + httpPort.get() : "");
+        return this;
+      })
+      .recover(failure -> undeployAll().transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  /**
+   * Graceful shutdown (R11): readiness goes down and new messages are refused, shards drain for up to
+   * {@code shutdownGracePeriod} and discard the rest, then {@code cleanupComplete} is published and the workers and
+   * the HTTP server stop. Completes with {@code {locksReleased, messagesDropped}}; idempotent.
+   */
+  public synchronized Future<JsonObject> stop() {
+    if (stopped == null) {
+      lifecycle.beginDraining();
+      stopped = Future.all(shardDeployments.stream().map(vertx::undeploy).toList())
+        .compose(v -> Future.all(shards.stream().map(ShardVerticle::cleanupResult).toList()))
+        .map(all -> {
+          JsonObject total = new JsonObject().put("locksReleased", 0).put("messagesDropped", 0);
+          for (Object part : all.list()) {
+            JsonObject shard = (JsonObject) part;
+            total.put("locksReleased", total.getInteger("locksReleased") + shard.getInteger("locksReleased"));
+            total.put("messagesDropped", total.getInteger("messagesDropped") + shard.getInteger("messagesDropped"));
+          }
+          vertx.eventBus().publish(Addresses.event(Events.CLEANUP_COMPLETE), total.copy()
+            .put("timestamp", System.currentTimeMillis()));
+          LOG.info("Orchestrator stopped: {}", total.encode());
+          return total;
+        })
+        .compose(total -> undeployAll().map(total));
+    }
+    return stopped;
+  }
+
+  private Future<Void> undeployAll() {
+    List<Future<Void>> undeployments = new ArrayList<>();
+    for (String id : new String[] {adminDeployment, workerDeployment, httpDeployment}) {
+      if (id != null && vertx.deploymentIDs().contains(id)) {
+        undeployments.add(vertx.undeploy(id));
+      }
+    }
+    shardDeployments.stream().filter(vertx.deploymentIDs()::contains).forEach(id -> undeployments.add(vertx.undeploy(id)));
+    return Future.join(undeployments).mapEmpty();
+  }
+
+  public OrchestratorClient client() {
+    return client;
+  }
+
+  public OrchestratorConfig config() {
+    return config;
+  }
+
+  public OrchestratorMetrics metrics() {
+    return metrics;
+  }
+
+  public Lifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  public int shardCount() {
+    return shardCount;
+  }
+
+  /** The bound HTTP port (useful with {@code http.port = 0}), or -1 without HTTP. */
+  public int httpPort() {
+    return httpPort.get();
+  }
+
+  /** Vert.x's default event-loop pool size (2 × cores), which {@link Main} keeps. */
+  private static int eventLoopCount(Vertx vertx) {
+    return VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+  }
+}

@@ -1,0 +1,116 @@
+package io.messageorchestrator.agent;
+
+import io.messageorchestrator.orchestrator.Addresses;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.MessageConsumerOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the {@link AgentProcessor}, each call on its own virtual thread. Deployed with
+ * {@code ThreadingModel.VIRTUAL_THREAD}; because such a verticle's consumer takes one message at a time, the
+ * handler only hands the call to a virtual-thread-per-task executor and returns, and the reply comes back to this
+ * verticle's context with {@code runOnContext}. Thousands of slow calls can be in flight; how many is bounded
+ * upstream by {@code maxConcurrentContacts} permits, so requests are never discarded by the consumer's buffer.
+ *
+ * <p>An attempt is interrupted at its deadline, or at once when its shard publishes a cancel for its process id.
+ */
+public final class AgentWorkerVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentWorkerVerticle.class);
+
+  private final AgentProcessor processor;
+  private final int maxInFlight;
+  private final Map<String, Running> running = new HashMap<>();
+  private ExecutorService executor;
+
+  /** @param maxInFlight upper bound of concurrent calls (the node's {@code maxConcurrentContacts}) */
+  public AgentWorkerVerticle(AgentProcessor processor, int maxInFlight) {
+    this.processor = processor;
+    this.maxInFlight = maxInFlight;
+  }
+
+  @Override
+  public Future<?> start() {
+    executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("agent-", 0).factory());
+    // Never let the consumer's buffer discard requests: at most maxInFlight calls exist at once.
+    MessageConsumer<AgentTask> tasks = vertx.eventBus().consumer(new MessageConsumerOptions()
+      .setAddress(Addresses.AGENT).setMaxBufferedMessages(Math.max(1_000, maxInFlight * 2)), this::onTask);
+    MessageConsumer<String> cancels = vertx.eventBus().consumer(Addresses.AGENT_CANCEL, this::onCancel);
+    return Future.all(tasks.completion(), cancels.completion());
+  }
+
+  @Override
+  public Future<?> stop() {
+    executor.shutdownNow();
+    return vertx.executeBlocking(() -> executor.awaitTermination(5, TimeUnit.SECONDS))
+      .onComplete(ignored -> processor.close());
+  }
+
+  private void onTask(Message<AgentTask> message) {
+    AgentTask task = message.body();
+    Context context = vertx.getOrCreateContext();
+    ProcessingContext processingContext = new ProcessingContext(task.contactId(), task.processId(), task.attempt(),
+      Instant.ofEpochMilli(task.deadlineEpochMs()));
+    java.util.concurrent.Future<?> call;
+    try {
+      call = executor.submit(() -> {
+        AgentOutcome outcome = invoke(task, processingContext);
+        context.runOnContext(v -> {
+          Running finished = running.remove(task.processId());
+          if (finished != null) {
+            vertx.cancelTimer(finished.deadlineTimer());
+          }
+          message.reply(outcome);
+        });
+      });
+    } catch (RejectedExecutionException stopping) {
+      message.reply(AgentOutcome.error("agent worker is stopping"));
+      return;
+    }
+    long delay = Math.max(1, task.deadlineEpochMs() - System.currentTimeMillis());
+    long deadlineTimer = vertx.setTimer(delay, id -> interrupt(task.processId()));
+    running.put(task.processId(), new Running(call, deadlineTimer));
+  }
+
+  private AgentOutcome invoke(AgentTask task, ProcessingContext processingContext) {
+    try {
+      return AgentOutcome.reply(processor.process(task.message(), processingContext));
+    } catch (InterruptedException e) {
+      return AgentOutcome.ofCancelled();
+    } catch (Throwable e) {
+      if (Thread.currentThread().isInterrupted()) {
+        return AgentOutcome.ofCancelled();
+      }
+      LOG.debug("Agent failed for contact {} (process {})", task.contactId(), task.processId(), e);
+      return AgentOutcome.error(e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  private void onCancel(Message<String> message) {
+    interrupt(message.body());
+  }
+
+  private void interrupt(String processId) {
+    Running call = running.remove(processId);
+    if (call != null) {
+      vertx.cancelTimer(call.deadlineTimer());
+      call.call().cancel(true);
+    }
+  }
+
+  /** A call in flight, confined to this verticle's context. */
+  private record Running(java.util.concurrent.Future<?> call, long deadlineTimer) {
+  }
+}

@@ -1,0 +1,37 @@
+package io.messageorchestrator.agent;
+
+import io.messageorchestrator.orchestrator.InboundMessage;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Asks the user's own verticle: request {@code {contactId, processId, message}} to {@code processor.address}. The
+ * reply is either a string or an object with a {@code response} string; a failed reply is a processing error.
+ */
+public final class EventBusAgent implements AgentProcessor {
+  private final Vertx vertx;
+  private final String address;
+
+  public EventBusAgent(Vertx vertx, String address) {
+    this.vertx = vertx;
+    this.address = address;
+  }
+
+  @Override
+  public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
+    JsonObject request = new JsonObject().put("contactId", context.contactId()).put("processId", context.processId())
+      .put("message", message.toJson());
+    Message<Object> reply = Blocking.await(vertx.eventBus().request(address, request,
+      new DeliveryOptions().setSendTimeout(Math.max(1, context.remaining().toMillis()))), context.remaining());
+    Object body = reply.body();
+    if (body instanceof String text) {
+      return AgentReply.of(text);
+    }
+    if (body instanceof JsonObject json && json.getValue("response") instanceof String text) {
+      return new AgentReply(text, json.getJsonObject("metadata"));
+    }
+    throw new AgentCallException("reply from " + address + " has no 'response' string");
+  }
+}

@@ -1,0 +1,105 @@
+package io.messageorchestrator.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+
+/**
+ * Typed, validated reads of dotted keys ({@code http.port}) from a configuration object. Values may be JSON numbers
+ * or strings (environment overrides arrive as strings); anything else fails with a {@link ConfigException} naming
+ * the key.
+ */
+final class ConfigValues {
+  private final JsonObject root;
+
+  ConfigValues(JsonObject root) {
+    this.root = root;
+  }
+
+  Object raw(String path) {
+    JsonObject node = root;
+    String[] parts = path.split("\\.");
+    for (int i = 0; i < parts.length - 1; i++) {
+      Object child = node.getValue(parts[i]);
+      if (!(child instanceof JsonObject object)) {
+        return null;
+      }
+      node = object;
+    }
+    return node.getValue(parts[parts.length - 1]);
+  }
+
+  long longValue(String path, long min, long max) {
+    Object value = raw(path);
+    long parsed;
+    if (value instanceof Number number) {
+      if (number.doubleValue() != number.longValue()) {
+        throw invalid(path, value, "a whole number");
+      }
+      parsed = number.longValue();
+    } else if (value instanceof String text) {
+      try {
+        parsed = Long.parseLong(text.trim());
+      } catch (NumberFormatException e) {
+        throw invalid(path, value, "a whole number");
+      }
+    } else if (value == null) {
+      throw new ConfigException("Invalid configuration: '" + path + "' is missing");
+    } else {
+      throw invalid(path, value, "a whole number");
+    }
+    if (parsed < min || parsed > max) {
+      throw invalid(path, value, "between " + min + " and " + max);
+    }
+    return parsed;
+  }
+
+  int intValue(String path, int min, int max) {
+    return (int) longValue(path, min, max);
+  }
+
+  boolean booleanValue(String path) {
+    Object value = raw(path);
+    if (value instanceof Boolean bool) {
+      return bool;
+    }
+    if (value instanceof String text && (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false"))) {
+      return Boolean.parseBoolean(text);
+    }
+    throw invalid(path, value, "true or false");
+  }
+
+  /** A string; {@code null} and blank become {@code null} (an unset optional value). */
+  String optionalString(String path) {
+    Object value = raw(path);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String) && !(value instanceof Number) && !(value instanceof Boolean)) {
+      throw invalid(path, value, "a string");
+    }
+    String text = value.toString();
+    return text.isBlank() ? null : text;
+  }
+
+  String string(String path) {
+    String value = optionalString(path);
+    if (value == null) {
+      throw new ConfigException("Invalid configuration: '" + path + "' must not be empty");
+    }
+    return value;
+  }
+
+  String oneOf(String path, Set<String> allowed) {
+    String value = string(path);
+    if (!allowed.contains(value)) {
+      throw invalid(path, value, "one of " + allowed);
+    }
+    return value;
+  }
+
+  private static ConfigException invalid(String path, Object value, String expected) {
+    return new ConfigException("Invalid configuration: '" + path + "' (env " + EnvironmentOverrides.envName(path)
+      + ") must be " + expected + ", got " + (value instanceof String ? "'" + value + "'" : value));
+  }
+}

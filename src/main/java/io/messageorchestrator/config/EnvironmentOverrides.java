@@ -1,0 +1,74 @@
+package io.messageorchestrator.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Environment variables override configuration keys by path in upper snake case: {@code processingTimeout} is
+ * {@code PROCESSING_TIMEOUT}, {@code http.port} is {@code HTTP_PORT}. Only keys that exist in the defaults are
+ * mapped, so unrelated variables never leak into the configuration.
+ */
+public final class EnvironmentOverrides {
+  private EnvironmentOverrides() {
+  }
+
+  /** {@code processor.url} → {@code PROCESSOR_URL}; {@code maxQueueSize} → {@code MAX_QUEUE_SIZE}. */
+  public static String envName(String path) {
+    StringBuilder name = new StringBuilder();
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c == '.') {
+        name.append('_');
+      } else if (Character.isUpperCase(c)) {
+        name.append('_').append(c);
+      } else {
+        name.append(Character.toUpperCase(c));
+      }
+    }
+    return name.toString().toUpperCase(Locale.ROOT);
+  }
+
+  /** The environment variable names of every leaf key of {@code shape}. */
+  public static Set<String> envNames(JsonObject shape) {
+    Set<String> names = new LinkedHashSet<>();
+    collectNames("", shape, names);
+    return names;
+  }
+
+  private static void collectNames(String prefix, JsonObject shape, Set<String> names) {
+    for (Map.Entry<String, Object> entry : shape) {
+      String path = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
+      if (entry.getValue() instanceof JsonObject group) {
+        collectNames(path, group, names);
+      } else {
+        names.add(envName(path));
+      }
+    }
+  }
+
+  /** Copies into {@code target} each leaf of {@code shape} whose environment variable is set in {@code env}. */
+  public static JsonObject apply(JsonObject shape, JsonObject target, Map<String, String> env) {
+    applyAt("", shape, target, env);
+    return target;
+  }
+
+  private static void applyAt(String prefix, JsonObject shape, JsonObject target, Map<String, String> env) {
+    for (Map.Entry<String, Object> entry : shape) {
+      String path = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
+      if (entry.getValue() instanceof JsonObject group) {
+        JsonObject targetGroup = target.getValue(entry.getKey()) instanceof JsonObject existing ? existing : new JsonObject();
+        target.put(entry.getKey(), targetGroup);
+        applyAt(path, group, targetGroup, env);
+      } else {
+        String value = env.get(envName(path));
+        if (value != null) {
+          target.put(entry.getKey(), value);
+        }
+      }
+    }
+  }
+}

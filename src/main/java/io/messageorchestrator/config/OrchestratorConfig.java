@@ -1,0 +1,153 @@
+package io.messageorchestrator.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+
+/**
+ * Every setting of the service, validated. Top-level names are the original MessageOrchestrator's
+ * ({@code processingTimeout}, {@code lockTimeout}, {@code maxQueueSize}, {@code deadlockCheckInterval},
+ * {@code maxConcurrentContacts}); durations are milliseconds.
+ *
+ * @param shards number of orchestrator shards; 0 means one per event loop
+ */
+public record OrchestratorConfig(
+  long processingTimeout,
+  long lockTimeout,
+  int maxQueueSize,
+  long deadlockCheckInterval,
+  int maxConcurrentContacts,
+  QueueOverflow queueOverflow,
+  long dedupWindow,
+  int dedupMaxEntries,
+  long shutdownGracePeriod,
+  long idleContactTtl,
+  int maxTotalQueued,
+  int shards,
+  String fallbackResponse,
+  int statsListLimit,
+  Http http,
+  Processor processor) {
+
+  public enum QueueOverflow {
+    REJECT("reject"), DROP_OLDEST("dropOldest");
+
+    private final String configName;
+
+    QueueOverflow(String configName) {
+      this.configName = configName;
+    }
+
+    public String configName() {
+      return configName;
+    }
+
+    static QueueOverflow fromConfig(String name) {
+      return name.equals(DROP_OLDEST.configName) ? DROP_OLDEST : REJECT;
+    }
+  }
+
+  /** @param instances HTTP verticle instances; 0 means one per event loop */
+  public record Http(String host, int port, int instances, int maxBodySize, long idleTimeout) {
+  }
+
+  /**
+   * @param type      {@code echo}, {@code http}, {@code eventbus} or {@code class}
+   * @param url       endpoint of the {@code http} processor
+   * @param address   event-bus address of the {@code eventbus} processor
+   * @param className implementation of {@code AgentProcessor} for the {@code class} processor
+   */
+  public record Processor(String type, String url, String address, String className, int workerInstances) {
+  }
+
+  public static final Set<String> PROCESSOR_TYPES = Set.of("echo", "http", "eventbus", "class");
+
+  /** The built-in defaults; also the shape that decides which environment variables are read. */
+  public static JsonObject defaults() {
+    return new JsonObject()
+      .put("processingTimeout", 30_000)
+      .put("lockTimeout", 5_000)
+      .put("maxQueueSize", 10)
+      .put("deadlockCheckInterval", 30_000)
+      .put("maxConcurrentContacts", 50)
+      .put("queueOverflow", "reject")
+      .put("dedupWindow", 300_000)
+      .put("dedupMaxEntries", 100_000)
+      .put("shutdownGracePeriod", 10_000)
+      .put("idleContactTtl", 600_000)
+      .put("maxTotalQueued", 100_000)
+      .put("shards", 0)
+      .put("fallbackResponse", "Sorry, I could not process your message right now. Please try again in a moment.")
+      .put("statsListLimit", 20)
+      .put("http", new JsonObject()
+        .put("host", "0.0.0.0")
+        .put("port", 8080)
+        .put("instances", 0)
+        .put("maxBodySize", 262_144)
+        .put("idleTimeout", 30_000))
+      .put("processor", new JsonObject()
+        .put("type", "echo")
+        .put("url", "")
+        .put("address", "")
+        .put("class", "")
+        .put("workerInstances", 1));
+  }
+
+  /** Reads and validates {@code json} (missing keys take their defaults). */
+  public static OrchestratorConfig from(JsonObject json) {
+    ConfigValues v = new ConfigValues(defaults().mergeIn(json, true));
+    long day = 86_400_000L;
+    String processorType = v.oneOf("processor.type", PROCESSOR_TYPES);
+    Processor processor = new Processor(processorType, v.optionalString("processor.url"),
+      v.optionalString("processor.address"), v.optionalString("processor.class"),
+      v.intValue("processor.workerInstances", 1, 64));
+    switch (processorType) {
+      case "http" -> requireSet(processor.url(), "processor.url", "processor.type is 'http'");
+      case "eventbus" -> requireSet(processor.address(), "processor.address", "processor.type is 'eventbus'");
+      case "class" -> requireSet(processor.className(), "processor.class", "processor.type is 'class'");
+      default -> { }
+    }
+    return new OrchestratorConfig(
+      v.longValue("processingTimeout", 1, day),
+      v.longValue("lockTimeout", 0, day),
+      v.intValue("maxQueueSize", 0, 1_000_000),
+      v.longValue("deadlockCheckInterval", 1, day),
+      v.intValue("maxConcurrentContacts", 1, 1_000_000),
+      QueueOverflow.fromConfig(v.oneOf("queueOverflow", Set.of("reject", "dropOldest"))),
+      v.longValue("dedupWindow", 0, 7 * day),
+      v.intValue("dedupMaxEntries", 0, 100_000_000),
+      v.longValue("shutdownGracePeriod", 0, day),
+      v.longValue("idleContactTtl", 1, 7 * day),
+      v.intValue("maxTotalQueued", 1, 100_000_000),
+      v.intValue("shards", 0, 1024),
+      v.string("fallbackResponse"),
+      v.intValue("statsListLimit", 0, 10_000),
+      new Http(v.string("http.host"), v.intValue("http.port", 0, 65_535), v.intValue("http.instances", 0, 256),
+        v.intValue("http.maxBodySize", 1_024, 64 * 1024 * 1024), v.longValue("http.idleTimeout", 1, day)),
+      processor);
+  }
+
+  private static void requireSet(String value, String key, String because) {
+    if (value == null) {
+      throw new ConfigException("Invalid configuration: '" + key + "' (env " + EnvironmentOverrides.envName(key)
+        + ") must be set because " + because);
+    }
+  }
+
+  /** The settings an operator cares about, as shown in statistics (no secrets). */
+  public JsonObject toStatsJson() {
+    return new JsonObject()
+      .put("processingTimeout", processingTimeout)
+      .put("lockTimeout", lockTimeout)
+      .put("maxQueueSize", maxQueueSize)
+      .put("deadlockCheckInterval", deadlockCheckInterval)
+      .put("maxConcurrentContacts", maxConcurrentContacts)
+      .put("queueOverflow", queueOverflow.configName())
+      .put("dedupWindow", dedupWindow)
+      .put("dedupMaxEntries", dedupMaxEntries)
+      .put("shutdownGracePeriod", shutdownGracePeriod)
+      .put("idleContactTtl", idleContactTtl)
+      .put("maxTotalQueued", maxTotalQueued)
+      .put("processorType", processor.type());
+  }
+}

@@ -1,0 +1,164 @@
+package io.messageorchestrator.http;
+
+import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.orchestrator.ContactIds;
+import io.messageorchestrator.orchestrator.InboundMessage;
+import io.messageorchestrator.orchestrator.InvalidRequestException;
+import io.messageorchestrator.orchestrator.Lifecycle;
+import io.messageorchestrator.orchestrator.OrchestratorClient;
+import io.messageorchestrator.orchestrator.ProcessResult;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+
+/**
+ * The HTTP edge: turns webhook requests into orchestrator messages on the event bus and answers with the result
+ * object. Client mistakes get a 4xx with {@code {"error": code, "message": ...}}; nothing a client sends yields a 5xx.
+ */
+public final class HttpVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+
+  private final OrchestratorConfig config;
+  private final OrchestratorClient client;
+  private final Lifecycle lifecycle;
+  private final MeterRegistry registry;
+  private final IntConsumer onListening;
+
+  public HttpVerticle(OrchestratorConfig config, OrchestratorClient client, Lifecycle lifecycle,
+                      MeterRegistry registry, IntConsumer onListening) {
+    this.config = config;
+    this.client = client;
+    this.lifecycle = lifecycle;
+    this.registry = registry;
+    this.onListening = onListening;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    HealthCheckHandler liveness = HealthCheckHandler.create(vertx)
+      .register("process", promise -> promise.complete(Status.OK()));
+    HealthCheckHandler readiness = HealthCheckHandler.create(vertx)
+      .register("orchestrator", promise -> promise.complete(lifecycle.isReady() ? Status.OK()
+        : Status.KO(new JsonObject().put("draining", lifecycle.isDraining()))));
+    router.get("/health").handler(readiness);
+    router.get("/health/ready").handler(readiness);
+    router.get("/health/live").handler(liveness);
+    router.get("/stats").handler(ctx -> client.getStats()
+      .onSuccess(stats -> json(ctx, 200, stats))
+      .onFailure(failure -> error(ctx, 503, "unavailable", "statistics unavailable: " + failure.getMessage())));
+    router.post("/webhook")
+      .handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodySize()))
+      .handler(this::onWebhook);
+    router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().path()));
+    router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed",
+      ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    router.errorHandler(413, ctx -> error(ctx, 413, "payload_too_large",
+      "body exceeds " + config.http().maxBodySize() + " bytes (http.maxBodySize)"));
+    router.errorHandler(400, ctx -> error(ctx, 400, "bad_request", "malformed request"));
+    router.errorHandler(500, ctx -> {
+      LOG.error("Unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+      error(ctx, 500, "internal_error", "internal error");
+    });
+    HttpServerOptions options = new HttpServerOptions()
+      .setHost(config.http().host())
+      .setPort(config.http().port())
+      .setIdleTimeout((int) config.http().idleTimeout())
+      .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    return vertx.createHttpServer(options).requestHandler(router).listen()
+      .onSuccess(server -> onListening.accept(server.actualPort()));
+  }
+
+  private void onWebhook(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      error(ctx, 400, "invalid_json", "body must be a JSON object");
+      return;
+    }
+    if (body == null) {
+      error(ctx, 400, "invalid_json", "body must be a JSON object");
+      return;
+    }
+    String contactId;
+    InboundMessage message;
+    try {
+      if (body.containsKey("contactId")) {
+        contactId = ContactIds.normalize(ContactIds.require(body.getValue("contactId"), "contactId"));
+        message = InboundMessage.fromJson(body.getValue("message"));
+      } else {
+        contactId = ContactIds.normalize(ContactIds.require(body.getValue("from"), "from"));
+        Object text = body.getValue("body");
+        if (!(text instanceof String bodyText)) {
+          throw new InvalidRequestException("body", text == null ? "body is required" : "body must be a string");
+        }
+        Object messageId = body.getValue("messageId");
+        message = new InboundMessage(bodyText, messageId == null ? null : messageId.toString(), "text",
+          System.currentTimeMillis(), null);
+      }
+      ContactIds.require(contactId, body.containsKey("contactId") ? "contactId" : "from");
+    } catch (InvalidRequestException e) {
+      error(ctx, 400, "invalid_field", e.getMessage(), e.field());
+      return;
+    }
+    client.processMessage(contactId, message).onComplete(result -> {
+      if (result.succeeded()) {
+        answer(ctx, result.result());
+      } else if (result.cause() instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && reply.failureCode() == 400) {
+        error(ctx, 400, "invalid_field", reply.getMessage());
+      } else {
+        LOG.warn("Orchestrator did not answer for contact {}: {}", contactId, result.cause().getMessage());
+        error(ctx, 503, "unavailable", "the orchestrator did not answer: " + result.cause().getMessage());
+      }
+    });
+  }
+
+  private static void answer(RoutingContext ctx, ProcessResult result) {
+    int status = 200;
+    if (result.status() == ProcessResult.Status.REJECTED) {
+      if ("shutting_down".equals(result.reason())) {
+        status = 503;
+      } else {
+        status = 429;
+        ctx.response().putHeader("Retry-After", "1");
+      }
+    }
+    json(ctx, status, result.toJson());
+  }
+
+  static void error(RoutingContext ctx, int status, String code, String message) {
+    error(ctx, status, code, message, null);
+  }
+
+  static void error(RoutingContext ctx, int status, String code, String message, String field) {
+    JsonObject body = new JsonObject().put("error", code).put("message", message);
+    if (field != null) {
+      body.put("field", field);
+    }
+    json(ctx, status, body);
+  }
+
+  static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+  }
+}

@@ -1,0 +1,35 @@
+package io.messageorchestrator.orchestrator;
+
+/** Every event-bus address of the service, in one place. */
+public final class Addresses {
+  /** Request {@code {contactId, message}}, reply: the result object. Any shard accepts it and routes it. */
+  public static final String PROCESS = "orchestrator.process";
+  /** Request {@code {}}, reply: merged statistics of all shards. */
+  public static final String STATS = "orchestrator.stats";
+  /** Request {@code {contactId}}, reply: {@code {contactId, locked, leaseAgeMs, queueSize, oldestWaitMs}}. */
+  public static final String CONTACT_STATUS = "orchestrator.contact.status";
+  /** Request {@code {contactId?}}, reply {@code {unlocked: n}}; without a contact every lease is released. */
+  public static final String UNLOCK = "orchestrator.unlock";
+  /** Request {@code {}}, reply {@code {resolved: n}}: run the stale-lease sweep on every shard now. */
+  public static final String RESOLVE_DEADLOCKS = "orchestrator.deadlocks.resolve";
+  /** Events are published on this prefix followed by the event name, e.g. {@code orchestrator.events.lockAcquired}. */
+  public static final String EVENTS_PREFIX = "orchestrator.events.";
+  /** Agent workers: request an {@code AgentTask}, reply an {@code AgentOutcome} (local codec). */
+  public static final String AGENT = "orchestrator.agent";
+  /** Published {@code processId} whose agent call must be interrupted (its lease ended). */
+  public static final String AGENT_CANCEL = "orchestrator.agent.cancel";
+
+  private static final String SHARD_PREFIX = "orchestrator.shard.";
+
+  private Addresses() {
+  }
+
+  public static String event(String name) {
+    return EVENTS_PREFIX + name;
+  }
+
+  /** Address of one shard's operation ({@code process}, {@code stats}, {@code status}, {@code unlock}, {@code deadlocks}). */
+  public static String shard(int shard, String operation) {
+    return SHARD_PREFIX + shard + "." + operation;
+  }
+}

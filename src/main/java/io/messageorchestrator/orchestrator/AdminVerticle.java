@@ -1,0 +1,167 @@
+package io.messageorchestrator.orchestrator;
+
+import io.messageorchestrator.config.OrchestratorConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * Node-wide operations that span shards: statistics, contact status, emergency unlock and deadlock resolution.
+ * One-contact requests go to the owning shard; the others fan out to every shard and merge the answers.
+ */
+public final class AdminVerticle extends VerticleBase {
+  private final int shardCount;
+  private final OrchestratorConfig config;
+  private final OrchestratorMetrics metrics;
+  private final GlobalConcurrencyLimit limit;
+
+  public AdminVerticle(int shardCount, OrchestratorConfig config, OrchestratorMetrics metrics,
+                       GlobalConcurrencyLimit limit) {
+    this.shardCount = shardCount;
+    this.config = config;
+    this.metrics = metrics;
+    this.limit = limit;
+  }
+
+  @Override
+  public Future<?> start() {
+    List<MessageConsumer<JsonObject>> consumers = List.of(
+      vertx.eventBus().consumer(Addresses.STATS, request -> reply(request, stats())),
+      vertx.eventBus().consumer(Addresses.CONTACT_STATUS, this::onContactStatus),
+      vertx.eventBus().consumer(Addresses.UNLOCK, this::onUnlock),
+      vertx.eventBus().consumer(Addresses.RESOLVE_DEADLOCKS, request -> reply(request,
+        sumOverShards("deadlocks", "resolved").map(n -> new JsonObject().put("resolved", n)))));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  private void onContactStatus(Message<JsonObject> request) {
+    String contactId = request.body() == null ? null : request.body().getString("contactId");
+    if (contactId == null) {
+      request.fail(400, "contactId is required");
+      return;
+    }
+    reply(request, toShard(contactId, "status", request.body()));
+  }
+
+  private void onUnlock(Message<JsonObject> request) {
+    String contactId = request.body() == null ? null : request.body().getString("contactId");
+    reply(request, contactId != null
+      ? toShard(contactId, "unlock", request.body())
+      : sumOverShards("unlock", "unlocked").map(n -> new JsonObject().put("unlocked", n)));
+  }
+
+  private Future<JsonObject> toShard(String contactId, String operation, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(Addresses.shard(ContactIds.shardOf(contactId, shardCount), operation),
+      body).map(Message::body);
+  }
+
+  private Future<List<JsonObject>> allShards(String operation) {
+    List<Future<JsonObject>> answers = IntStream.range(0, shardCount)
+      .mapToObj(shard -> vertx.eventBus().<JsonObject>request(Addresses.shard(shard, operation), new JsonObject())
+        .map(Message::body))
+      .toList();
+    return Future.all(answers).map(all -> all.<JsonObject>list());
+  }
+
+  private Future<Integer> sumOverShards(String operation, String field) {
+    return allShards(operation).map(answers -> answers.stream().mapToInt(answer -> answer.getInteger(field)).sum());
+  }
+
+  /** The original's statistics, with exact totals and lists capped to {@code statsListLimit} (largest first). */
+  private Future<JsonObject> stats() {
+    return allShards("stats").map(shards -> {
+      long processed = metrics.count(Outcome.PROCESSED);
+      long failed = metrics.count(Outcome.FAILED);
+      long timedOut = metrics.count(Outcome.TIMED_OUT);
+      long attempts = processed + failed + timedOut;
+      long uptime = System.currentTimeMillis() - metrics.startedAt();
+      JsonObject rejected = new JsonObject();
+      for (RejectReason reason : RejectReason.values()) {
+        rejected.put(reason.label(), metrics.rejectedCount(reason));
+      }
+      JsonObject percentiles = new JsonObject();
+      metrics.processingPercentiles().forEach((name, value) -> percentiles.put(name, round(value)));
+      return new JsonObject()
+        .put("totalProcessed", processed)
+        .put("totalErrors", failed + timedOut)
+        .put("totalDeadlocks", metrics.deadlockCount())
+        .put("totalTimeouts", timedOut)
+        .put("successRate", attempts == 0 ? 100.0 : round(100.0 * processed / attempts))
+        .put("averageProcessingTime", round(metrics.averageProcessingTime()))
+        .put("processingTimePercentiles", percentiles)
+        .put("currentlyProcessing", sum(shards, "currentlyProcessing"))
+        .put("totalQueued", sum(shards, "totalQueued"))
+        .put("activeContacts", merge(shards, "activeContacts",
+          Comparator.comparingLong((JsonObject entry) -> entry.getLong("leaseAgeMs")).reversed()))
+        .put("activeContactCount", sum(shards, "activeContactCount"))
+        .put("contactsWithQueues", sum(shards, "contactsWithQueues"))
+        .put("queueDetails", merge(shards, "queueDetails",
+          Comparator.comparingInt((JsonObject entry) -> entry.getInteger("queueSize")).reversed()))
+        .put("uptime", uptime)
+        .put("uptimeFormatted", formatDuration(uptime))
+        .put("memoryUsage", memoryUsage())
+        .put("config", config.toStatsJson())
+        .put("totalReceived", metrics.receivedCount())
+        .put("totalDuplicates", metrics.duplicateCount())
+        .put("totalRejected", rejected)
+        .put("totalDropped", metrics.count(Outcome.DROPPED))
+        .put("totalDiscardedOnShutdown", metrics.count(Outcome.DISCARDED_ON_SHUTDOWN))
+        .put("lateResultsDiscarded", metrics.lateResultCount())
+        .put("rememberedContacts", sum(shards, "rememberedContacts"))
+        .put("contactsEvicted", metrics.evictedCount())
+        .put("concurrency", new JsonObject().put("limit", limit.limit()).put("inUse", limit.inUse())
+          .put("waiting", limit.waiting()))
+        .put("shards", shardCount);
+    });
+  }
+
+  private JsonArray merge(List<JsonObject> shards, String field, Comparator<JsonObject> order) {
+    List<JsonObject> entries = new ArrayList<>();
+    shards.forEach(shard -> shard.getJsonArray(field).forEach(entry -> entries.add((JsonObject) entry)));
+    return new JsonArray(new ArrayList<>(entries.stream().sorted(order).limit(config.statsListLimit()).toList()));
+  }
+
+  private static long sum(List<JsonObject> shards, String field) {
+    return shards.stream().mapToLong(shard -> shard.getLong(field)).sum();
+  }
+
+  private static JsonObject memoryUsage() {
+    MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    MemoryUsage nonHeap = ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage();
+    return new JsonObject().put("heapUsed", heap.getUsed()).put("heapTotal", heap.getCommitted())
+      .put("heapMax", heap.getMax()).put("nonHeapUsed", nonHeap.getUsed());
+  }
+
+  static String formatDuration(long millis) {
+    long seconds = millis / 1000;
+    long days = seconds / 86_400;
+    long hours = seconds % 86_400 / 3_600;
+    long minutes = seconds % 3_600 / 60;
+    StringBuilder text = new StringBuilder();
+    if (days > 0) {
+      text.append(days).append("d ");
+    }
+    if (days > 0 || hours > 0) {
+      text.append(hours).append("h ");
+    }
+    return text.append(minutes).append("m ").append(seconds % 60).append('s').toString();
+  }
+
+  private static double round(double value) {
+    return Double.isNaN(value) ? 0 : Math.round(value * 100) / 100.0;
+  }
+
+  private static void reply(Message<JsonObject> request, Future<JsonObject> answer) {
+    answer.onSuccess(request::reply).onFailure(failure -> request.fail(500, failure.getMessage()));
+  }
+}

@@ -1,0 +1,101 @@
+package io.messageorchestrator.orchestrator;
+
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayDeque;
+
+/**
+ * Everything the orchestrator knows about one contact: its lease (the message being processed, if any) and its FIFO
+ * line of waiting messages. Confined to the owning shard's event-loop context, so it needs no synchronisation.
+ * Kept small: an idle lane is a few dozen bytes, and its queue is allocated only when a message has to wait.
+ */
+final class ContactLane {
+  final String contactId;
+  private ArrayDeque<Pending> queue;
+  Lease lease;
+  /** Registered in the global concurrency line; the grant will arrive on the shard context. */
+  boolean waitingForPermit;
+  long idleSince;
+
+  ContactLane(String contactId) {
+    this.contactId = contactId;
+  }
+
+  boolean idle() {
+    return lease == null && !waitingForPermit && queueSize() == 0;
+  }
+
+  int queueSize() {
+    return queue == null ? 0 : queue.size();
+  }
+
+  void enqueue(Pending pending) {
+    if (queue == null) {
+      queue = new ArrayDeque<>(4);
+    }
+    queue.addLast(pending);
+  }
+
+  Pending pollQueue() {
+    Pending next = queue == null ? null : queue.pollFirst();
+    if (queue != null && queue.isEmpty()) {
+      queue = null; // give the array back: most contacts never queue again
+    }
+    return next;
+  }
+
+  Pending peekQueue() {
+    return queue == null ? null : queue.peekFirst();
+  }
+
+  /** 1-based position of a waiting message, 0 if it is not waiting. */
+  int positionOf(Pending pending) {
+    if (queue == null) {
+      return 0;
+    }
+    int position = 1;
+    for (Pending candidate : queue) {
+      if (candidate == pending) {
+        return position;
+      }
+      position++;
+    }
+    return 0;
+  }
+
+  /** An accepted message on its way to one outcome. */
+  static final class Pending {
+    final String processId;
+    final String contactId;
+    final InboundMessage message;
+    final long acceptedAt;
+    /** The request still waiting for an answer, or {@code null} once answered. */
+    Message<JsonObject> caller;
+    long lockWaitTimer = -1;
+    /** The caller was told {@code queued}; the reply will only travel on {@code messageProcessed}. */
+    boolean answeredQueued;
+
+    Pending(String processId, String contactId, InboundMessage message, long acceptedAt, Message<JsonObject> caller) {
+      this.processId = processId;
+      this.contactId = contactId;
+      this.message = message;
+      this.acceptedAt = acceptedAt;
+      this.caller = caller;
+    }
+  }
+
+  /** The right to process one message. The fencing token tells a current result from a late one. */
+  static final class Lease {
+    final Pending pending;
+    final long token;
+    final long startedAt;
+    long timeoutTimer = -1;
+
+    Lease(Pending pending, long token, long startedAt) {
+      this.pending = pending;
+      this.token = token;
+      this.startedAt = startedAt;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.messageorchestrator.orchestrator;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Message ids accepted within the last {@code window} ms (R10), per shard, bounded to {@code maxEntries}: the oldest
+ * id is forgotten first. Entries are kept in acceptance order, which is also expiry order, so expiry is O(1) per
+ * entry. Confined to its shard's context.
+ */
+final class DedupCache {
+  private final long window;
+  private final int maxEntries;
+  private final LinkedHashMap<String, Long> expiries = new LinkedHashMap<>();
+
+  DedupCache(long window, int maxEntries) {
+    this.window = window;
+    this.maxEntries = maxEntries;
+  }
+
+  boolean enabled() {
+    return window > 0 && maxEntries > 0;
+  }
+
+  boolean seen(String contactId, String messageId, long now) {
+    if (!enabled() || messageId == null) {
+      return false;
+    }
+    expire(now);
+    return expiries.containsKey(key(contactId, messageId));
+  }
+
+  void remember(String contactId, String messageId, long now) {
+    if (!enabled() || messageId == null) {
+      return;
+    }
+    expiries.put(key(contactId, messageId), now + window);
+    if (expiries.size() > maxEntries) {
+      Iterator<String> eldest = expiries.keySet().iterator();
+      eldest.next();
+      eldest.remove();
+    }
+  }
+
+  int size() {
+    return expiries.size();
+  }
+
+  private void expire(long now) {
+    Iterator<Map.Entry<String, Long>> entries = expiries.entrySet().iterator();
+    while (entries.hasNext() && entries.next().getValue() <= now) {
+      entries.remove();
+    }
+  }
+
+  private static String key(String contactId, String messageId) {
+    return contactId + '\u0000' + messageId;
+  }
+}

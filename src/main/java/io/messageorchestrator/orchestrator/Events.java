@@ -1,0 +1,30 @@
+package io.messageorchestrator.orchestrator;
+
+import java.util.List;
+
+/** Event names, published on {@code orchestrator.events.<name>}. The first eight are the original's. */
+public final class Events {
+  public static final String MESSAGE_RECEIVED = "messageReceived";
+  public static final String LOCK_ACQUIRED = "lockAcquired";
+  public static final String LOCK_RELEASED = "lockReleased";
+  public static final String MESSAGE_QUEUED = "messageQueued";
+  /** A reply is ready: outcome {@code processed}, or {@code failed}/{@code timed_out} with a fallback reply. */
+  public static final String MESSAGE_PROCESSED = "messageProcessed";
+  public static final String PROCESSING_ERROR = "processingError";
+  public static final String DEADLOCKS_RESOLVED = "deadlocksResolved";
+  public static final String CLEANUP_COMPLETE = "cleanupComplete";
+  public static final String PROCESSING_TIMEOUT = "processingTimeout";
+  public static final String MESSAGE_REJECTED = "messageRejected";
+  public static final String MESSAGE_DROPPED = "messageDropped";
+  public static final String MESSAGE_DISCARDED = "messageDiscarded";
+  public static final String DUPLICATE_IGNORED = "duplicateIgnored";
+  public static final String LATE_RESULT_DISCARDED = "lateResultDiscarded";
+  public static final String CONTACTS_EVICTED = "contactsEvicted";
+
+  public static final List<String> ALL = List.of(MESSAGE_RECEIVED, LOCK_ACQUIRED, LOCK_RELEASED, MESSAGE_QUEUED,
+    MESSAGE_PROCESSED, PROCESSING_ERROR, DEADLOCKS_RESOLVED, CLEANUP_COMPLETE, PROCESSING_TIMEOUT, MESSAGE_REJECTED,
+    MESSAGE_DROPPED, MESSAGE_DISCARDED, DUPLICATE_IGNORED, LATE_RESULT_DISCARDED, CONTACTS_EVICTED);
+
+  private Events() {
+  }
+}

@@ -1,0 +1,84 @@
+package io.messageorchestrator.orchestrator;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The original MessageOrchestrator's API for Java code in this node, over the event bus:
+ * {@code processMessage}, {@code on}, {@code getStats}, {@code isContactLocked}, {@code emergencyUnlock},
+ * {@code detectAndResolveDeadlocks}. Messages go straight to the shard that owns the contact. Thread-safe.
+ */
+public final class OrchestratorClient {
+  private final Vertx vertx;
+  private final int shardCount;
+  private final DeliveryOptions processDelivery;
+
+  /**
+   * @param shardCount     the number of shards of the running suite
+   * @param maxAnswerDelay the longest a {@code processMessage} answer may take: {@code lockTimeout} +
+   *                       {@code processingTimeout} plus a margin
+   */
+  public OrchestratorClient(Vertx vertx, int shardCount, long maxAnswerDelay) {
+    this.vertx = vertx;
+    this.shardCount = shardCount;
+    this.processDelivery = new DeliveryOptions().setSendTimeout(maxAnswerDelay);
+  }
+
+  /**
+   * Offers a message for the contact. Completes with the processed result if processing started within
+   * {@code lockTimeout}, else with {@code queued}; fails with a {@code ReplyException} of code 400 for invalid input.
+   */
+  public Future<ProcessResult> processMessage(String contactId, InboundMessage message) {
+    return processMessage(new JsonObject().put("contactId", contactId).put("message", message.toJson()), contactId);
+  }
+
+  /** The event-bus form of {@link #processMessage(String, InboundMessage)}, for callers holding JSON already. */
+  public Future<ProcessResult> processMessage(JsonObject request, String contactId) {
+    return vertx.eventBus().<JsonObject>request(
+        Addresses.shard(ContactIds.shardOf(contactId, shardCount), "process"), request, processDelivery)
+      .map(reply -> ProcessResult.fromJson(reply.body()));
+  }
+
+  /** Subscribes to one event ({@link Events}); unregister the returned consumer to stop. */
+  public MessageConsumer<JsonObject> on(String event, Handler<JsonObject> handler) {
+    return vertx.eventBus().consumer(Addresses.event(event), message -> handler.handle(message.body()));
+  }
+
+  public Future<JsonObject> getStats() {
+    return request(Addresses.STATS, new JsonObject());
+  }
+
+  /** {@code {contactId, locked, leaseAgeMs?, processId?, queueSize, oldestWaitMs?, waitingForPermit}}. */
+  public Future<JsonObject> contactStatus(String contactId) {
+    return request(Addresses.CONTACT_STATUS, new JsonObject().put("contactId", contactId));
+  }
+
+  public Future<Boolean> isContactLocked(String contactId) {
+    return contactStatus(contactId).map(status -> status.getBoolean("locked"));
+  }
+
+  /** Releases the contact's lease: 1 if it held one, else 0. Its queued messages resume. */
+  public Future<Integer> emergencyUnlock(String contactId) {
+    return request(Addresses.UNLOCK, new JsonObject().put("contactId", contactId))
+      .map(answer -> answer.getInteger("unlocked"));
+  }
+
+  /** Releases every lease of the node; returns how many. */
+  public Future<Integer> emergencyUnlock() {
+    return request(Addresses.UNLOCK, new JsonObject()).map(answer -> answer.getInteger("unlocked"));
+  }
+
+  /** Runs the stale-lease sweep on every shard now; returns how many leases and lanes it repaired. */
+  public Future<Integer> detectAndResolveDeadlocks() {
+    return request(Addresses.RESOLVE_DEADLOCKS, new JsonObject()).map(answer -> answer.getInteger("resolved"));
+  }
+
+  private Future<JsonObject> request(String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body).map(Message::body);
+  }
+}

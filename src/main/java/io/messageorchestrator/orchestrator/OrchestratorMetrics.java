@@ -1,0 +1,175 @@
+package io.messageorchestrator.orchestrator;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The orchestrator's counters, timers and gauges, registered in a Micrometer registry (Prometheus in production,
+ * a private {@link SimpleMeterRegistry} in tests). They are the single source of the totals in {@code getStats()}.
+ * Shared by the shards of one node: meters are thread-safe, and no contact state lives here.
+ */
+public final class OrchestratorMetrics {
+  public static final String PREFIX = "orchestrator.";
+
+  private final MeterRegistry registry;
+  private final long startedAt = System.currentTimeMillis();
+  private final Counter received;
+  private final Counter duplicates;
+  private final Counter deadlocks;
+  private final Counter lateResults;
+  private final Counter evicted;
+  private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
+  private final Map<RejectReason, Counter> rejections = new EnumMap<>(RejectReason.class);
+  private final Timer processingTime;
+  private final Timer queueWait;
+  private final AtomicLong queued = new AtomicLong();
+  private final AtomicLong activeLeases = new AtomicLong();
+
+  public OrchestratorMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    received = Counter.builder(PREFIX + "messages.received").description("Messages offered to the orchestrator")
+      .register(registry);
+    duplicates = Counter.builder(PREFIX + "messages.duplicates").description("Duplicate deliveries ignored")
+      .register(registry);
+    deadlocks = Counter.builder(PREFIX + "deadlocks.resolved").description("Stale leases and stalled lanes repaired")
+      .register(registry);
+    lateResults = Counter.builder(PREFIX + "late.results.discarded")
+      .description("Agent results that arrived after their lease ended").register(registry);
+    evicted = Counter.builder(PREFIX + "contacts.evicted").description("Idle contacts forgotten").register(registry);
+    for (Outcome outcome : Outcome.values()) {
+      outcomes.put(outcome, Counter.builder(PREFIX + "messages.completed").tag("outcome", outcome.label())
+        .description("Accepted messages by their one outcome").register(registry));
+    }
+    for (RejectReason reason : RejectReason.values()) {
+      rejections.put(reason, Counter.builder(PREFIX + "messages.rejected").tag("reason", reason.label())
+        .description("Messages refused before acceptance").register(registry));
+    }
+    processingTime = Timer.builder(PREFIX + "processing.time").description("Time a message held its contact's lease")
+      .publishPercentiles(0.5, 0.95, 0.99).publishPercentileHistogram()
+      .distributionStatisticExpiry(Duration.ofMinutes(5)).register(registry);
+    queueWait = Timer.builder(PREFIX + "queue.wait").description("Time from acceptance to start of processing")
+      .publishPercentileHistogram().register(registry);
+    Gauge.builder(PREFIX + "queued.messages", queued, AtomicLong::get).description("Messages waiting")
+      .register(registry);
+    Gauge.builder(PREFIX + "active.leases", activeLeases, AtomicLong::get).description("Contacts being processed")
+      .register(registry);
+  }
+
+  public static OrchestratorMetrics standalone() {
+    return new OrchestratorMetrics(new SimpleMeterRegistry());
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  void received() {
+    received.increment();
+  }
+
+  void duplicate() {
+    duplicates.increment();
+  }
+
+  void deadlocksResolved(int count) {
+    deadlocks.increment(count);
+  }
+
+  void lateResult() {
+    lateResults.increment();
+  }
+
+  void evicted(int count) {
+    evicted.increment(count);
+  }
+
+  void outcome(Outcome outcome) {
+    outcomes.get(outcome).increment();
+  }
+
+  void rejected(RejectReason reason) {
+    rejections.get(reason).increment();
+  }
+
+  void processingTime(long millis) {
+    processingTime.record(millis, TimeUnit.MILLISECONDS);
+  }
+
+  void queueWait(long millis) {
+    queueWait.record(millis, TimeUnit.MILLISECONDS);
+  }
+
+  void queuedDelta(int delta) {
+    queued.addAndGet(delta);
+  }
+
+  void leasesDelta(int delta) {
+    activeLeases.addAndGet(delta);
+  }
+
+  public long count(Outcome outcome) {
+    return (long) outcomes.get(outcome).count();
+  }
+
+  public long rejectedCount(RejectReason reason) {
+    return (long) rejections.get(reason).count();
+  }
+
+  public long receivedCount() {
+    return (long) received.count();
+  }
+
+  public long duplicateCount() {
+    return (long) duplicates.count();
+  }
+
+  public long deadlockCount() {
+    return (long) deadlocks.count();
+  }
+
+  public long lateResultCount() {
+    return (long) lateResults.count();
+  }
+
+  public long evictedCount() {
+    return (long) evicted.count();
+  }
+
+  public long queued() {
+    return queued.get();
+  }
+
+  public long activeLeases() {
+    return activeLeases.get();
+  }
+
+  public long startedAt() {
+    return startedAt;
+  }
+
+  /** Mean lease duration in ms over every attempt since start. */
+  public double averageProcessingTime() {
+    return processingTime.mean(TimeUnit.MILLISECONDS);
+  }
+
+  /** p50/p95/p99 of lease durations in ms over the last few minutes. */
+  public Map<String, Double> processingPercentiles() {
+    HistogramSnapshot snapshot = processingTime.takeSnapshot();
+    Map<String, Double> percentiles = new java.util.LinkedHashMap<>();
+    for (ValueAtPercentile value : snapshot.percentileValues()) {
+      percentiles.put("p" + Math.round(value.percentile() * 100), value.value(TimeUnit.MILLISECONDS));
+    }
+    return percentiles;
+  }
+}

@@ -1,0 +1,20 @@
+package io.messageorchestrator.orchestrator;
+
+/** The one terminal outcome of every accepted message (R9). */
+public enum Outcome {
+  PROCESSED("processed"),
+  FAILED("failed"),
+  TIMED_OUT("timed_out"),
+  DROPPED("dropped"),
+  DISCARDED_ON_SHUTDOWN("discarded_on_shutdown");
+
+  private final String label;
+
+  Outcome(String label) {
+    this.label = label;
+  }
+
+  public String label() {
+    return label;
+  }
+}

@@ -1,0 +1,85 @@
+package io.messageorchestrator.orchestrator;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The answer to {@code processMessage}, in the original's shape ({@code success}, {@code queued}, {@code response},
+ * {@code processId}, and where they apply {@code queuePosition}, {@code fallback}, {@code error},
+ * {@code duplicate}), plus a {@code status} and, for rejections, a {@code reason}.
+ */
+public record ProcessResult(
+  Status status,
+  boolean success,
+  boolean queued,
+  String response,
+  String processId,
+  Integer queuePosition,
+  boolean fallback,
+  String error,
+  boolean duplicate,
+  String reason) {
+
+  public enum Status {
+    PROCESSED, QUEUED, DUPLICATE, REJECTED, FAILED, TIMED_OUT;
+
+    public String label() {
+      return name().toLowerCase();
+    }
+
+    static Status fromLabel(String label) {
+      return valueOf(label.toUpperCase());
+    }
+  }
+
+  public static ProcessResult processed(String processId, String response) {
+    return new ProcessResult(Status.PROCESSED, true, false, response, processId, null, false, null, false, null);
+  }
+
+  public static ProcessResult failed(Status status, String processId, String fallbackResponse, String error) {
+    return new ProcessResult(status, false, false, fallbackResponse, processId, null, true, error, false, null);
+  }
+
+  public static ProcessResult queued(String processId, int queuePosition) {
+    return new ProcessResult(Status.QUEUED, false, true, null, processId, queuePosition, false, null, false, null);
+  }
+
+  public static ProcessResult ofDuplicate() {
+    return new ProcessResult(Status.DUPLICATE, true, false, null, null, null, false, null, true, null);
+  }
+
+  public static ProcessResult rejected(String processId, String reason, String error) {
+    return new ProcessResult(Status.REJECTED, false, false, null, processId, null, false, error, false, reason);
+  }
+
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject()
+      .put("success", success)
+      .put("queued", queued)
+      .put("status", status.label())
+      .put("response", response)
+      .put("processId", processId);
+    if (queuePosition != null) {
+      json.put("queuePosition", queuePosition);
+    }
+    if (fallback) {
+      json.put("fallback", true);
+    }
+    if (error != null) {
+      json.put("error", error);
+    }
+    if (duplicate) {
+      json.put("duplicate", true);
+    }
+    if (reason != null) {
+      json.put("reason", reason);
+    }
+    return json;
+  }
+
+  public static ProcessResult fromJson(JsonObject json) {
+    return new ProcessResult(Status.fromLabel(json.getString("status")), json.getBoolean("success", false),
+      json.getBoolean("queued", false), json.getString("response"), json.getString("processId"),
+      json.getInteger("queuePosition"), json.getBoolean("fallback", false), json.getString("error"),
+      json.getBoolean("duplicate", false), json.getString("reason"));
+  }
+}

@@ -1,0 +1,21 @@
+package io.messageorchestrator.orchestrator;
+
+/** Why a message was refused before it was accepted. A refused message may be retried. */
+public enum RejectReason {
+  /** The contact already has {@code maxQueueSize} messages waiting (overflow policy {@code reject}). */
+  QUEUE_FULL("queue_full"),
+  /** The shard holds {@code maxTotalQueued} waiting messages across all contacts. */
+  OVERLOADED("overloaded"),
+  /** A graceful shutdown is under way. */
+  SHUTTING_DOWN("shutting_down");
+
+  private final String label;
+
+  RejectReason(String label) {
+    this.label = label;
+  }
+
+  public String label() {
+    return label;
+  }
+}
