@@ -1,0 +1,105 @@
+package io.messageorchestrator.orchestrator;
+
+import io.messageorchestrator.OrchestratorSuite;
+import io.messageorchestrator.support.Await;
+import io.messageorchestrator.support.EventRecorder;
+import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.TestAgent;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** R10: a redelivered message id is processed once; only accepted messages count as seen. */
+@ExtendWith(VertxExtension.class)
+class DedupTest {
+
+  @Test
+  @DisplayName("the same messageId for the same contact is answered duplicate and not processed again")
+  void duplicateIgnored(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    OrchestratorSuite suite = Suites.start(vertx, new JsonObject(), agent);
+    EventRecorder events = EventRecorder.attach(vertx);
+
+    ProcessResult first = Await.result(suite.client().processMessage("d", InboundMessage.text("hi", "wamid.1")));
+    ProcessResult again = Await.result(suite.client().processMessage("d", InboundMessage.text("hi", "wamid.1")));
+    ProcessResult otherContact = Await.result(suite.client().processMessage("e", InboundMessage.text("hi", "wamid.1")));
+
+    assertThat(first.status()).isEqualTo(ProcessResult.Status.PROCESSED);
+    assertThat(again.status()).isEqualTo(ProcessResult.Status.DUPLICATE);
+    assertThat(again.duplicate()).isTrue();
+    assertThat(otherContact.status()).isEqualTo(ProcessResult.Status.PROCESSED);
+    assertThat(agent.startedFor("d")).hasSize(1);
+    assertThat(events.awaitAll(Events.DUPLICATE_IGNORED, 1).get(0).getString("messageId")).isEqualTo("wamid.1");
+    assertThat(Await.result(suite.client().getStats()).getLong("totalDuplicates")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("a duplicate of a message still in flight is recognised")
+  void duplicateWhileInFlight(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    OrchestratorSuite suite = Suites.start(vertx, new JsonObject(), agent);
+    EventRecorder events = EventRecorder.attach(vertx);
+
+    suite.client().processMessage("f", new InboundMessage("block:f", "id-7", "text", 0, null));
+    events.awaitAll(Events.LOCK_ACQUIRED, 1);
+    ProcessResult again = Await.result(suite.client().processMessage("f",
+      new InboundMessage("block:f", "id-7", "text", 0, null)));
+
+    assertThat(again.duplicate()).isTrue();
+    agent.open("f");
+  }
+
+  @Test
+  @DisplayName("a rejected message is not marked as seen, so the provider's retry is accepted")
+  void rejectedMayBeRetried(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("maxQueueSize", 1).put("lockTimeout", 0), agent);
+    EventRecorder events = EventRecorder.attach(vertx);
+
+    suite.client().processMessage("g", InboundMessage.text("block:g", "m1"));
+    events.awaitAll(Events.LOCK_ACQUIRED, 1);
+    assertThat(Await.result(suite.client().processMessage("g", InboundMessage.text("two", "m2"))).queued()).isTrue();
+    ProcessResult refused = Await.result(suite.client().processMessage("g", InboundMessage.text("three", "m3")));
+    assertThat(refused.reason()).isEqualTo("queue_full");
+
+    agent.open("g");
+    events.awaitAll(Events.MESSAGE_PROCESSED, 2);
+    ProcessResult retried = Await.result(suite.client().processMessage("g", InboundMessage.text("three", "m3")));
+    assertThat(retried.status()).isEqualTo(ProcessResult.Status.PROCESSED);
+    assertThat(retried.response()).isEqualTo("re:three");
+  }
+
+  @Test
+  @DisplayName("after dedupWindow the same id is processed again")
+  void windowExpires(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    AtomicLong clock = new AtomicLong(5_000_000);
+    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("dedupWindow", 1_000), agent, clock::get);
+
+    Await.result(suite.client().processMessage("h", InboundMessage.text("x", "same")));
+    assertThat(Await.result(suite.client().processMessage("h", InboundMessage.text("x", "same"))).duplicate()).isTrue();
+    clock.addAndGet(1_001);
+    assertThat(Await.result(suite.client().processMessage("h", InboundMessage.text("x", "same"))).status())
+      .isEqualTo(ProcessResult.Status.PROCESSED);
+  }
+
+  @Test
+  @DisplayName("the dedup memory is bounded by dedupMaxEntries: the oldest ids are forgotten first")
+  void boundedEntries(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("shards", 1).put("dedupMaxEntries", 3), agent);
+
+    for (int i = 1; i <= 4; i++) {
+      Await.result(suite.client().processMessage("i", InboundMessage.text("x", "id-" + i)));
+    }
+    assertThat(Await.result(suite.client().processMessage("i", InboundMessage.text("x", "id-4"))).duplicate()).isTrue();
+    assertThat(Await.result(suite.client().processMessage("i", InboundMessage.text("x", "id-1"))).duplicate()).isFalse();
+  }
+}

@@ -1,0 +1,112 @@
+package io.messageorchestrator.orchestrator;
+
+import io.messageorchestrator.OrchestratorSuite;
+import io.messageorchestrator.support.Await;
+import io.messageorchestrator.support.EventRecorder;
+import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.TestAgent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** R7 stale-lease sweep and R8 emergency unlock: the safety nets release leases and let queued work resume. */
+@ExtendWith(VertxExtension.class)
+class RecoveryTest {
+
+  @Test
+  @DisplayName("the deadlock sweep releases a lease older than processingTimeout + grace and the queue resumes")
+  void staleLeaseReleased(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    AtomicLong clock = new AtomicLong(1_000_000);
+    // Timers use real time, so a 60 s processingTimeout never fires here: only the sweep can free the lease.
+    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("processingTimeout", 60_000)
+      .put("lockTimeout", 0), agent, clock::get);
+    EventRecorder events = EventRecorder.attach(vertx);
+
+    Future<ProcessResult> stuck = suite.client().processMessage("z", InboundMessage.text("hang"));
+    events.awaitAll(Events.LOCK_ACQUIRED, 1);
+    Await.result(suite.client().processMessage("z", InboundMessage.text("waiting")));
+
+    assertThat(Await.result(suite.client().detectAndResolveDeadlocks())).isZero();
+    clock.addAndGet(60_000 + ShardVerticle.STALE_LEASE_GRACE_MS + 1);
+    assertThat(Await.result(suite.client().detectAndResolveDeadlocks())).isEqualTo(1);
+
+    JsonObject resolved = events.awaitAll(Events.DEADLOCKS_RESOLVED, 1).get(0);
+    assertThat(resolved.getInteger("count")).isEqualTo(1);
+    assertThat(resolved.getLong("timestamp")).isPositive();
+    assertThat(Await.result(stuck).status()).isEqualTo(ProcessResult.Status.TIMED_OUT);
+    JsonObject next = events.awaitFirst(Events.MESSAGE_PROCESSED, e -> e.getString("response").equals("re:waiting"));
+    assertThat(next.getString("outcome")).isEqualTo("processed");
+    assertThat(Await.result(suite.client().getStats()).getLong("totalDeadlocks")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("the sweep runs by itself every deadlockCheckInterval")
+  void periodicSweep(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    AtomicLong clock = new AtomicLong(1_000_000);
+    Suites.start(vertx, new JsonObject().put("processingTimeout", 60_000).put("deadlockCheckInterval", 50)
+      .put("shards", 1), agent, clock::get).client().processMessage("p", InboundMessage.text("hang"));
+    EventRecorder events = EventRecorder.attach(vertx);
+    events.awaitAll(Events.LOCK_ACQUIRED, 1);
+
+    clock.addAndGet(120_000);
+
+    assertThat(events.awaitAll(Events.DEADLOCKS_RESOLVED, 1).get(0).getInteger("count")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("emergencyUnlock(contact) releases the lease (1), emits lockReleased, and the contact's queue resumes")
+  void unlockOneContact(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("lockTimeout", 0), agent);
+    EventRecorder events = EventRecorder.attach(vertx);
+
+    Future<ProcessResult> stuck = suite.client().processMessage("u", InboundMessage.text("hang"));
+    events.awaitAll(Events.LOCK_ACQUIRED, 1);
+    Await.result(suite.client().processMessage("u", InboundMessage.text("queued-1")));
+    Await.result(suite.client().processMessage("u", InboundMessage.text("queued-2")));
+    assertThat(Await.result(suite.client().isContactLocked("u"))).isTrue();
+
+    assertThat(Await.result(suite.client().emergencyUnlock("u"))).isEqualTo(1);
+
+    assertThat(events.awaitFirst(Events.LOCK_RELEASED, e -> e.getString("contactId").equals("u"))
+      .getString("processId")).isEqualTo(Await.result(stuck).processId());
+    assertThat(Await.result(stuck).status()).isEqualTo(ProcessResult.Status.FAILED);
+    assertThat(events.awaitAll(Events.MESSAGE_PROCESSED, 3)).extracting(e -> e.getString("response"))
+      .containsExactly("Sorry, I could not process your message right now. Please try again in a moment.",
+        "re:queued-1", "re:queued-2");
+    assertThat(Await.result(suite.client().emergencyUnlock("u"))).isZero();
+    assertThat(Await.result(suite.client().emergencyUnlock("nobody"))).isZero();
+  }
+
+  @Test
+  @DisplayName("emergencyUnlock() releases every lease of every shard and returns how many")
+  void unlockAll(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    OrchestratorSuite suite = Suites.start(vertx, new JsonObject(), agent);
+    EventRecorder events = EventRecorder.attach(vertx);
+
+    List<String> contacts = List.of("k1", "k2", "k3", "k4", "k5");
+    contacts.forEach(contact -> suite.client().processMessage(contact, InboundMessage.text("hang")));
+    events.awaitAll(Events.LOCK_ACQUIRED, contacts.size());
+
+    assertThat(Await.result(suite.client().emergencyUnlock())).isEqualTo(5);
+
+    assertThat(events.awaitAll(Events.LOCK_RELEASED, 5)).extracting(e -> e.getString("contactId"))
+      .containsExactlyInAnyOrderElementsOf(contacts);
+    for (String contact : contacts) {
+      assertThat(Await.result(suite.client().isContactLocked(contact))).isFalse();
+    }
+    assertThat(Await.result(suite.client().emergencyUnlock())).isZero();
+  }
+}

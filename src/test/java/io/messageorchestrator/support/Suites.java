@@ -1,0 +1,29 @@
+package io.messageorchestrator.support;
+
+import io.messageorchestrator.OrchestratorSuite;
+import io.messageorchestrator.agent.AgentProcessor;
+import io.messageorchestrator.config.OrchestratorConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.function.LongSupplier;
+
+/** Boots the real verticle suite (without HTTP) for tests, with short shutdown grace so tests end fast. */
+public final class Suites {
+  private Suites() {
+  }
+
+  public static JsonObject baseConfig() {
+    return new JsonObject().put("shards", 3).put("shutdownGracePeriod", 200);
+  }
+
+  public static OrchestratorSuite start(Vertx vertx, JsonObject overrides, AgentProcessor agent) {
+    return start(vertx, overrides, agent, System::currentTimeMillis);
+  }
+
+  public static OrchestratorSuite start(Vertx vertx, JsonObject overrides, AgentProcessor agent, LongSupplier clock) {
+    OrchestratorConfig config = OrchestratorConfig.from(baseConfig().mergeIn(overrides, true));
+    return Await.result(OrchestratorSuite.deploy(vertx, config,
+      OrchestratorSuite.Options.defaults().withoutHttp().withProcessor(agent).withClock(clock)));
+  }
+}
