@@ -160,8 +160,7 @@ public final class OrchestratorSuite {
   public synchronized Future<JsonObject> stop() {
     if (stopped == null) {
       lifecycle.beginDraining();
-      stopped = Future.all(shardDeployments.stream().map(vertx::undeploy).toList())
-        .compose(v -> Future.all(shards.stream().map(ShardVerticle::cleanupResult).toList()))
+      stopped = Future.all(shards.stream().map(ShardVerticle::drain).toList())
         .map(all -> {
           JsonObject total = new JsonObject().put("locksReleased", 0).put("messagesDropped", 0);
           for (Object part : all.list()) {

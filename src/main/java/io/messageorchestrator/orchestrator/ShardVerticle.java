@@ -62,7 +62,6 @@ public final class ShardVerticle extends VerticleBase {
   /** Lanes with a lease, a queue or a pending permit: what sweeps and statistics look at. */
   private final Set<ContactLane> busy = new HashSet<>();
   private final DedupCache dedup;
-  private final Promise<JsonObject> cleanup = Promise.promise();
   private EventBus eventBus;
   private DeliveryOptions agentDelivery;
   private DeliveryOptions forwardDelivery;
@@ -72,6 +71,7 @@ public final class ShardVerticle extends VerticleBase {
   private int leasesInShard;
   private boolean stopping;
   private Promise<Void> drained;
+  private Future<JsonObject> drainResult;
 
   public ShardVerticle(int index, int shardCount, OrchestratorConfig config, GlobalConcurrencyLimit limit,
                        OrchestratorMetrics metrics, Lifecycle lifecycle, LongSupplier clock, String nodeId) {
@@ -107,27 +107,36 @@ public final class ShardVerticle extends VerticleBase {
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
-  /**
-   * R11: refuse new work, let in-flight and queued messages finish for up to {@code shutdownGracePeriod}, then
-   * discard what is left, each with its event.
-   */
+  /** Undeploying a shard drains it first (see {@link #drain()}); a no-op when the suite already drained it. */
   @Override
   public Future<?> stop() {
-    stopping = true;
-    drained = Promise.promise();
-    completeDrainIfIdle();
-    long graceTimer = vertx.setTimer(Math.max(1, config.shutdownGracePeriod()), id -> drained.tryComplete());
-    return drained.future().map(v -> {
-      vertx.cancelTimer(graceTimer);
-      JsonObject result = discardEverything();
-      cleanup.complete(result);
-      return result;
-    });
+    return startDrain();
   }
 
-  /** {@code {locksReleased, messagesDropped}} of this shard's shutdown, once it has stopped. */
-  public Future<JsonObject> cleanupResult() {
-    return cleanup.future();
+  /**
+   * R11: refuses new work ({@code shutting_down}), lets in-flight and queued messages finish for up to
+   * {@code shutdownGracePeriod}, then discards what is left, each with its event. Completes with
+   * {@code {locksReleased, messagesDropped}}. The suite drains every shard before undeploying any, so a shard that
+   * drains early still answers {@code shutting_down} instead of vanishing from the event bus.
+   */
+  public Future<JsonObject> drain() {
+    Promise<JsonObject> result = Promise.promise();
+    context.runOnContext(v -> startDrain().onComplete(result));
+    return result.future();
+  }
+
+  private Future<JsonObject> startDrain() {
+    if (drainResult == null) {
+      stopping = true;
+      drained = Promise.promise();
+      long graceTimer = vertx.setTimer(Math.max(1, config.shutdownGracePeriod()), id -> drained.tryComplete());
+      completeDrainIfIdle();
+      drainResult = drained.future().map(v -> {
+        vertx.cancelTimer(graceTimer);
+        return discardEverything();
+      });
+    }
+    return drainResult;
   }
 
   // ---------------------------------------------------------------- intake

@@ -17,7 +17,8 @@ public final class EventRecorder {
   public record Recorded(String name, JsonObject body) {
   }
 
-  private record Waiter(String name, Predicate<JsonObject> filter, int count, Promise<List<JsonObject>> promise) {
+  private record Waiter(String name, Predicate<JsonObject> filter, Predicate<List<JsonObject>> done,
+                        Promise<List<JsonObject>> promise) {
   }
 
   private final List<Recorded> events = new ArrayList<>();
@@ -45,7 +46,7 @@ public final class EventRecorder {
     while (pending.hasNext()) {
       Waiter waiter = pending.next();
       List<JsonObject> matching = matching(waiter.name(), waiter.filter());
-      if (matching.size() >= waiter.count()) {
+      if (waiter.done().test(matching)) {
         pending.remove();
         waiter.promise().complete(matching);
       }
@@ -58,13 +59,25 @@ public final class EventRecorder {
   }
 
   public synchronized Future<List<JsonObject>> await(String name, int count, Predicate<JsonObject> filter) {
+    return awaitWhen(name, filter, matching -> matching.size() >= count);
+  }
+
+  /** Completes once the events named {@code name} (so far) satisfy {@code done}. */
+  public synchronized Future<List<JsonObject>> awaitWhen(String name, Predicate<JsonObject> filter,
+                                                         Predicate<List<JsonObject>> done) {
     List<JsonObject> matching = matching(name, filter);
-    if (matching.size() >= count) {
+    if (done.test(matching)) {
       return Future.succeededFuture(matching);
     }
     Promise<List<JsonObject>> promise = Promise.promise();
-    waiters.add(new Waiter(name, filter, count, promise));
+    waiters.add(new Waiter(name, filter, done, promise));
     return promise.future();
+  }
+
+  /** Waits until the values of an integer field of all events named {@code name} add up to {@code total}. */
+  public List<JsonObject> awaitSum(String name, String field, int total) {
+    return Await.result(awaitWhen(name, body -> true,
+      matching -> matching.stream().mapToInt(body -> body.getInteger(field)).sum() >= total));
   }
 
   /** Waits for the event, blocking the test thread. */
