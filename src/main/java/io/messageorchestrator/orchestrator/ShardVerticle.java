@@ -301,6 +301,11 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   private void onAgentResult(ContactLane lane, Lease lease, AsyncResult<Message<AgentOutcome>> result) {
+    if (lane.lease == lease && clock.getAsLong() - lease.startedAt >= config.processingTimeout()) {
+      // Past its deadline but the timer has not run yet (a busy event loop runs due timers after queued replies):
+      // the deadline, not the timer, decides.
+      onTimeout(lane, lease);
+    }
     if (lane.lease != lease) {
       // Fenced: the lease ended (timeout, unlock, shutdown). Never deliver; count real late answers.
       AgentOutcome outcome = result.succeeded() ? result.result().body() : null;
