@@ -17,6 +17,8 @@ import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.orchestrator.OrchestratorMetrics;
 import io.messageorchestrator.orchestrator.ShardVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
@@ -89,7 +91,7 @@ public final class OrchestratorSuite {
     this.config = config;
     this.shardCount = config.shards() > 0 ? config.shards() : eventLoopCount(vertx);
     this.metrics = new OrchestratorMetrics(options.registry() != null ? options.registry()
-      : new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+      : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     this.client = new OrchestratorClient(vertx, shardCount,
       config.lockTimeout() + config.processingTimeout() + 30_000);
   }
@@ -140,7 +142,7 @@ public final class OrchestratorSuite {
         }
         int instances = config.http().instances() > 0 ? config.http().instances() : eventLoopCount(vertx);
         return vertx.deployVerticle(() -> new HttpVerticle(config, client, lifecycle, metrics.registry(),
-            httpPort::set), new DeploymentOptions().setInstances(config.http().port() == 0 ? 1 : instances))
+            streamedEvents(), httpPort::set), new DeploymentOptions().setInstances(config.http().port() == 0 ? 1 : instances))
           .onSuccess(id2 -> httpDeployment = id2);
       })
       .map(v -> {
@@ -187,6 +189,11 @@ public final class OrchestratorSuite {
     }
     shardDeployments.stream().filter(vertx.deploymentIDs()::contains).forEach(id -> undeployments.add(vertx.undeploy(id)));
     return Future.join(undeployments).mapEmpty();
+  }
+
+  /** Every event the admin SSE stream relays. */
+  static List<String> streamedEvents() {
+    return Events.ALL;
   }
 
   public OrchestratorClient client() {

@@ -27,7 +27,8 @@ public record OrchestratorConfig(
   String fallbackResponse,
   int statsListLimit,
   Http http,
-  Processor processor) {
+  Processor processor,
+  Admin admin) {
 
   public enum QueueOverflow {
     REJECT("reject"), DROP_OLDEST("dropOldest");
@@ -47,8 +48,18 @@ public record OrchestratorConfig(
     }
   }
 
-  /** @param instances HTTP verticle instances; 0 means one per event loop */
-  public record Http(String host, int port, int instances, int maxBodySize, long idleTimeout) {
+  /**
+   * @param instances          HTTP verticle instances; 0 means one per event loop
+   * @param idleTimeout        a connection with no traffic for this long is closed
+   * @param requestBodyTimeout a request whose body has not fully arrived by then is answered 408 and closed, so a
+   *                           slow client cannot pin a connection
+   */
+  public record Http(String host, int port, int instances, int maxBodySize, long idleTimeout,
+                     long requestBodyTimeout) {
+  }
+
+  /** @param token bearer token of the admin API; {@code null}: loopback callers only */
+  public record Admin(String token) {
   }
 
   /**
@@ -84,13 +95,16 @@ public record OrchestratorConfig(
         .put("port", 8080)
         .put("instances", 0)
         .put("maxBodySize", 262_144)
-        .put("idleTimeout", 30_000))
+        .put("idleTimeout", 30_000)
+        .put("requestBodyTimeout", 10_000))
       .put("processor", new JsonObject()
         .put("type", "echo")
         .put("url", "")
         .put("address", "")
         .put("class", "")
-        .put("workerInstances", 1));
+        .put("workerInstances", 1))
+      .put("admin", new JsonObject()
+        .put("token", ""));
   }
 
   /** Reads and validates {@code json} (missing keys take their defaults). */
@@ -123,8 +137,10 @@ public record OrchestratorConfig(
       v.string("fallbackResponse"),
       v.intValue("statsListLimit", 0, 10_000),
       new Http(v.string("http.host"), v.intValue("http.port", 0, 65_535), v.intValue("http.instances", 0, 256),
-        v.intValue("http.maxBodySize", 1_024, 64 * 1024 * 1024), v.longValue("http.idleTimeout", 1, day)),
-      processor);
+        v.intValue("http.maxBodySize", 1_024, 64 * 1024 * 1024), v.longValue("http.idleTimeout", 1, day),
+        v.longValue("http.requestBodyTimeout", 1, day)),
+      processor,
+      new Admin(v.optionalString("admin.token")));
   }
 
   private static void requireSet(String value, String key, String because) {

@@ -8,6 +8,7 @@ import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.orchestrator.ProcessResult;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.ReplyException;
@@ -20,9 +21,11 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
@@ -38,19 +41,22 @@ public final class HttpVerticle extends VerticleBase {
   private final Lifecycle lifecycle;
   private final MeterRegistry registry;
   private final IntConsumer onListening;
+  private final List<String> streamedEvents;
 
   public HttpVerticle(OrchestratorConfig config, OrchestratorClient client, Lifecycle lifecycle,
-                      MeterRegistry registry, IntConsumer onListening) {
+                      MeterRegistry registry, List<String> streamedEvents, IntConsumer onListening) {
     this.config = config;
     this.client = client;
     this.lifecycle = lifecycle;
     this.registry = registry;
     this.onListening = onListening;
+    this.streamedEvents = streamedEvents;
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.route().handler(this::limitBodyTime);
     HealthCheckHandler liveness = HealthCheckHandler.create(vertx)
       .register("process", promise -> promise.complete(Status.OK()));
     HealthCheckHandler readiness = HealthCheckHandler.create(vertx)
@@ -59,10 +65,15 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/health").handler(readiness);
     router.get("/health/ready").handler(readiness);
     router.get("/health/live").handler(liveness);
+    if (registry instanceof PrometheusMeterRegistry prometheus) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
+    }
+    new AdminRoutes(vertx, client, config.admin().token(), streamedEvents).mount(router);
     router.get("/stats").handler(ctx -> client.getStats()
       .onSuccess(stats -> json(ctx, 200, stats))
       .onFailure(failure -> error(ctx, 503, "unavailable", "statistics unavailable: " + failure.getMessage())));
     router.post("/webhook")
+      .consumes("application/json")
       .handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodySize()))
       .handler(this::onWebhook);
     router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().path()));
@@ -71,6 +82,8 @@ public final class HttpVerticle extends VerticleBase {
     router.errorHandler(413, ctx -> error(ctx, 413, "payload_too_large",
       "body exceeds " + config.http().maxBodySize() + " bytes (http.maxBodySize)"));
     router.errorHandler(400, ctx -> error(ctx, 400, "bad_request", "malformed request"));
+    router.errorHandler(415, ctx -> error(ctx, 415, "unsupported_media_type",
+      "Content-Type must be application/json"));
     router.errorHandler(500, ctx -> {
       LOG.error("Unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
       error(ctx, 500, "internal_error", "internal error");
@@ -82,6 +95,20 @@ public final class HttpVerticle extends VerticleBase {
       .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     return vertx.createHttpServer(options).requestHandler(router).listen()
       .onSuccess(server -> onListening.accept(server.actualPort()));
+  }
+
+  /** Answers 408 and closes the connection when a request body trickles in for longer than allowed. */
+  private void limitBodyTime(RoutingContext ctx) {
+    long timer = vertx.setTimer(config.http().requestBodyTimeout(), id -> {
+      if (!ctx.request().isEnded() && !ctx.response().ended()) {
+        ctx.response().putHeader("Connection", "close");
+        error(ctx, 408, "request_timeout", "request body not received within "
+          + config.http().requestBodyTimeout() + " ms");
+        ctx.request().connection().close();
+      }
+    });
+    ctx.request().end().onComplete(done -> vertx.cancelTimer(timer));
+    ctx.next();
   }
 
   private void onWebhook(RoutingContext ctx) {

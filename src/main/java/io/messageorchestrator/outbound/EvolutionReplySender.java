@@ -1,0 +1,48 @@
+package io.messageorchestrator.outbound;
+
+import io.messageorchestrator.config.OutboundSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+
+/**
+ * Evolution API v2: {@code POST {url}/message/sendText/{instance}} with header {@code apikey} and
+ * {@code {number, text}}. The instance is {@code outbound.instance}, or else the processed message's
+ * {@code metadata.instance}, so a reply leaves from the instance the message came to.
+ */
+public final class EvolutionReplySender implements ReplySender {
+  /** The metadata key carrying the Evolution instance the message came through. */
+  public static final String INSTANCE = "instance";
+  static final String API_KEY_HEADER = "apikey";
+
+  private final WebClient client;
+  private final OutboundSettings settings;
+
+  public EvolutionReplySender(Vertx vertx, OutboundSettings settings) {
+    this.client = HttpReplies.client(vertx);
+    this.settings = settings;
+  }
+
+  @Override
+  public Future<Void> send(OutboundReply reply) {
+    String instance = settings.instance() != null ? settings.instance() : reply.metadataString(INSTANCE);
+    if (instance == null) {
+      return Future.failedFuture(DeliveryException.permanent(
+        "no sender: outbound.instance is unset and the message has no metadata." + INSTANCE));
+    }
+    String url = settings.url() + "/message/sendText/" + HttpReplies.segment(instance);
+    return HttpReplies.post(client.postAbs(url).putHeader(API_KEY_HEADER, settings.token()), settings.timeout(),
+      body(reply));
+  }
+
+  /** {@code number} is the contact id: digits, or a jid ({@code ...@s.whatsapp.net}, {@code ...@g.us}). */
+  static JsonObject body(OutboundReply reply) {
+    return new JsonObject().put("number", reply.contactId()).put("text", reply.response()).put("linkPreview", false);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

@@ -1,0 +1,343 @@
+package io.messageorchestrator.outbound;
+
+import io.messageorchestrator.config.OutboundSettings;
+import io.messageorchestrator.orchestrator.Addresses;
+import io.messageorchestrator.orchestrator.Events;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Delivers every reply announced by {@code messageProcessed} to its contact through a {@link ReplySender}, and
+ * ends each in exactly one {@link OutboundEvents} event:
+ * <ul>
+ *   <li>per contact, replies leave strictly in the order their events arrived (the order the shard processed
+ *   them): one attempt in flight per contact, the next reply only after the previous one was delivered or given
+ *   up; different contacts proceed in parallel, at most {@link HttpReplies#MAX_CONNECTIONS} attempts at once;</li>
+ *   <li>retryable failures (transport errors, timeouts, 408, 429, 5xx) are retried after an exponential backoff
+ *   with full jitter up to {@code outbound.maxAttempts}; other refusals fail at once ({@code replyFailed});</li>
+ *   <li>a {@code processId} already seen is ignored, so a repeated event never sends a reply twice (the last
+ *   {@value #SEEN_CAPACITY} ids are remembered);</li>
+ *   <li>fallback replies are skipped, with a {@code replySkipped} event, when {@code outbound.sendFallbacks} is
+ *   false;</li>
+ *   <li>at most {@code outbound.maxPending} replies wait or are in flight; beyond that a reply fails at once
+ *   with reason {@code overloaded}.</li>
+ * </ul>
+ * All state lives on this verticle's event-loop context, without locks. Deploy exactly <b>one</b> instance per
+ * node: the event is published, so every instance would receive and send every reply (a deployment with several
+ * instances fails to start). The consumer is local: in a cluster each node delivers the replies of its own shards.
+ * Stop it after the shards, so their last replies are still delivered within the grace period.
+ */
+public final class OutboundVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(OutboundVerticle.class);
+  /** How many recent {@code processId}s are remembered to ignore repeated events. */
+  static final int SEEN_CAPACITY = 100_000;
+
+  private final OutboundSettings settings;
+  private final long shutdownGraceMs;
+  private final ReplyMetrics metrics;
+  private final ReplySender injectedSender;
+  private final Backoff backoff;
+  private final Map<String, Outbox> outboxes = new HashMap<>();
+  /** Contacts whose next attempt may start, waiting for an in-flight slot, oldest first. */
+  private final ArrayDeque<Outbox> ready = new ArrayDeque<>();
+  private final Set<String> seen = Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > SEEN_CAPACITY;
+    }
+  });
+  private ReplySender sender;
+  private EventBus eventBus;
+  private int pending;
+  private int inFlight;
+  /** The grace period has ended: nothing leaves any more, and late attempt results are ignored. */
+  private boolean closed;
+  private boolean pumping;
+  private Promise<Void> drained;
+
+  /** Sends through the sender {@code outbound.type} names; no metrics. */
+  public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs) {
+    this(settings, shutdownGraceMs, null, null);
+  }
+
+  /** Sends through the sender {@code outbound.type} names, counting replies in {@code registry} (may be null). */
+  public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry) {
+    this(settings, shutdownGraceMs, registry, null);
+  }
+
+  /**
+   * @param shutdownGraceMs how long {@link #stop()} lets queued deliveries finish
+   * @param registry        where the {@code orchestrator.replies} counter goes; {@code null} for none
+   * @param sender          the sender to use (tests); {@code null} builds the one {@code outbound.type} names,
+   *                        which this verticle then closes on stop
+   */
+  public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry,
+                          ReplySender sender) {
+    this.settings = settings;
+    this.shutdownGraceMs = shutdownGraceMs;
+    this.metrics = new ReplyMetrics(registry);
+    this.injectedSender = sender;
+    this.backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff(),
+      bound -> ThreadLocalRandom.current().nextLong(bound));
+  }
+
+  @Override
+  public Future<?> start() {
+    if (context.getInstanceCount() > 1) {
+      return Future.failedFuture(new IllegalStateException(
+        "deploy exactly one OutboundVerticle: every instance would send every reply"));
+    }
+    eventBus = vertx.eventBus();
+    sender = injectedSender != null ? injectedSender : ReplySender.create(vertx, settings);
+    LOG.info("Outbound delivery: {}", settings);
+    return eventBus.<JsonObject>localConsumer(Addresses.event(Events.MESSAGE_PROCESSED), this::onProcessed)
+      .completion();
+  }
+
+  /**
+   * Lets queued and in-flight deliveries finish (new events are still taken) for up to the grace period, then
+   * fails every reply still waiting with reason {@code shutting_down}. An attempt still in flight at that moment is
+   * reported failed too, although the provider may yet accept it.
+   */
+  @Override
+  public Future<?> stop() {
+    drained = Promise.promise();
+    completeDrainIfIdle();
+    long graceTimer = vertx.setTimer(Math.max(1, shutdownGraceMs), id -> drained.tryComplete());
+    return drained.future().map(v -> {
+      vertx.cancelTimer(graceTimer);
+      abandonAll();
+      if (injectedSender == null) {
+        sender.close();
+      }
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------- intake
+
+  private void onProcessed(Message<JsonObject> event) {
+    OutboundReply reply;
+    try {
+      reply = OutboundReply.fromEvent(event.body());
+    } catch (IllegalArgumentException e) {
+      JsonObject body = event.body() == null ? new JsonObject() : event.body();
+      LOG.warn("Cannot deliver a reply of contact {} (process {}): {}", body.getValue("contactId"),
+        body.getValue("processId"), e.getMessage());
+      publishFailed(body.getValue("contactId"), body.getValue("processId"), 0, OutboundEvents.REASON_INVALID,
+        e.getMessage());
+      return;
+    }
+    if (!seen.add(reply.processId())) {
+      LOG.debug("Ignoring a repeated messageProcessed event of process {}", reply.processId());
+      return;
+    }
+    if (reply.fallback() && !settings.sendFallbacks()) {
+      metrics.skipped();
+      publish(OutboundEvents.REPLY_SKIPPED, new JsonObject().put("contactId", reply.contactId())
+        .put("processId", reply.processId()).put("reason", OutboundEvents.REASON_FALLBACK));
+      return;
+    }
+    if (closed) {
+      fail(reply, 0, OutboundEvents.REASON_SHUTTING_DOWN, "outbound delivery has shut down");
+      return;
+    }
+    if (pending >= settings.maxPending()) {
+      fail(reply, 0, OutboundEvents.REASON_OVERLOADED,
+        pending + " replies are already waiting for delivery (outbound.maxPending)");
+      return;
+    }
+    Outbox outbox = outboxes.computeIfAbsent(reply.contactId(), Outbox::new);
+    outbox.queue.add(new Delivery(reply, System.nanoTime()));
+    pending++;
+    schedule(outbox);
+  }
+
+  // ---------------------------------------------------------------- delivery
+
+  /** Puts an idle contact with work in line for an in-flight slot. */
+  private void schedule(Outbox outbox) {
+    if (!outbox.scheduled && !outbox.queue.isEmpty()) {
+      outbox.scheduled = true;
+      ready.add(outbox);
+      pump();
+    }
+  }
+
+  /** Starts attempts while slots are free. Not re-entrant: a sender that completes at once must not recurse. */
+  private void pump() {
+    if (pumping) {
+      return;
+    }
+    pumping = true;
+    try {
+      while (!closed && inFlight < HttpReplies.MAX_CONNECTIONS && !ready.isEmpty()) {
+        attempt(ready.poll());
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  private void attempt(Outbox outbox) {
+    Delivery delivery = outbox.queue.peek();
+    delivery.attempts++;
+    inFlight++;
+    Future<Void> sent;
+    try {
+      sent = sender.send(delivery.reply);
+    } catch (RuntimeException e) {
+      sent = Future.failedFuture(e);
+    }
+    sent.onComplete(result -> onContext(() -> onAttempt(outbox, delivery, result)));
+  }
+
+  private void onAttempt(Outbox outbox, Delivery delivery, AsyncResult<Void> result) {
+    inFlight--;
+    if (closed || outbox.queue.peek() != delivery) {
+      return; // abandoned at the end of the shutdown grace period
+    }
+    OutboundReply reply = delivery.reply;
+    if (result.succeeded()) {
+      long latencyMs = (System.nanoTime() - delivery.acceptedAtNanos) / 1_000_000;
+      metrics.delivered();
+      LOG.debug("Delivered the reply of process {} to contact {} ({} attempts, {} ms)", reply.processId(),
+        reply.contactId(), delivery.attempts, latencyMs);
+      publish(OutboundEvents.REPLY_DELIVERED, new JsonObject().put("contactId", reply.contactId())
+        .put("processId", reply.processId()).put("attempts", delivery.attempts).put("latencyMs", latencyMs));
+      finishHead(outbox);
+    } else {
+      Throwable cause = result.cause();
+      DeliveryException refusal = cause instanceof DeliveryException e ? e : null;
+      boolean retryable = refusal == null || refusal.retryable();
+      if (retryable && delivery.attempts < settings.maxAttempts()) {
+        long delay = backoff.delay(delivery.attempts, refusal == null ? -1 : refusal.retryAfterMs());
+        LOG.debug("Attempt {} of process {} for contact {} failed ({}); retrying in {} ms", delivery.attempts,
+          reply.processId(), reply.contactId(), describe(cause), delay);
+        outbox.retryTimer = vertx.setTimer(delay, id -> {
+          outbox.retryTimer = -1;
+          ready.add(outbox);
+          pump();
+        });
+      } else {
+        fail(reply, delivery.attempts, retryable ? OutboundEvents.REASON_EXHAUSTED : OutboundEvents.REASON_REJECTED,
+          describe(cause));
+        finishHead(outbox);
+      }
+    }
+    pump();
+  }
+
+  /** The contact's head reply is done: its next reply gets in line, or the contact is forgotten. */
+  private void finishHead(Outbox outbox) {
+    outbox.queue.poll();
+    pending--;
+    outbox.scheduled = false;
+    if (outbox.queue.isEmpty()) {
+      outboxes.remove(outbox.contactId);
+    } else {
+      schedule(outbox);
+    }
+    completeDrainIfIdle();
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  private void completeDrainIfIdle() {
+    if (drained != null && pending == 0) {
+      drained.tryComplete();
+    }
+  }
+
+  private void abandonAll() {
+    closed = true;
+    ready.clear();
+    for (Outbox outbox : outboxes.values()) {
+      if (outbox.retryTimer >= 0) {
+        vertx.cancelTimer(outbox.retryTimer);
+      }
+      for (Delivery delivery : outbox.queue) {
+        fail(delivery.reply, delivery.attempts, OutboundEvents.REASON_SHUTTING_DOWN,
+          "the shutdown grace period ended before the reply was delivered");
+      }
+    }
+    if (pending > 0) {
+      LOG.warn("Outbound delivery stopped with {} replies undelivered", pending);
+    }
+    outboxes.clear();
+    pending = 0;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private void fail(OutboundReply reply, int attempts, String reason, String error) {
+    LOG.warn("Giving up the reply of process {} to contact {} after {} attempts ({}): {}", reply.processId(),
+      reply.contactId(), attempts, reason, error);
+    publishFailed(reply.contactId(), reply.processId(), attempts, reason, error);
+  }
+
+  private void publishFailed(Object contactId, Object processId, int attempts, String reason, String error) {
+    metrics.failed();
+    publish(OutboundEvents.REPLY_FAILED, new JsonObject().put("contactId", contactId).put("processId", processId)
+      .put("attempts", attempts).put("reason", reason).put("error", error));
+  }
+
+  private void publish(String event, JsonObject payload) {
+    eventBus.publish(Addresses.event(event), payload);
+  }
+
+  /** Sender futures may complete elsewhere (a custom sender); state is only touched on this context. */
+  private void onContext(Runnable action) {
+    if (Vertx.currentContext() == context) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
+    }
+  }
+
+  private static String describe(Throwable cause) {
+    String message = cause.getMessage();
+    return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+  }
+
+  /** One contact's replies in processed order; the head is the one being attempted or waiting to retry. */
+  private static final class Outbox {
+    final String contactId;
+    final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    /** In the ready line, in flight or waiting to retry: at most one of those at a time. */
+    boolean scheduled;
+    long retryTimer = -1;
+
+    Outbox(String contactId) {
+      this.contactId = contactId;
+    }
+  }
+
+  private static final class Delivery {
+    final OutboundReply reply;
+    final long acceptedAtNanos;
+    int attempts;
+
+    Delivery(OutboundReply reply, long acceptedAtNanos) {
+      this.reply = reply;
+      this.acceptedAtNanos = acceptedAtNanos;
+    }
+  }
+}

@@ -1,0 +1,7 @@
+package io.messageorchestrator.webhook;
+
+import io.messageorchestrator.orchestrator.InboundMessage;
+
+/** One provider message, ready for {@code OrchestratorClient.processMessage(contactId, message)}. */
+public record WebhookMessage(String contactId, InboundMessage message) {
+}

@@ -1,0 +1,235 @@
+package io.messageorchestrator.webhook;
+
+import io.messageorchestrator.config.WebhookSettings;
+import io.messageorchestrator.orchestrator.Addresses;
+import io.messageorchestrator.orchestrator.InvalidRequestException;
+import io.messageorchestrator.orchestrator.OrchestratorClient;
+import io.messageorchestrator.orchestrator.ProcessResult;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The provider webhooks: Meta WhatsApp Cloud API ({@code GET}/{@code POST /webhook/whatsapp}), Evolution API
+ * ({@code POST /webhook/evolution}) and Twilio ({@code POST /webhook/twilio}).
+ *
+ * <p>Messages of one request are submitted in payload order from this request's context without waiting for their
+ * processing (event-bus sends from one context to one shard are delivered in order), and the provider gets its 200 at
+ * once: Meta retries anything else for days, and duplicates are dropped by the orchestrator's {@code messageId}
+ * deduplication. Delivery statuses are published as the event {@value #STATUS_EVENT}, never processed. Client
+ * mistakes get a 4xx {@code {"error": code, "message": ..., "field"?: ...}}.
+ */
+public final class WebhookRoutes {
+  public static final String WHATSAPP_PATH = "/webhook/whatsapp";
+  public static final String EVOLUTION_PATH = "/webhook/evolution";
+  public static final String TWILIO_PATH = "/webhook/twilio";
+  /** Event (on {@code orchestrator.events.statusReceived}) carrying one provider delivery status. */
+  public static final String STATUS_EVENT = "statusReceived";
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookRoutes.class);
+  private static final String CONTENT_TYPE = "Content-Type";
+  private static final String JSON = "application/json";
+  private static final String FORM = "application/x-www-form-urlencoded";
+  private static final String EMPTY_TWIML = "<Response/>";
+
+  private final Vertx vertx;
+  private final WebhookSettings settings;
+  private final OrchestratorClient client;
+  private final int maxBodySize;
+
+  /** @param maxBodySize the largest accepted body in bytes; larger ones get a 413 */
+  public WebhookRoutes(Vertx vertx, WebhookSettings settings, OrchestratorClient client, int maxBodySize) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.client = client;
+    this.maxBodySize = maxBodySize;
+  }
+
+  /**
+   * Adds the four routes, each with its own failure handler (so they answer JSON whatever the router does). The
+   * Content-Type check is a route of its own ahead of the body route: Vert.x Web forbids a user handler before a
+   * {@link BodyHandler} on one route, and a 415 should not read the body first.
+   */
+  public void mount(Router router) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodySize).setMergeFormAttributes(false);
+    router.get(WHATSAPP_PATH).handler(guarded(this::onHandshake)).failureHandler(this::onFailure);
+    mountPost(router, WHATSAPP_PATH, JSON, body, this::onWhatsApp);
+    mountPost(router, EVOLUTION_PATH, JSON, body, this::onEvolution);
+    mountPost(router, TWILIO_PATH, FORM, body, this::onTwilio);
+  }
+
+  private void mountPost(Router router, String path, String mediaType, BodyHandler body,
+                         Handler<RoutingContext> handler) {
+    router.post(path).handler(requireMediaType(mediaType)).failureHandler(this::onFailure);
+    router.post(path).handler(body).handler(guarded(handler)).failureHandler(this::onFailure);
+  }
+
+  /** Meta's subscription handshake: echo {@code hub.challenge} only for the configured verify token. */
+  private void onHandshake(RoutingContext ctx) {
+    String mode;
+    String token;
+    String challenge;
+    try {
+      mode = query(ctx, "hub.mode");
+      token = query(ctx, "hub.verify_token");
+      challenge = query(ctx, "hub.challenge");
+    } catch (RuntimeException e) {
+      throw new WebhookException(400, "invalid_query", "malformed query string", null);
+    }
+    if (!"subscribe".equals(mode) || !Signatures.safeEquals(settings.whatsappVerifyToken(), token)) {
+      throw new WebhookException(403, "forbidden", "hub.mode must be 'subscribe' and hub.verify_token must match",
+        null);
+    }
+    if (challenge == null) {
+      throw WebhookException.invalidField("hub.challenge", "hub.challenge is required");
+    }
+    ctx.response().setStatusCode(200).putHeader(CONTENT_TYPE, "text/plain; charset=utf-8")
+      .putHeader("X-Content-Type-Options", "nosniff").end(challenge);
+  }
+
+  private void onWhatsApp(RoutingContext ctx) {
+    Buffer raw = rawBody(ctx);
+    if (settings.whatsappAppSecret() != null && !Signatures.verifyMeta(settings.whatsappAppSecret(), raw.getBytes(),
+      ctx.request().getHeader(Signatures.META_HEADER))) {
+      throw new WebhookException(401, "unauthorized", "missing or invalid " + Signatures.META_HEADER, null);
+    }
+    WhatsAppCloudWebhook.Result result = WhatsAppCloudWebhook.parse(raw);
+    submit(result.messages());
+    result.statuses().forEach(this::publishStatus);
+    json(ctx, 200, new JsonObject().put("received", result.messages().size())
+      .put("statuses", result.statuses().size()));
+  }
+
+  private void onEvolution(RoutingContext ctx) {
+    String header = ctx.request().getHeader(EvolutionWebhook.APIKEY_HEADER);
+    JsonObject body = Payloads.jsonObject(rawBody(ctx));
+    if (!EvolutionWebhook.authorized(settings.evolutionApiKey(), header, body)) {
+      throw new WebhookException(401, "unauthorized", "missing or invalid apikey", null);
+    }
+    EvolutionWebhook.Result result = EvolutionWebhook.parse(body, settings.evolutionAcceptGroups());
+    submit(result.messages());
+    json(ctx, 200, new JsonObject().put("received", result.messages().size()).put("ignored", result.ignored()));
+  }
+
+  private void onTwilio(RoutingContext ctx) {
+    Map<String, List<String>> form = TwilioWebhook.parseForm(rawBody(ctx));
+    if (settings.twilioAuthToken() != null) {
+      String url = settings.twilioPublicUrl() != null ? settings.twilioPublicUrl() : ctx.request().absoluteURI();
+      if (!Signatures.verifyTwilio(settings.twilioAuthToken(), url, form,
+        ctx.request().getHeader(Signatures.TWILIO_HEADER))) {
+        throw new WebhookException(401, "unauthorized", "missing or invalid " + Signatures.TWILIO_HEADER, null);
+      }
+    }
+    TwilioWebhook.Result result = TwilioWebhook.parse(form);
+    if (result.message() != null) {
+      submit(List.of(result.message()));
+    } else {
+      publishStatus(result.status());
+    }
+    ctx.response().setStatusCode(200).putHeader(CONTENT_TYPE, "text/xml").end(EMPTY_TWIML);
+  }
+
+  /** Sends every message now, in order, and only logs the outcomes: the provider is answered without waiting. */
+  private void submit(List<WebhookMessage> messages) {
+    for (WebhookMessage message : messages) {
+      String contactId = message.contactId();
+      String messageId = message.message().messageId();
+      client.processMessage(contactId, message.message()).onComplete(result -> {
+        if (result.failed()) {
+          LOG.warn("Webhook message {} of contact {} was not processed: {}", messageId, contactId,
+            result.cause().getMessage());
+        } else if (result.result().status() == ProcessResult.Status.REJECTED) {
+          LOG.warn("Webhook message {} of contact {} was rejected ({}): {}", messageId, contactId,
+            result.result().reason(), result.result().error());
+        }
+      });
+    }
+  }
+
+  private void publishStatus(JsonObject status) {
+    vertx.eventBus().publish(Addresses.event(STATUS_EVENT), status);
+  }
+
+  /** 415 unless the Content-Type is {@code mediaType}, optionally with {@code charset=utf-8}. */
+  private static Handler<RoutingContext> requireMediaType(String mediaType) {
+    return ctx -> {
+      String header = ctx.request().getHeader(CONTENT_TYPE);
+      if (header != null) {
+        String[] parts = header.split(";");
+        boolean utf8 = true;
+        for (int i = 1; i < parts.length; i++) {
+          String[] parameter = parts[i].split("=", 2);
+          if (parameter[0].trim().equalsIgnoreCase("charset")) {
+            String charset = parameter.length > 1 ? parameter[1].trim().replace("\"", "") : "";
+            utf8 = charset.equalsIgnoreCase("utf-8") || charset.equalsIgnoreCase("utf8");
+          }
+        }
+        if (utf8 && parts[0].trim().toLowerCase(Locale.ROOT).equals(mediaType)) {
+          ctx.next();
+          return;
+        }
+      }
+      error(ctx, 415, "unsupported_media_type", "Content-Type must be " + mediaType + " (UTF-8)", null);
+    };
+  }
+
+  /** Maps client mistakes thrown by the handlers to their 4xx; anything else reaches the failure handler. */
+  private static Handler<RoutingContext> guarded(Handler<RoutingContext> handler) {
+    return ctx -> {
+      try {
+        handler.handle(ctx);
+      } catch (WebhookException e) {
+        error(ctx, e.status(), e.code(), e.getMessage(), e.field());
+      } catch (InvalidRequestException e) {
+        error(ctx, 400, "invalid_field", e.getMessage(), e.field());
+      }
+    };
+  }
+
+  private void onFailure(RoutingContext ctx) {
+    int status = ctx.statusCode();
+    if (status == 413) {
+      error(ctx, 413, "payload_too_large", "body exceeds " + maxBodySize + " bytes", null);
+    } else if (status >= 400 && status < 500) {
+      error(ctx, status, "bad_request", "malformed request", null);
+    } else {
+      LOG.error("Unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+      error(ctx, 500, "internal_error", "internal error", null);
+    }
+  }
+
+  private static String query(RoutingContext ctx, String name) {
+    List<String> values = ctx.queryParam(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  private static Buffer rawBody(RoutingContext ctx) {
+    Buffer buffer = ctx.body().buffer();
+    return buffer == null ? Buffer.buffer() : buffer;
+  }
+
+  private static void error(RoutingContext ctx, int status, String code, String message, String field) {
+    JsonObject body = new JsonObject().put("error", code).put("message", message);
+    if (field != null) {
+      body.put("field", field);
+    }
+    json(ctx, status, body);
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, JSON).end(body.toBuffer());
+  }
+}

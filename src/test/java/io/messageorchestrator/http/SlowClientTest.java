@@ -1,0 +1,87 @@
+package io.messageorchestrator.http;
+
+import io.messageorchestrator.OrchestratorSuite;
+import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.support.Await;
+import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.TestAgent;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetSocket;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+class SlowClientTest {
+
+  private static OrchestratorSuite start(Vertx vertx) {
+    JsonObject config = Suites.baseConfig().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1")
+      .put("requestBodyTimeout", 300));
+    return Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
+      OrchestratorSuite.Options.defaults().withProcessor(new TestAgent())));
+  }
+
+  @Test
+  @DisplayName("a client that sends half a body and stalls gets 408 and is disconnected; the server keeps serving")
+  void slowBodyTimesOut(Vertx vertx) {
+    OrchestratorSuite suite = start(vertx);
+    NetSocket socket = Await.result(vertx.createNetClient().connect(suite.httpPort(), "127.0.0.1"));
+    StringBuilder received = new StringBuilder();
+    Promise<String> closed = Promise.promise();
+    socket.handler(chunk -> received.append(chunk.toString()));
+    socket.closeHandler(v -> closed.complete(received.toString()));
+
+    socket.write("POST /webhook HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      + "Content-Length: 100\r\n\r\n{\"from\":\"1\",");
+
+    String answer = Await.result(closed.future());
+    assertThat(answer).startsWith("HTTP/1.1 408");
+    assertThat(answer).contains("request_timeout");
+    HttpResponse<Buffer> next = Await.result(WebClient.create(vertx).get(suite.httpPort(), "127.0.0.1", "/health/live")
+      .send());
+    assertThat(next.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("a webhook body that is not JSON by Content-Type is refused with 415 JSON")
+  void wrongContentType(Vertx vertx) {
+    OrchestratorSuite suite = start(vertx);
+
+    HttpResponse<Buffer> response = Await.result(WebClient.create(vertx).post(suite.httpPort(), "127.0.0.1", "/webhook")
+      .putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("from=1&body=hi")));
+
+    assertThat(response.statusCode()).isEqualTo(415);
+    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("unsupported_media_type");
+  }
+
+  @Test
+  @DisplayName("readiness is up while running and goes down as soon as a graceful shutdown starts")
+  void readinessFlips(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    JsonObject config = Suites.baseConfig().put("shutdownGracePeriod", 10_000)
+      .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
+    OrchestratorSuite suite = Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
+      OrchestratorSuite.Options.defaults().withProcessor(agent)));
+    WebClient web = WebClient.create(vertx);
+    assertThat(Await.result(web.get(suite.httpPort(), "127.0.0.1", "/health/ready").send()).statusCode())
+      .isEqualTo(200);
+    suite.client().processMessage("r", io.messageorchestrator.orchestrator.InboundMessage.text("block:r"));
+
+    var stopped = suite.stop();
+
+    assertThat(Await.result(web.get(suite.httpPort(), "127.0.0.1", "/health/ready").send()).statusCode())
+      .isEqualTo(503);
+    assertThat(Await.result(web.get(suite.httpPort(), "127.0.0.1", "/health/live").send()).statusCode())
+      .isEqualTo(200);
+    agent.open("r");
+    Await.result(stopped);
+  }
+}
