@@ -15,6 +15,9 @@ public record InboundMessage(String text, String messageId, String type, long ti
     if (text == null) {
       throw new InvalidRequestException("message.text", "message.text is required");
     }
+    if (text.indexOf('\u0000') >= 0) {
+      throw new InvalidRequestException("message.text", "message.text must not contain NUL characters");
+    }
     if (type == null || type.isBlank()) {
       type = "text";
     }
