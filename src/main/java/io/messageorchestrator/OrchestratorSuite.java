@@ -16,6 +16,9 @@ import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.orchestrator.OrchestratorMetrics;
 import io.messageorchestrator.orchestrator.ShardVerticle;
+import io.messageorchestrator.outbound.OutboundEvents;
+import io.messageorchestrator.outbound.OutboundVerticle;
+import io.messageorchestrator.webhook.WebhookRoutes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -29,15 +32,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * Composes the service: agent workers, orchestrator shards, the admin verticle and the HTTP verticle, deployed in
- * that order (each is ready before the next needs it), and stopped in the order that loses nothing: draining shards
- * first while workers still run, HTTP last so callers get {@code 503 shutting_down} instead of a refused connection.
+ * Composes the service: agent workers, orchestrator shards, the admin verticle, the outbound (reply delivery)
+ * verticle and the HTTP verticle, deployed in that order (each is ready before the next needs it), and stopped in the
+ * order that loses nothing: shards drain first while workers still run, then outbound delivers the last replies, and
+ * HTTP goes last so callers get {@code 503 shutting_down} instead of a refused connection.
  */
 public final class OrchestratorSuite {
   private static final Logger LOG = LoggerFactory.getLogger(OrchestratorSuite.class);
@@ -83,6 +88,7 @@ public final class OrchestratorSuite {
   private final AtomicInteger httpPort = new AtomicInteger(-1);
   private String workerDeployment;
   private String adminDeployment;
+  private String outboundDeployment;
   private String httpDeployment;
   private Future<JsonObject> stopped;
 
@@ -137,6 +143,12 @@ public final class OrchestratorSuite {
       .compose(v -> vertx.deployVerticle(new AdminVerticle(shardCount, config, metrics, limit)))
       .compose(id -> {
         adminDeployment = id;
+        // Exactly one instance: it consumes a published event, and per-contact reply order needs one owner.
+        return vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.shutdownGracePeriod(),
+          metrics.registry()));
+      })
+      .compose(id -> {
+        outboundDeployment = id;
         if (!options.http()) {
           return Future.succeededFuture();
         }
@@ -175,25 +187,29 @@ public final class OrchestratorSuite {
           LOG.info("Orchestrator stopped: {}", total.encode());
           return total;
         })
-        .compose(total -> undeployAll().map(total));
+        // The outbound verticle delivers the drained messages' replies (within its own grace) before the rest goes.
+        .compose(total -> undeploy(outboundDeployment).transform(ignored -> undeployAll().map(total)));
     }
     return stopped;
   }
 
   private Future<Void> undeployAll() {
-    List<Future<Void>> undeployments = new ArrayList<>();
-    for (String id : new String[] {adminDeployment, workerDeployment, httpDeployment}) {
-      if (id != null && vertx.deploymentIDs().contains(id)) {
-        undeployments.add(vertx.undeploy(id));
-      }
-    }
-    shardDeployments.stream().filter(vertx.deploymentIDs()::contains).forEach(id -> undeployments.add(vertx.undeploy(id)));
-    return Future.join(undeployments).mapEmpty();
+    List<String> ids = new ArrayList<>(shardDeployments);
+    ids.addAll(Arrays.asList(adminDeployment, outboundDeployment, workerDeployment, httpDeployment));
+    return Future.join(ids.stream().map(this::undeploy).toList()).mapEmpty();
   }
 
-  /** Every event the admin SSE stream relays. */
+  private Future<Void> undeploy(String deploymentId) {
+    return deploymentId != null && vertx.deploymentIDs().contains(deploymentId)
+      ? vertx.undeploy(deploymentId) : Future.succeededFuture();
+  }
+
+  /** Every event the admin SSE stream relays: the orchestrator's, the outbound's and provider statuses. */
   static List<String> streamedEvents() {
-    return Events.ALL;
+    List<String> events = new ArrayList<>(Events.ALL);
+    events.addAll(List.of(OutboundEvents.REPLY_DELIVERED, OutboundEvents.REPLY_FAILED, OutboundEvents.REPLY_SKIPPED,
+      WebhookRoutes.STATUS_EVENT));
+    return events;
   }
 
   public OrchestratorClient client() {

@@ -28,7 +28,9 @@ public record OrchestratorConfig(
   int statsListLimit,
   Http http,
   Processor processor,
-  Admin admin) {
+  Admin admin,
+  WebhookSettings webhooks,
+  OutboundSettings outbound) {
 
   public enum QueueOverflow {
     REJECT("reject"), DROP_OLDEST("dropOldest");
@@ -104,7 +106,9 @@ public record OrchestratorConfig(
         .put("class", "")
         .put("workerInstances", 1))
       .put("admin", new JsonObject()
-        .put("token", ""));
+        .put("token", ""))
+      .mergeIn(WebhookSettings.defaults())
+      .put("outbound", OutboundSettings.defaults());
   }
 
   /** Reads and validates {@code json} (missing keys take their defaults). */
@@ -140,7 +144,9 @@ public record OrchestratorConfig(
         v.intValue("http.maxBodySize", 1_024, 64 * 1024 * 1024), v.longValue("http.idleTimeout", 1, day),
         v.longValue("http.requestBodyTimeout", 1, day)),
       processor,
-      new Admin(v.optionalString("admin.token")));
+      new Admin(v.optionalString("admin.token")),
+      WebhookSettings.from(v),
+      OutboundSettings.from(v));
   }
 
   private static void requireSet(String value, String key, String because) {

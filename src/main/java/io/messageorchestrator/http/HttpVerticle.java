@@ -7,6 +7,7 @@ import io.messageorchestrator.orchestrator.InvalidRequestException;
 import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.orchestrator.ProcessResult;
+import io.messageorchestrator.webhook.WebhookRoutes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -25,6 +26,8 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
@@ -35,6 +38,7 @@ import java.util.function.IntConsumer;
  */
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+  static final String SECRET_HEADER = "X-Webhook-Secret";
 
   private final OrchestratorConfig config;
   private final OrchestratorClient client;
@@ -72,9 +76,11 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/stats").handler(ctx -> client.getStats()
       .onSuccess(stats -> json(ctx, 200, stats))
       .onFailure(failure -> error(ctx, 503, "unavailable", "statistics unavailable: " + failure.getMessage())));
+    new WebhookRoutes(vertx, config.webhooks(), client, config.http().maxBodySize()).mount(router);
     router.post("/webhook")
       .consumes("application/json")
       .handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodySize()))
+      .handler(this::checkSharedSecret)
       .handler(this::onWebhook);
     router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().path()));
     router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed",
@@ -109,6 +115,18 @@ public final class HttpVerticle extends VerticleBase {
     });
     ctx.request().end().onComplete(done -> vertx.cancelTimer(timer));
     ctx.next();
+  }
+
+  /** {@code webhook.secret}, when set, must arrive in {@value #SECRET_HEADER} (compared in constant time). */
+  private void checkSharedSecret(RoutingContext ctx) {
+    String secret = config.webhooks().webhookSecret();
+    String given = ctx.request().getHeader(SECRET_HEADER);
+    if (secret == null || (given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+      secret.getBytes(StandardCharsets.UTF_8)))) {
+      ctx.next();
+    } else {
+      error(ctx, 401, "unauthorized", "missing or wrong " + SECRET_HEADER);
+    }
   }
 
   private void onWebhook(RoutingContext ctx) {

@@ -37,6 +37,16 @@ public final class OrchestratorClient {
     return processMessage(new JsonObject().put("contactId", contactId).put("message", message.toJson()), contactId);
   }
 
+  /**
+   * Offers a message and returns as soon as it is accepted ({@code accepted}, with its queue position, 0 if it
+   * started), refused ({@code rejected}) or recognised as a {@code duplicate}; the reply travels on
+   * {@code messageProcessed}. For webhooks, which must answer the provider fast.
+   */
+  public Future<ProcessResult> accept(String contactId, InboundMessage message) {
+    return processMessage(new JsonObject().put("contactId", contactId).put("message", message.toJson())
+      .put("acceptOnly", true), contactId);
+  }
+
   /** The event-bus form of {@link #processMessage(String, InboundMessage)}, for callers holding JSON already. */
   public Future<ProcessResult> processMessage(JsonObject request, String contactId) {
     return vertx.eventBus().<JsonObject>request(

@@ -19,8 +19,12 @@ public record ProcessResult(
   boolean duplicate,
   String reason) {
 
+  /**
+   * {@code ACCEPTED} answers an accept-only request (webhooks): the message has its place and its reply will go out
+   * on {@code messageProcessed}.
+   */
   public enum Status {
-    PROCESSED, QUEUED, DUPLICATE, REJECTED, FAILED, TIMED_OUT;
+    PROCESSED, QUEUED, DUPLICATE, REJECTED, FAILED, TIMED_OUT, ACCEPTED;
 
     public String label() {
       return name().toLowerCase();
@@ -41,6 +45,11 @@ public record ProcessResult(
 
   public static ProcessResult queued(String processId, int queuePosition) {
     return new ProcessResult(Status.QUEUED, false, true, null, processId, queuePosition, false, null, false, null);
+  }
+
+  /** @param queuePosition 0 when processing already started */
+  public static ProcessResult accepted(String processId, int queuePosition) {
+    return new ProcessResult(Status.ACCEPTED, true, true, null, processId, queuePosition, false, null, false, null);
   }
 
   public static ProcessResult ofDuplicate() {

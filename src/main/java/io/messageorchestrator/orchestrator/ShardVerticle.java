@@ -144,6 +144,7 @@ public final class ShardVerticle extends VerticleBase {
   private void onProcess(Message<JsonObject> request, boolean mayForward) {
     String contactId;
     InboundMessage message;
+    boolean acceptOnly;
     try {
       JsonObject body = request.body();
       if (body == null) {
@@ -151,6 +152,7 @@ public final class ShardVerticle extends VerticleBase {
       }
       contactId = ContactIds.require(body.getValue("contactId"), "contactId");
       message = InboundMessage.fromJson(body.getValue("message"));
+      acceptOnly = body.getBoolean("acceptOnly", false);
     } catch (InvalidRequestException | ClassCastException e) {
       request.fail(400, e.getMessage());
       return;
@@ -167,10 +169,14 @@ public final class ShardVerticle extends VerticleBase {
           failure.getMessage()));
       return;
     }
-    accept(contactId, message, request);
+    accept(contactId, message, acceptOnly, request);
   }
 
-  private void accept(String contactId, InboundMessage message, Message<JsonObject> request) {
+  /**
+   * @param acceptOnly answer {@code accepted} as soon as the message has its place (webhooks: the provider must be
+   *                   answered fast); otherwise wait up to {@code lockTimeout} for it to start (R6)
+   */
+  private void accept(String contactId, InboundMessage message, boolean acceptOnly, Message<JsonObject> request) {
     long now = clock.getAsLong();
     metrics.received();
     publish(Events.MESSAGE_RECEIVED, new JsonObject().put("contactId", contactId).put("message", message.toJson())
@@ -210,17 +216,24 @@ public final class ShardVerticle extends VerticleBase {
       return;
     }
     dedup.remember(contactId, message.messageId(), now);
-    Pending pending = new Pending(processId, contactId, message, now, request);
+    Pending pending = new Pending(processId, contactId, message, now, acceptOnly ? null : request);
+    pending.answeredQueued = acceptOnly;
     lane.enqueue(pending);
     queuedDelta(1);
     busy.add(lane);
     pump(lane);
-    if (pending.caller != null && lane.lease != null && lane.lease.pending == pending) {
+    int position = lane.positionOf(pending);
+    if (position > 0) {
+      publish(Events.MESSAGE_QUEUED, new JsonObject().put("contactId", contactId).put("queueSize", lane.queueSize())
+        .put("queuePosition", position).put("processId", processId).put("message", message.toJson()));
+    }
+    if (acceptOnly) {
+      request.reply(ProcessResult.accepted(processId, position).toJson());
+      return;
+    }
+    if (position == 0) {
       return; // started at once: the caller gets the processed result
     }
-    int position = lane.positionOf(pending);
-    publish(Events.MESSAGE_QUEUED, new JsonObject().put("contactId", contactId).put("queueSize", lane.queueSize())
-      .put("queuePosition", position).put("processId", processId).put("message", message.toJson()));
     if (config.lockTimeout() == 0) {
       answerQueued(lane, pending);
     } else {

@@ -5,6 +5,9 @@ import io.messageorchestrator.orchestrator.Addresses;
 import io.messageorchestrator.orchestrator.InvalidRequestException;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.orchestrator.ProcessResult;
+import io.messageorchestrator.orchestrator.RejectReason;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,6 +18,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,10 +27,11 @@ import java.util.Map;
  * The provider webhooks: Meta WhatsApp Cloud API ({@code GET}/{@code POST /webhook/whatsapp}), Evolution API
  * ({@code POST /webhook/evolution}) and Twilio ({@code POST /webhook/twilio}).
  *
- * <p>Messages of one request are submitted in payload order from this request's context without waiting for their
- * processing (event-bus sends from one context to one shard are delivered in order), and the provider gets its 200 at
- * once: Meta retries anything else for days, and duplicates are dropped by the orchestrator's {@code messageId}
- * deduplication. Delivery statuses are published as the event {@value #STATUS_EVENT}, never processed. Client
+ * <p>Messages of one request are offered in payload order from this request's context (event-bus sends from one
+ * context to one shard are delivered in order) and the provider gets its 200 once they are accepted, without waiting
+ * for the agent: Meta retries anything else for days. A refused message (queue full, shutting down) makes the answer
+ * 429/503 so the provider retries; redelivered messages that were accepted the first time are dropped by the
+ * orchestrator's {@code messageId} deduplication. Delivery statuses are published as the event {@value #STATUS_EVENT}, never processed. Client
  * mistakes get a 4xx {@code {"error": code, "message": ..., "field"?: ...}}.
  */
 public final class WebhookRoutes {
@@ -104,10 +109,9 @@ public final class WebhookRoutes {
       throw new WebhookException(401, "unauthorized", "missing or invalid " + Signatures.META_HEADER, null);
     }
     WhatsAppCloudWebhook.Result result = WhatsAppCloudWebhook.parse(raw);
-    submit(result.messages());
     result.statuses().forEach(this::publishStatus);
-    json(ctx, 200, new JsonObject().put("received", result.messages().size())
-      .put("statuses", result.statuses().size()));
+    submit(result.messages()).onComplete(accepted -> answer(ctx, accepted, () -> json(ctx, 200,
+      new JsonObject().put("received", result.messages().size()).put("statuses", result.statuses().size()))));
   }
 
   private void onEvolution(RoutingContext ctx) {
@@ -117,8 +121,8 @@ public final class WebhookRoutes {
       throw new WebhookException(401, "unauthorized", "missing or invalid apikey", null);
     }
     EvolutionWebhook.Result result = EvolutionWebhook.parse(body, settings.evolutionAcceptGroups());
-    submit(result.messages());
-    json(ctx, 200, new JsonObject().put("received", result.messages().size()).put("ignored", result.ignored()));
+    submit(result.messages()).onComplete(accepted -> answer(ctx, accepted, () -> json(ctx, 200,
+      new JsonObject().put("received", result.messages().size()).put("ignored", result.ignored()))));
   }
 
   private void onTwilio(RoutingContext ctx) {
@@ -131,28 +135,55 @@ public final class WebhookRoutes {
       }
     }
     TwilioWebhook.Result result = TwilioWebhook.parse(form);
-    if (result.message() != null) {
-      submit(List.of(result.message()));
-    } else {
+    if (result.message() == null) {
       publishStatus(result.status());
     }
-    ctx.response().setStatusCode(200).putHeader(CONTENT_TYPE, "text/xml").end(EMPTY_TWIML);
+    Future<Void> accepted = result.message() != null ? submit(List.of(result.message())) : Future.succeededFuture();
+    accepted.onComplete(done -> answer(ctx, done, () -> ctx.response().setStatusCode(200)
+      .putHeader(CONTENT_TYPE, "text/xml").end(EMPTY_TWIML)));
   }
 
-  /** Sends every message now, in order, and only logs the outcomes: the provider is answered without waiting. */
-  private void submit(List<WebhookMessage> messages) {
+  /**
+   * Offers every message now, in payload order, and completes once each is accepted (not processed): the provider is
+   * answered within milliseconds. Fails with a 429/503 {@link WebhookException} when any message was refused, so the
+   * provider retries; the messages that were accepted are then recognised as duplicates.
+   */
+  private Future<Void> submit(List<WebhookMessage> messages) {
+    List<Future<ProcessResult>> answers = new ArrayList<>(messages.size());
     for (WebhookMessage message : messages) {
-      String contactId = message.contactId();
-      String messageId = message.message().messageId();
-      client.processMessage(contactId, message.message()).onComplete(result -> {
-        if (result.failed()) {
-          LOG.warn("Webhook message {} of contact {} was not processed: {}", messageId, contactId,
-            result.cause().getMessage());
-        } else if (result.result().status() == ProcessResult.Status.REJECTED) {
-          LOG.warn("Webhook message {} of contact {} was rejected ({}): {}", messageId, contactId,
-            result.result().reason(), result.result().error());
+      answers.add(client.accept(message.contactId(), message.message()));
+    }
+    return Future.join(answers).transform(done -> {
+      for (int i = 0; i < answers.size(); i++) {
+        Future<ProcessResult> answer = answers.get(i);
+        WebhookMessage message = messages.get(i);
+        if (answer.failed()) {
+          LOG.warn("Webhook message {} of contact {} could not be offered: {}", message.message().messageId(),
+            message.contactId(), answer.cause().getMessage());
+          return Future.failedFuture(new WebhookException(503, "unavailable",
+            "the orchestrator did not answer; retry later", null));
         }
-      });
+        ProcessResult result = answer.result();
+        if (result.status() == ProcessResult.Status.REJECTED) {
+          LOG.warn("Webhook message {} of contact {} was refused ({}); the provider will retry",
+            message.message().messageId(), message.contactId(), result.reason());
+          boolean draining = RejectReason.SHUTTING_DOWN.label().equals(result.reason());
+          return Future.failedFuture(new WebhookException(draining ? 503 : 429, result.reason(), result.error(), null));
+        }
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Runs {@code onAccepted}, or routes the refusal through this route's failure handler. */
+  private static void answer(RoutingContext ctx, AsyncResult<Void> accepted, Runnable onAccepted) {
+    if (accepted.succeeded()) {
+      onAccepted.run();
+    } else {
+      if (accepted.cause() instanceof WebhookException refused && refused.status() == 429) {
+        ctx.response().putHeader("Retry-After", "1");
+      }
+      ctx.fail(accepted.cause());
     }
   }
 

@@ -2,7 +2,10 @@ package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.orchestrator.Events;
+import io.messageorchestrator.orchestrator.InboundMessage;
 import io.messageorchestrator.support.Await;
+import io.messageorchestrator.support.EventRecorder;
 import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Promise;
@@ -73,7 +76,9 @@ class SlowClientTest {
     WebClient web = WebClient.create(vertx);
     assertThat(Await.result(web.get(suite.httpPort(), "127.0.0.1", "/health/ready").send()).statusCode())
       .isEqualTo(200);
-    suite.client().processMessage("r", io.messageorchestrator.orchestrator.InboundMessage.text("block:r"));
+    EventRecorder events = EventRecorder.attach(vertx);
+    suite.client().processMessage("r", InboundMessage.text("block:r"));
+    events.awaitAll(Events.LOCK_ACQUIRED, 1);
 
     var stopped = suite.stop();
 
