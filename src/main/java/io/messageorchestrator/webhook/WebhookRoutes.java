@@ -175,14 +175,16 @@ public final class WebhookRoutes {
     });
   }
 
-  /** Runs {@code onAccepted}, or routes the refusal through this route's failure handler. */
+  /** Runs {@code onAccepted}, or answers the refusal. */
   private static void answer(RoutingContext ctx, AsyncResult<Void> accepted, Runnable onAccepted) {
     if (accepted.succeeded()) {
       onAccepted.run();
-    } else {
-      if (accepted.cause() instanceof WebhookException refused && refused.status() == 429) {
+    } else if (accepted.cause() instanceof WebhookException refused) {
+      if (refused.status() == 429) {
         ctx.response().putHeader("Retry-After", "1");
       }
+      error(ctx, refused.status(), refused.code(), refused.getMessage(), refused.field());
+    } else {
       ctx.fail(accepted.cause());
     }
   }
