@@ -31,7 +31,7 @@ public final class AgentProcessors {
       } catch (NoSuchMethodException e) {
         return (AgentProcessor) type.getConstructor().newInstance();
       }
-    } catch (ReflectiveOperationException e) {
+    } catch (ReflectiveOperationException | LinkageError e) {
       throw new ConfigException("Invalid configuration: 'processor.class' " + className + " cannot be created: " + e);
     }
   }

@@ -30,7 +30,7 @@ public final class EventBusAgent implements AgentProcessor {
       return AgentReply.of(text);
     }
     if (body instanceof JsonObject json && json.getValue("response") instanceof String text) {
-      return new AgentReply(text, json.getJsonObject("metadata"));
+      return new AgentReply(text, json.getValue("metadata") instanceof JsonObject metadata ? metadata : null);
     }
     throw new AgentCallException("reply from " + address + " has no 'response' string");
   }

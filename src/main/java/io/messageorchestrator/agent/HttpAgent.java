@@ -44,7 +44,7 @@ public final class HttpAgent implements AgentProcessor {
     if (body == null || !(body.getValue("response") instanceof String text)) {
       throw new AgentCallException("agent answer has no 'response' string");
     }
-    return new AgentReply(text, body.getJsonObject("metadata"));
+    return new AgentReply(text, body.getValue("metadata") instanceof JsonObject metadata ? metadata : null);
   }
 
   @Override

@@ -60,7 +60,11 @@ public final class EnvironmentOverrides {
     for (Map.Entry<String, Object> entry : shape) {
       String path = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
       if (entry.getValue() instanceof JsonObject group) {
-        JsonObject targetGroup = target.getValue(entry.getKey()) instanceof JsonObject existing ? existing : new JsonObject();
+        Object existingValue = target.getValue(entry.getKey());
+        if (existingValue != null && !(existingValue instanceof JsonObject)) {
+          throw new ConfigException("Invalid configuration: '" + path + "' must be an object");
+        }
+        JsonObject targetGroup = existingValue instanceof JsonObject existing ? existing : new JsonObject();
         target.put(entry.getKey(), targetGroup);
         applyAt(path, group, targetGroup, env);
       } else {

@@ -120,7 +120,10 @@ public record OrchestratorConfig(
       v.optionalString("processor.address"), v.optionalString("processor.class"),
       v.intValue("processor.workerInstances", 1, 64));
     switch (processorType) {
-      case "http" -> requireSet(processor.url(), "processor.url", "processor.type is 'http'");
+      case "http" -> {
+        requireSet(processor.url(), "processor.url", "processor.type is 'http'");
+        requireHttpUrl(processor.url(), "processor.url");
+      }
       case "eventbus" -> requireSet(processor.address(), "processor.address", "processor.type is 'eventbus'");
       case "class" -> requireSet(processor.className(), "processor.class", "processor.type is 'class'");
       default -> { }
@@ -147,6 +150,18 @@ public record OrchestratorConfig(
       new Admin(v.optionalString("admin.token")),
       WebhookSettings.from(v),
       OutboundSettings.from(v));
+  }
+
+  private static void requireHttpUrl(String value, String key) {
+    try {
+      java.net.URI uri = new java.net.URI(value);
+      if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+        throw new java.net.URISyntaxException(value, "not an absolute http(s) URL");
+      }
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException("Invalid configuration: '" + key + "' (env " + EnvironmentOverrides.envName(key)
+        + ") must be an absolute http(s) URL, got '" + value + "'");
+    }
   }
 
   private static void requireSet(String value, String key, String because) {

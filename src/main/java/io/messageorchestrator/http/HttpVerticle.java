@@ -7,6 +7,8 @@ import io.messageorchestrator.orchestrator.InvalidRequestException;
 import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.orchestrator.ProcessResult;
+import io.messageorchestrator.webhook.Payloads;
+import io.messageorchestrator.webhook.WebhookException;
 import io.messageorchestrator.webhook.WebhookRoutes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -15,7 +17,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
@@ -132,13 +133,9 @@ public final class HttpVerticle extends VerticleBase {
   private void onWebhook(RoutingContext ctx) {
     JsonObject body;
     try {
-      body = ctx.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      error(ctx, 400, "invalid_json", "body must be a JSON object");
-      return;
-    }
-    if (body == null) {
-      error(ctx, 400, "invalid_json", "body must be a JSON object");
+      body = Payloads.jsonObject(ctx.body().buffer());
+    } catch (WebhookException e) {
+      error(ctx, e.status(), e.code(), e.getMessage());
       return;
     }
     String contactId;

@@ -15,7 +15,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** Strict decoding of webhook bodies and typed field reads whose errors name the field's path. */
-final class Payloads {
+public final class Payloads {
   private Payloads() {
   }
 
@@ -36,7 +36,7 @@ final class Payloads {
   }
 
   /** The body as a JSON object: 400 {@code invalid_encoding} or {@code invalid_json} otherwise. */
-  static JsonObject jsonObject(Buffer raw) {
+  public static JsonObject jsonObject(Buffer raw) {
     String text = utf8(raw);
     Object value;
     try {
