@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AgentWorkerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AgentWorkerVerticle.class);
+  /** A call failing this close to its deadline gave up because of it (timer granularity is a millisecond or so). */
+  static final long DEADLINE_SLACK_MS = 10;
 
   private final AgentProcessor processor;
   private final int maxInFlight;
@@ -92,6 +94,9 @@ public final class AgentWorkerVerticle extends VerticleBase {
     } catch (Throwable e) {
       if (Thread.currentThread().isInterrupted()) {
         return AgentOutcome.ofCancelled();
+      }
+      if (System.currentTimeMillis() >= task.deadlineEpochMs() - DEADLINE_SLACK_MS) {
+        return AgentOutcome.ofDeadlineExceeded(e.getClass().getSimpleName() + ": " + e.getMessage());
       }
       LOG.debug("Agent failed for contact {} (process {})", task.contactId(), task.processId(), e);
       return AgentOutcome.error(e.getClass().getSimpleName() + ": " + e.getMessage());

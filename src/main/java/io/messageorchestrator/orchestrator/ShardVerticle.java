@@ -335,7 +335,9 @@ public final class ShardVerticle extends VerticleBase {
       return;
     }
     AgentOutcome outcome = result.result().body();
-    if (outcome.error() != null) {
+    if (outcome.deadlineExceeded()) {
+      onTimeout(lane, lease);
+    } else if (outcome.error() != null) {
       endLease(lane, lease, Outcome.FAILED, null, outcome.error());
     } else if (outcome.response() == null || outcome.response().isBlank()) {
       endLease(lane, lease, Outcome.FAILED, null, "the agent returned an empty response");
