@@ -54,9 +54,10 @@ class RecoveryTest {
   void periodicSweep(Vertx vertx) {
     TestAgent agent = new TestAgent();
     AtomicLong clock = new AtomicLong(1_000_000);
-    Suites.start(vertx, new JsonObject().put("processingTimeout", 60_000).put("deadlockCheckInterval", 50)
-      .put("shards", 1), agent, clock::get).client().processMessage("p", InboundMessage.text("hang"));
+    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("processingTimeout", 60_000)
+      .put("deadlockCheckInterval", 50).put("shards", 1), agent, clock::get);
     EventRecorder events = EventRecorder.attach(vertx);
+    suite.client().processMessage("p", InboundMessage.text("hang"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
 
     clock.addAndGet(120_000);
