@@ -5,7 +5,7 @@ import io.messageorchestrator.agent.AgentProcessor;
 import io.messageorchestrator.agent.AgentProcessors;
 import io.messageorchestrator.agent.AgentTask;
 import io.messageorchestrator.agent.AgentWorkerVerticle;
-import io.messageorchestrator.agent.LocalCodec;
+import io.messageorchestrator.eventbus.LocalCodec;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.http.HttpVerticle;
 import io.messageorchestrator.orchestrator.AdminVerticle;
@@ -15,6 +15,8 @@ import io.messageorchestrator.orchestrator.GlobalConcurrencyLimit;
 import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.orchestrator.OrchestratorMetrics;
+import io.messageorchestrator.orchestrator.ProcessRequest;
+import io.messageorchestrator.orchestrator.ProcessResult;
 import io.messageorchestrator.orchestrator.ShardVerticle;
 import io.messageorchestrator.outbound.OutboundEvents;
 import io.messageorchestrator.outbound.OutboundVerticle;
@@ -121,6 +123,8 @@ public final class OrchestratorSuite {
   private Future<OrchestratorSuite> start(AgentProcessor processor, Options options) {
     LocalCodec.register(vertx, AgentTask.class);
     LocalCodec.register(vertx, AgentOutcome.class);
+    LocalCodec.register(vertx, ProcessRequest.class);
+    LocalCodec.register(vertx, ProcessResult.class);
     GlobalConcurrencyLimit limit = new GlobalConcurrencyLimit(config.maxConcurrentContacts());
     String nodeId = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36, 36L * 36 * 36 * 36
       * 36 * 36), 36);

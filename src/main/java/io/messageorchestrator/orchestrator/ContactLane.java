@@ -69,17 +69,21 @@ final class ContactLane {
     final String processId;
     final String contactId;
     final InboundMessage message;
+    /** {@code message.toJson()}, built once for all of this message's events (never mutated after). */
+    final JsonObject messageJson;
     final long acceptedAt;
     /** The request still waiting for an answer, or {@code null} once answered. */
-    Message<JsonObject> caller;
+    Message<Object> caller;
     long lockWaitTimer = -1;
     /** The caller was told {@code queued}; the reply will only travel on {@code messageProcessed}. */
     boolean answeredQueued;
 
-    Pending(String processId, String contactId, InboundMessage message, long acceptedAt, Message<JsonObject> caller) {
+    Pending(String processId, String contactId, InboundMessage message, JsonObject messageJson, long acceptedAt,
+            Message<Object> caller) {
       this.processId = processId;
       this.contactId = contactId;
       this.message = message;
+      this.messageJson = messageJson;
       this.acceptedAt = acceptedAt;
       this.caller = caller;
     }

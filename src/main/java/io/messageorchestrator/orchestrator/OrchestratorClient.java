@@ -6,6 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -34,7 +36,7 @@ public final class OrchestratorClient {
    * {@code lockTimeout}, else with {@code queued}; fails with a {@code ReplyException} of code 400 for invalid input.
    */
   public Future<ProcessResult> processMessage(String contactId, InboundMessage message) {
-    return processMessage(new JsonObject().put("contactId", contactId).put("message", message.toJson()), contactId);
+    return send(contactId, message, false);
   }
 
   /**
@@ -43,15 +45,17 @@ public final class OrchestratorClient {
    * {@code messageProcessed}. For webhooks, which must answer the provider fast.
    */
   public Future<ProcessResult> accept(String contactId, InboundMessage message) {
-    return processMessage(new JsonObject().put("contactId", contactId).put("message", message.toJson())
-      .put("acceptOnly", true), contactId);
+    return send(contactId, message, true);
   }
 
-  /** The event-bus form of {@link #processMessage(String, InboundMessage)}, for callers holding JSON already. */
-  public Future<ProcessResult> processMessage(JsonObject request, String contactId) {
-    return vertx.eventBus().<JsonObject>request(
-        Addresses.shard(ContactIds.shardOf(contactId, shardCount), "process"), request, processDelivery)
-      .map(reply -> ProcessResult.fromJson(reply.body()));
+  private Future<ProcessResult> send(String contactId, InboundMessage message, boolean acceptOnly) {
+    try {
+      ContactIds.require(contactId, "contactId");
+    } catch (InvalidRequestException e) {
+      return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 400, e.getMessage()));
+    }
+    return vertx.eventBus().<ProcessResult>request(Addresses.shard(ContactIds.shardOf(contactId, shardCount),
+      "process"), new ProcessRequest(contactId, message, acceptOnly), processDelivery).map(Message::body);
   }
 
   /** Subscribes to one event ({@link Events}); unregister the returned consumer to stop. */

@@ -96,13 +96,13 @@ public final class ShardVerticle extends VerticleBase {
     vertx.setPeriodic(config.deadlockCheckInterval(), id -> detectAndResolveDeadlocks());
     long sweepEvery = Math.max(50, Math.min(config.idleContactTtl() / 2, 60_000));
     vertx.setPeriodic(sweepEvery, id -> evictIdleContacts());
-    List<MessageConsumer<JsonObject>> consumers = List.of(
-      eventBus.consumer(Addresses.PROCESS, message -> onProcess(message, true)),
-      eventBus.consumer(Addresses.shard(index, "process"), message -> onProcess(message, false)),
-      eventBus.consumer(Addresses.shard(index, "stats"), message -> message.reply(shardStats())),
-      eventBus.consumer(Addresses.shard(index, "status"), this::onStatus),
-      eventBus.consumer(Addresses.shard(index, "unlock"), this::onUnlock),
-      eventBus.consumer(Addresses.shard(index, "deadlocks"),
+    List<MessageConsumer<?>> consumers = List.of(
+      eventBus.<Object>consumer(Addresses.PROCESS, message -> onProcess(message, true)),
+      eventBus.<Object>consumer(Addresses.shard(index, "process"), message -> onProcess(message, false)),
+      eventBus.<JsonObject>consumer(Addresses.shard(index, "stats"), message -> message.reply(shardStats())),
+      eventBus.<JsonObject>consumer(Addresses.shard(index, "status"), this::onStatus),
+      eventBus.<JsonObject>consumer(Addresses.shard(index, "unlock"), this::onUnlock),
+      eventBus.<JsonObject>consumer(Addresses.shard(index, "deadlocks"),
         message -> message.reply(new JsonObject().put("resolved", detectAndResolveDeadlocks()))));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
@@ -141,18 +141,27 @@ public final class ShardVerticle extends VerticleBase {
 
   // ---------------------------------------------------------------- intake
 
-  private void onProcess(Message<JsonObject> request, boolean mayForward) {
+  /**
+   * A process request: a {@link ProcessRequest} record from {@link OrchestratorClient} (answered with a
+   * {@link ProcessResult} record), or the JSON form from any other sender (answered with JSON). The public address is
+   * served by every shard, which forwards what it does not own.
+   */
+  private void onProcess(Message<Object> request, boolean mayForward) {
     String contactId;
     InboundMessage message;
     boolean acceptOnly;
     try {
-      JsonObject body = request.body();
-      if (body == null) {
+      if (request.body() instanceof ProcessRequest typed) {
+        contactId = ContactIds.require(typed.contactId(), "contactId");
+        message = typed.message();
+        acceptOnly = typed.acceptOnly();
+      } else if (request.body() instanceof JsonObject body) {
+        contactId = ContactIds.require(body.getValue("contactId"), "contactId");
+        message = InboundMessage.fromJson(body.getValue("message"));
+        acceptOnly = body.getBoolean("acceptOnly", false);
+      } else {
         throw new InvalidRequestException("contactId", "request body must be {contactId, message}");
       }
-      contactId = ContactIds.require(body.getValue("contactId"), "contactId");
-      message = InboundMessage.fromJson(body.getValue("message"));
-      acceptOnly = body.getBoolean("acceptOnly", false);
     } catch (InvalidRequestException | ClassCastException e) {
       request.fail(400, e.getMessage());
       return;
@@ -163,7 +172,7 @@ public final class ShardVerticle extends VerticleBase {
         request.fail(400, "contact " + contactId + " belongs to shard " + owner);
         return;
       }
-      eventBus.<JsonObject>request(Addresses.shard(owner, "process"), request.body(), forwardDelivery)
+      eventBus.request(Addresses.shard(owner, "process"), request.body(), forwardDelivery)
         .onSuccess(reply -> request.reply(reply.body()))
         .onFailure(failure -> request.fail(failure instanceof ReplyException re ? re.failureCode() : 500,
           failure.getMessage()));
@@ -172,24 +181,30 @@ public final class ShardVerticle extends VerticleBase {
     accept(contactId, message, acceptOnly, request);
   }
 
+  /** Answers in the form the request came in: a record for a record, JSON for JSON. */
+  private static void answer(Message<Object> request, ProcessResult result) {
+    request.reply(request.body() instanceof ProcessRequest ? result : result.toJson());
+  }
+
   /**
    * @param acceptOnly answer {@code accepted} as soon as the message has its place (webhooks: the provider must be
    *                   answered fast); otherwise wait up to {@code lockTimeout} for it to start (R6)
    */
-  private void accept(String contactId, InboundMessage message, boolean acceptOnly, Message<JsonObject> request) {
+  private void accept(String contactId, InboundMessage message, boolean acceptOnly, Message<Object> request) {
     long now = clock.getAsLong();
+    JsonObject messageJson = message.toJson();
     metrics.received();
-    publish(Events.MESSAGE_RECEIVED, new JsonObject().put("contactId", contactId).put("message", message.toJson())
+    publish(Events.MESSAGE_RECEIVED, new JsonObject().put("contactId", contactId).put("message", messageJson)
       .put("timestamp", System.currentTimeMillis()));
     if (stopping || lifecycle.isDraining()) {
-      reject(request, contactId, message, null, RejectReason.SHUTTING_DOWN, "the orchestrator is shutting down");
+      reject(request, contactId, messageJson, null, RejectReason.SHUTTING_DOWN, "the orchestrator is shutting down");
       return;
     }
     if (dedup.seen(contactId, message.messageId(), now)) {
       metrics.duplicate();
       publish(Events.DUPLICATE_IGNORED, new JsonObject().put("contactId", contactId)
         .put("messageId", message.messageId()));
-      request.reply(ProcessResult.ofDuplicate().toJson());
+      answer(request, ProcessResult.ofDuplicate());
       return;
     }
     ContactLane lane = lanes.get(contactId);
@@ -200,7 +215,7 @@ public final class ShardVerticle extends VerticleBase {
     String processId = processIdPrefix + (++processSequence);
     if (lane.queueSize() >= config.maxQueueSize()) {
       if (config.queueOverflow() == QueueOverflow.REJECT) {
-        reject(request, contactId, message, processId, RejectReason.QUEUE_FULL,
+        reject(request, contactId, messageJson, processId, RejectReason.QUEUE_FULL,
           "contact already has " + lane.queueSize() + " messages waiting (maxQueueSize)");
         forgetIfIdle(lane);
         return;
@@ -210,13 +225,13 @@ public final class ShardVerticle extends VerticleBase {
       finishUnprocessed(oldest, Outcome.DROPPED, Events.MESSAGE_DROPPED, "dropped",
         "dropped to make room for a newer message (queueOverflow=dropOldest)");
     } else if (queuedInShard >= maxQueuedInShard) {
-      reject(request, contactId, message, processId, RejectReason.OVERLOADED,
+      reject(request, contactId, messageJson, processId, RejectReason.OVERLOADED,
         "too many messages waiting on this node (maxTotalQueued)");
       forgetIfIdle(lane);
       return;
     }
     dedup.remember(contactId, message.messageId(), now);
-    Pending pending = new Pending(processId, contactId, message, now, acceptOnly ? null : request);
+    Pending pending = new Pending(processId, contactId, message, messageJson, now, acceptOnly ? null : request);
     pending.answeredQueued = acceptOnly;
     lane.enqueue(pending);
     queuedDelta(1);
@@ -225,10 +240,10 @@ public final class ShardVerticle extends VerticleBase {
     int position = lane.positionOf(pending);
     if (position > 0) {
       publish(Events.MESSAGE_QUEUED, new JsonObject().put("contactId", contactId).put("queueSize", lane.queueSize())
-        .put("queuePosition", position).put("processId", processId).put("message", message.toJson()));
+        .put("queuePosition", position).put("processId", processId).put("message", messageJson));
     }
     if (acceptOnly) {
-      request.reply(ProcessResult.accepted(processId, position).toJson());
+      answer(request, ProcessResult.accepted(processId, position));
       return;
     }
     if (position == 0) {
@@ -245,12 +260,12 @@ public final class ShardVerticle extends VerticleBase {
     }
   }
 
-  private void reject(Message<JsonObject> request, String contactId, InboundMessage message, String processId,
+  private void reject(Message<Object> request, String contactId, JsonObject messageJson, String processId,
                       RejectReason reason, String error) {
     metrics.rejected(reason);
     publish(Events.MESSAGE_REJECTED, new JsonObject().put("contactId", contactId).put("reason", reason.label())
-      .put("error", error).put("message", message.toJson()));
-    request.reply(ProcessResult.rejected(processId, reason.label(), error).toJson());
+      .put("error", error).put("message", messageJson));
+    answer(request, ProcessResult.rejected(processId, reason.label(), error));
   }
 
   /** R6: the caller stops waiting for the lock; the message keeps its place and its reply goes out later. */
@@ -262,7 +277,7 @@ public final class ShardVerticle extends VerticleBase {
     if (position == 0) {
       return; // started meanwhile: the caller will get the processed result
     }
-    pending.caller.reply(ProcessResult.queued(pending.processId, position).toJson());
+    answer(pending.caller, ProcessResult.queued(pending.processId, position));
     pending.caller = null;
     pending.answeredQueued = true;
   }
@@ -374,11 +389,11 @@ public final class ShardVerticle extends VerticleBase {
     };
     if (outcome == Outcome.FAILED) {
       publish(Events.PROCESSING_ERROR, new JsonObject().put("contactId", lane.contactId)
-        .put("processId", pending.processId).put("error", error).put("message", pending.message.toJson()));
+        .put("processId", pending.processId).put("error", error).put("message", pending.messageJson));
     } else if (outcome == Outcome.TIMED_OUT) {
       publish(Events.PROCESSING_TIMEOUT, new JsonObject().put("contactId", lane.contactId)
         .put("processId", pending.processId).put("timeout", config.processingTimeout())
-        .put("message", pending.message.toJson()));
+        .put("message", pending.messageJson));
     }
     JsonObject processed = new JsonObject()
       .put("contactId", lane.contactId)
@@ -389,7 +404,7 @@ public final class ShardVerticle extends VerticleBase {
       .put("fallback", result.fallback())
       .put("queued", pending.answeredQueued)
       .put("duration", duration)
-      .put("message", pending.message.toJson());
+      .put("message", pending.messageJson);
     if (reply != null && reply.metadata() != null) {
       processed.put("metadata", reply.metadata());
     }
@@ -397,7 +412,7 @@ public final class ShardVerticle extends VerticleBase {
     publish(Events.LOCK_RELEASED, new JsonObject().put("contactId", lane.contactId).put("duration", duration)
       .put("processId", pending.processId));
     if (pending.caller != null) {
-      pending.caller.reply(result.toJson());
+      answer(pending.caller, result);
       pending.caller = null;
     }
     pump(lane);
@@ -413,9 +428,9 @@ public final class ShardVerticle extends VerticleBase {
     }
     metrics.outcome(outcome);
     publish(event, new JsonObject().put("contactId", pending.contactId).put("processId", pending.processId)
-      .put("outcome", outcome.label()).put("reason", error).put("message", pending.message.toJson()));
+      .put("outcome", outcome.label()).put("reason", error).put("message", pending.messageJson));
     if (pending.caller != null) {
-      pending.caller.reply(ProcessResult.rejected(pending.processId, reason, error).toJson());
+      answer(pending.caller, ProcessResult.rejected(pending.processId, reason, error));
       pending.caller = null;
     }
   }

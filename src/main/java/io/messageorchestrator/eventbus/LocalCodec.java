@@ -1,4 +1,4 @@
-package io.messageorchestrator.agent;
+package io.messageorchestrator.eventbus;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
