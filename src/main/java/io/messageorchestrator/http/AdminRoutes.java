@@ -62,7 +62,7 @@ public final class AdminRoutes {
       if (isLoopback(ctx.request().remoteAddress())) {
         ctx.next();
       } else {
-        HttpVerticle.error(ctx, 403, "forbidden", "admin API answers loopback callers only (set admin.token)");
+        Responses.error(ctx, 403, "forbidden", "admin API answers loopback callers only (set admin.token)");
       }
       return;
     }
@@ -73,7 +73,7 @@ public final class AdminRoutes {
       ctx.next();
     } else {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
-      HttpVerticle.error(ctx, 401, "unauthorized", "missing or wrong admin bearer token");
+      Responses.error(ctx, 401, "unauthorized", "missing or wrong admin bearer token");
     }
   }
 
@@ -123,11 +123,11 @@ public final class AdminRoutes {
     });
     Future.all(consumers.stream().map(MessageConsumer::completion).toList())
       .onSuccess(ready -> response.write(": connected\n\n"))
-      .onFailure(failure -> HttpVerticle.error(ctx, 503, "unavailable", failure.getMessage()));
+      .onFailure(failure -> Responses.error(ctx, 503, "unavailable", failure.getMessage()));
   }
 
   private static void respond(RoutingContext ctx, Future<JsonObject> answer) {
-    answer.onSuccess(body -> HttpVerticle.json(ctx, 200, body))
-      .onFailure(failure -> HttpVerticle.error(ctx, 503, "unavailable", failure.getMessage()));
+    answer.onSuccess(body -> Responses.json(ctx, 200, body))
+      .onFailure(failure -> Responses.error(ctx, 503, "unavailable", failure.getMessage()));
   }
 }

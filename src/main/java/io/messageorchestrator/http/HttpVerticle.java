@@ -33,6 +33,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
+import static io.messageorchestrator.http.Responses.error;
+import static io.messageorchestrator.http.Responses.json;
+
 /**
  * The HTTP edge: turns webhook requests into orchestrator messages on the event bus and answers with the result
  * object. Client mistakes get a 4xx with {@code {"error": code, "message": ...}}; nothing a client sends yields a 5xx.
@@ -183,24 +186,5 @@ public final class HttpVerticle extends VerticleBase {
       }
     }
     json(ctx, status, result.toJson());
-  }
-
-  static void error(RoutingContext ctx, int status, String code, String message) {
-    error(ctx, status, code, message, null);
-  }
-
-  static void error(RoutingContext ctx, int status, String code, String message, String field) {
-    JsonObject body = new JsonObject().put("error", code).put("message", message);
-    if (field != null) {
-      body.put("field", field);
-    }
-    json(ctx, status, body);
-  }
-
-  static void json(RoutingContext ctx, int status, JsonObject body) {
-    if (ctx.response().ended() || ctx.response().closed()) {
-      return;
-    }
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
   }
 }

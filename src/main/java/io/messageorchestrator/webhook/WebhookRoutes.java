@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import static io.messageorchestrator.http.Responses.error;
+import static io.messageorchestrator.http.Responses.json;
+
 /**
  * The provider webhooks: Meta WhatsApp Cloud API ({@code GET}/{@code POST /webhook/whatsapp}), Evolution API
  * ({@code POST /webhook/evolution}) and Twilio ({@code POST /webhook/twilio}).
@@ -249,20 +252,5 @@ public final class WebhookRoutes {
   private static Buffer rawBody(RoutingContext ctx) {
     Buffer buffer = ctx.body().buffer();
     return buffer == null ? Buffer.buffer() : buffer;
-  }
-
-  private static void error(RoutingContext ctx, int status, String code, String message, String field) {
-    JsonObject body = new JsonObject().put("error", code).put("message", message);
-    if (field != null) {
-      body.put("field", field);
-    }
-    json(ctx, status, body);
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    if (ctx.response().ended() || ctx.response().closed()) {
-      return;
-    }
-    ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, JSON).end(body.toBuffer());
   }
 }
