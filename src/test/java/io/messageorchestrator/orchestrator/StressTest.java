@@ -68,8 +68,13 @@ class StressTest {
           case "stubborn" -> {
             // Ignores interrupts and answers well after the deadline: a result that must be fenced off.
             long wakeUp = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROCESSING_TIMEOUT * 3 / 2);
+            boolean wasInterrupted = false;
             while (System.nanoTime() < wakeUp) {
               LockSupport.parkNanos(wakeUp - System.nanoTime());
+              wasInterrupted |= Thread.interrupted(); // clear it, or parkNanos returns at once (a spin)
+            }
+            if (wasInterrupted) {
+              Thread.currentThread().interrupt();
             }
             lateAnswers.incrementAndGet();
             return AgentReply.of("LATE " + context.processId());
