@@ -1,6 +1,6 @@
 package io.messageorchestrator;
 
-import io.messageorchestrator.agent.AgentOutcome;
+import io.messageorchestrator.agent.AgentResult;
 import io.messageorchestrator.agent.AgentProcessor;
 import io.messageorchestrator.agent.AgentProcessors;
 import io.messageorchestrator.agent.AgentTask;
@@ -122,7 +122,7 @@ public final class OrchestratorSuite {
 
   private Future<OrchestratorSuite> start(AgentProcessor processor, Options options) {
     LocalCodec.register(vertx, AgentTask.class);
-    LocalCodec.register(vertx, AgentOutcome.class);
+    LocalCodec.register(vertx, AgentResult.class);
     LocalCodec.register(vertx, ProcessRequest.class);
     LocalCodec.register(vertx, ProcessResult.class);
     GlobalConcurrencyLimit limit = new GlobalConcurrencyLimit(config.maxConcurrentContacts());

@@ -2,7 +2,11 @@ package io.messageorchestrator.agent;
 
 import io.messageorchestrator.orchestrator.InboundMessage;
 
-/** Shard → agent worker: process one message before {@code deadlineEpochMs}. Sent with a local codec. */
+/**
+ * Shard → agent worker (a one-way send with a local codec): process one message before {@code deadlineEpochMs} and
+ * send the {@link AgentResult} to {@code resultAddress}. The fencing token travels with the task so the shard can
+ * tell the current lease's result from a late one.
+ */
 public record AgentTask(String contactId, String processId, InboundMessage message, int attempt,
-                        long deadlineEpochMs) {
+                        long deadlineEpochMs, long fencingToken, String resultAddress) {
 }

@@ -22,10 +22,13 @@ import java.util.concurrent.TimeUnit;
  * Runs the {@link AgentProcessor}, each call on its own virtual thread. Deployed with
  * {@code ThreadingModel.VIRTUAL_THREAD}; because such a verticle's consumer takes one message at a time, the
  * handler only hands the call to a virtual-thread-per-task executor and returns, and the reply comes back to this
- * verticle's context with {@code runOnContext}. Thousands of slow calls can be in flight; how many is bounded
- * upstream by {@code maxConcurrentContacts} permits, so requests are never discarded by the consumer's buffer.
+ * verticle's context with {@code runOnContext}, which sends the {@link AgentResult} to the shard. Thousands of slow
+ * calls can be in flight; how many is bounded upstream by {@code maxConcurrentContacts} permits, so tasks are never
+ * discarded by the consumer's buffer. Tasks and results are one-way sends: the shard's lease timer, not a reply
+ * timeout, bounds every attempt.
  *
- * <p>An attempt is interrupted at its deadline, or at once when its shard publishes a cancel for its process id.
+ * <p>An attempt is interrupted when its shard ends the lease (timeout, unlock, shutdown) and publishes a cancel for
+ * its process id.
  */
 public final class AgentWorkerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AgentWorkerVerticle.class);
@@ -34,7 +37,8 @@ public final class AgentWorkerVerticle extends VerticleBase {
 
   private final AgentProcessor processor;
   private final int maxInFlight;
-  private final Map<String, Running> running = new HashMap<>();
+  /** Calls in flight by process id, confined to this verticle's context. */
+  private final Map<String, java.util.concurrent.Future<?>> running = new HashMap<>();
   private ExecutorService executor;
 
   /** @param maxInFlight upper bound of concurrent calls (the node's {@code maxConcurrentContacts}) */
@@ -65,25 +69,17 @@ public final class AgentWorkerVerticle extends VerticleBase {
     Context context = vertx.getOrCreateContext();
     ProcessingContext processingContext = new ProcessingContext(task.contactId(), task.processId(), task.attempt(),
       Instant.ofEpochMilli(task.deadlineEpochMs()));
-    java.util.concurrent.Future<?> call;
     try {
-      call = executor.submit(() -> {
+      running.put(task.processId(), executor.submit(() -> {
         AgentOutcome outcome = invoke(task, processingContext);
         context.runOnContext(v -> {
-          Running finished = running.remove(task.processId());
-          if (finished != null) {
-            vertx.cancelTimer(finished.deadlineTimer());
-          }
-          message.reply(outcome);
+          running.remove(task.processId());
+          vertx.eventBus().send(task.resultAddress(), AgentResult.of(task, outcome));
         });
-      });
+      }));
     } catch (RejectedExecutionException stopping) {
-      message.reply(AgentOutcome.error("agent worker is stopping"));
-      return;
+      vertx.eventBus().send(task.resultAddress(), AgentResult.of(task, AgentOutcome.error("agent worker is stopping")));
     }
-    long delay = Math.max(1, task.deadlineEpochMs() - System.currentTimeMillis());
-    long deadlineTimer = vertx.setTimer(delay, id -> interrupt(task.processId()));
-    running.put(task.processId(), new Running(call, deadlineTimer));
   }
 
   private AgentOutcome invoke(AgentTask task, ProcessingContext processingContext) {
@@ -108,14 +104,9 @@ public final class AgentWorkerVerticle extends VerticleBase {
   }
 
   private void interrupt(String processId) {
-    Running call = running.remove(processId);
+    java.util.concurrent.Future<?> call = running.remove(processId);
     if (call != null) {
-      vertx.cancelTimer(call.deadlineTimer());
-      call.call().cancel(true);
+      call.cancel(true);
     }
-  }
-
-  /** A call in flight, confined to this verticle's context. */
-  private record Running(java.util.concurrent.Future<?> call, long deadlineTimer) {
   }
 }

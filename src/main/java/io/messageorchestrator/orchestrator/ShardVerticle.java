@@ -1,12 +1,12 @@
 package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.agent.AgentOutcome;
+import io.messageorchestrator.agent.AgentResult;
 import io.messageorchestrator.agent.AgentTask;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.config.OrchestratorConfig.QueueOverflow;
 import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.messageorchestrator.orchestrator.ContactLane.Pending;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -63,7 +63,7 @@ public final class ShardVerticle extends VerticleBase {
   private final Set<ContactLane> busy = new HashSet<>();
   private final DedupCache dedup;
   private EventBus eventBus;
-  private DeliveryOptions agentDelivery;
+  private String resultAddress;
   private DeliveryOptions forwardDelivery;
   private long processSequence;
   private long fencingSequence;
@@ -90,7 +90,7 @@ public final class ShardVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     eventBus = vertx.eventBus();
-    agentDelivery = new DeliveryOptions().setSendTimeout(config.processingTimeout() + 30_000);
+    resultAddress = Addresses.shard(index, "agentResult");
     forwardDelivery = new DeliveryOptions()
       .setSendTimeout(config.lockTimeout() + config.processingTimeout() + 30_000);
     vertx.setPeriodic(config.deadlockCheckInterval(), id -> detectAndResolveDeadlocks());
@@ -99,6 +99,8 @@ public final class ShardVerticle extends VerticleBase {
     List<MessageConsumer<?>> consumers = List.of(
       eventBus.<Object>consumer(Addresses.PROCESS, message -> onProcess(message, true)),
       eventBus.<Object>consumer(Addresses.shard(index, "process"), message -> onProcess(message, false)),
+      eventBus.<AgentResult>localConsumer(Addresses.shard(index, "agentResult"),
+        message -> onAgentResult(message.body())),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "stats"), message -> message.reply(shardStats())),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "status"), this::onStatus),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "unlock"), this::onUnlock),
@@ -322,34 +324,32 @@ public final class ShardVerticle extends VerticleBase {
     lease.timeoutTimer = vertx.setTimer(config.processingTimeout(), id -> onTimeout(lane, lease));
     publish(Events.LOCK_ACQUIRED, new JsonObject().put("contactId", lane.contactId)
       .put("processId", pending.processId).put("fencingToken", lease.token).put("timestamp", System.currentTimeMillis()));
-    AgentTask task = new AgentTask(lane.contactId, pending.processId, pending.message, 1,
-      System.currentTimeMillis() + config.processingTimeout());
-    eventBus.<AgentOutcome>request(Addresses.AGENT, task, agentDelivery)
-      .onComplete(result -> onAgentResult(lane, lease, result));
+    eventBus.send(Addresses.AGENT, new AgentTask(lane.contactId, pending.processId, pending.message, 1,
+      System.currentTimeMillis() + config.processingTimeout(), lease.token, resultAddress));
   }
 
-  private void onAgentResult(ContactLane lane, Lease lease, AsyncResult<Message<AgentOutcome>> result) {
-    if (lane.lease == lease && clock.getAsLong() - lease.startedAt >= config.processingTimeout()) {
-      // Past its deadline but the timer has not run yet (a busy event loop runs due timers after queued replies):
+  /** An agent's answer: accepted only for the contact's current lease (same fencing token) before its deadline. */
+  private void onAgentResult(AgentResult result) {
+    ContactLane lane = lanes.get(result.contactId());
+    Lease lease = lane == null ? null : lane.lease;
+    boolean current = lease != null && lease.token == result.fencingToken();
+    if (current && clock.getAsLong() - lease.startedAt >= config.processingTimeout()) {
+      // Past its deadline but the timer has not run yet (a busy event loop runs due timers after queued messages):
       // the deadline, not the timer, decides.
       onTimeout(lane, lease);
+      current = false;
     }
-    if (lane.lease != lease) {
+    AgentOutcome outcome = result.outcome();
+    if (!current) {
       // Fenced: the lease ended (timeout, unlock, shutdown). Never deliver; count real late answers.
-      AgentOutcome outcome = result.succeeded() ? result.result().body() : null;
-      if (outcome != null && !outcome.cancelled()) {
+      if (!outcome.cancelled()) {
         metrics.lateResult();
-        publish(Events.LATE_RESULT_DISCARDED, new JsonObject().put("contactId", lane.contactId)
-          .put("processId", lease.pending.processId).put("fencingToken", lease.token)
-          .put("lateByMs", clock.getAsLong() - lease.startedAt - config.processingTimeout()));
+        publish(Events.LATE_RESULT_DISCARDED, new JsonObject().put("contactId", result.contactId())
+          .put("processId", result.processId()).put("fencingToken", result.fencingToken())
+          .put("lateByMs", System.currentTimeMillis() - result.deadlineEpochMs()));
       }
       return;
     }
-    if (result.failed()) {
-      endLease(lane, lease, Outcome.FAILED, null, "agent unavailable: " + result.cause().getMessage());
-      return;
-    }
-    AgentOutcome outcome = result.result().body();
     if (outcome.deadlineExceeded()) {
       onTimeout(lane, lease);
     } else if (outcome.error() != null) {

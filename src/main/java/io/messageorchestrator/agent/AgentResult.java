@@ -1,0 +1,10 @@
+package io.messageorchestrator.agent;
+
+/** Agent worker → shard (a one-way send with a local codec): the outcome of one {@link AgentTask}. */
+public record AgentResult(String contactId, String processId, long fencingToken, long deadlineEpochMs,
+                          AgentOutcome outcome) {
+
+  static AgentResult of(AgentTask task, AgentOutcome outcome) {
+    return new AgentResult(task.contactId(), task.processId(), task.fencingToken(), task.deadlineEpochMs(), outcome);
+  }
+}
