@@ -1,0 +1,138 @@
+package io.messageorchestrator.bench;
+
+import io.vertx.core.json.JsonArray;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * The benchmark suite: {@code Bench [scenario ...]} (names separated by spaces or commas; none or {@code all} runs
+ * burst, fanout, hot, http and memory). Each scenario boots the real verticle suite in-process, drives it and prints
+ * one JSON line on stdout (and, with {@code -Dbench.out=FILE}, to that file as well: the Maven profile writes
+ * {@code <build dir>/bench-results.jsonl}); a short description of the JVM goes to stderr. Exit status 1 if any line
+ * has a violation (a lost or twice-answered message, broken per-contact order, two messages of one contact at once),
+ * 2 for an unknown scenario. Speed and memory targets are reported ({@code meetsTarget}), never fatal.
+ *
+ * <p>Run it with {@code mvn -Pbench} (see the README); extra JVM options: {@code -Dbench.jvmArgs="..."}. System
+ * properties: {@code bench.warmups} (unmeasured runs before burst, fanout and hot; default 3, 3, 2), {@code bench.runs}
+ * (measured runs of burst, fanout and hot, the median is printed; default 3),
+ * {@code bench.http.warmupMs} (15000), {@code bench.http.durationMs} (10000), {@code bench.http.clientThreads} (2);
+ * profiling of the measured run: see {@link Profiling}.
+ */
+public final class Bench {
+  static final List<String> ALL = List.of("burst", "fanout", "hot", "http", "memory");
+  static final Set<String> KNOWN = Set.of("burst", "fanout", "fanout50", "hot", "http", "memory", "selfcheck");
+
+  private Bench() {
+  }
+
+  public static void main(String[] args) {
+    Set<String> names = new LinkedHashSet<>();
+    for (String arg : args) {
+      for (String part : arg.split("[,\\s]+")) {
+        if (!part.isBlank()) {
+          names.add(part.trim());
+        }
+      }
+    }
+    if (names.isEmpty() || names.remove("all")) {
+      List<String> chosen = new ArrayList<>(ALL);
+      names.stream().filter(name -> !ALL.contains(name)).forEach(chosen::add);
+      names = new LinkedHashSet<>(chosen);
+    }
+    for (String name : names) {
+      if (!KNOWN.contains(name)) {
+        System.err.println("Unknown scenario '" + name
+          + "'. Usage: Bench [all|burst|fanout|hot|http|memory|fanout50|selfcheck]...");
+        System.exit(2);
+      }
+    }
+    System.err.printf("bench: %s, %d CPUs, JDK %s, max heap %d MB, JVM args %s, load %s%n", String.join(",", names),
+      Runtime.getRuntime().availableProcessors(), Runtime.version(), Runtime.getRuntime().maxMemory() >> 20,
+      ManagementFactory.getRuntimeMXBean().getInputArguments(), Result.loadAverage());
+    String outFile = System.getProperty("bench.out");
+    java.io.PrintStream copy = null;
+    if (outFile != null && !outFile.isBlank()) {
+      try {
+        java.nio.file.Path path = java.nio.file.Path.of(outFile).toAbsolutePath();
+        java.nio.file.Files.createDirectories(path.getParent());
+        copy = new java.io.PrintStream(java.nio.file.Files.newOutputStream(path), true,
+          java.nio.charset.StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        System.err.println("bench: cannot write " + outFile + ": " + e);
+      }
+    }
+    boolean violated = false;
+    for (String name : names) {
+      Result result;
+      try {
+        result = run(name);
+      } catch (Throwable failure) {
+        failure.printStackTrace();
+        result = Result.crashed(name, failure);
+      }
+      String line = result.json().encode();
+      System.out.println(line);
+      System.out.flush();
+      if (copy != null) {
+        copy.println(line);
+      }
+      violated |= !result.ok();
+    }
+    if (copy != null) {
+      copy.close();
+    }
+    System.exit(violated ? 1 : 0);
+  }
+
+  static Result run(String name) throws Exception {
+    return switch (name) {
+      case "burst" -> repeated(name, 3, BurstScenario::run);
+      case "fanout" -> repeated(name, 3, () -> FanoutScenario.run("fanout", FanoutScenario.IN_FLIGHT));
+      case "fanout50" -> repeated(name, 3, () -> FanoutScenario.run("fanout50", 50));
+      case "hot" -> repeated(name, 2, HotScenario::run);
+      case "http" -> HttpScenario.run(); // profiles its measured window itself
+      case "memory" -> MemoryScenario.run();
+      case "selfcheck" -> SelfCheckScenario.run();
+      default -> throw new IllegalArgumentException(name);
+    };
+  }
+
+  /**
+   * Runs the scenario {@code bench.warmups} times unmeasured (JIT), then {@code bench.runs} times (default 3) and
+   * prints the run with the median wall time, listing every run's wall time. A run with a violation, warm-up or
+   * not, is printed instead.
+   */
+  private static Result repeated(String name, int defaultWarmups, Callable<Result> scenario) throws Exception {
+    int warmups = Integer.getInteger("bench.warmups", defaultWarmups);
+    int runs = Math.max(1, Integer.getInteger("bench.runs", 3));
+    for (int i = 1; i <= warmups; i++) {
+      Result warmup = scenario.call();
+      if (!warmup.ok()) {
+        return warmup.detail("failedInWarmupRun", i);
+      }
+    }
+    List<Result> results = new ArrayList<>();
+    Profiling.around(name, () -> {
+      for (int i = 0; i < runs; i++) {
+        Result result = scenario.call();
+        results.add(result);
+        if (!result.ok()) {
+          break;
+        }
+      }
+      return null;
+    });
+    JsonArray walls = new JsonArray(results.stream().map(r -> (Object) (Math.round(r.wallMs() * 10) / 10.0)).toList());
+    Result failed = results.stream().filter(r -> !r.ok()).findFirst().orElse(null);
+    Result chosen = failed != null ? failed : results.stream()
+      .sorted(Comparator.comparingDouble(Result::wallMs)).toList().get(results.size() / 2);
+    return chosen.detail("warmupRuns", warmups).detail("measuredRuns", results.size()).detail("wallMsOfRuns", walls)
+      .detail("reported", failed != null ? "the failed run" : "the run with the median wallMs");
+  }
+}

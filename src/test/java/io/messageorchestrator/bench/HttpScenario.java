@@ -1,0 +1,89 @@
+package io.messageorchestrator.bench;
+
+import io.messageorchestrator.OrchestratorSuite;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+/**
+ * http: {@code POST /webhook} over loopback from {@link LoadGenerator} (64 connections, closed loop, 15 s warm-up —
+ * the HTTP path keeps the JIT busy for 10+ s on 2 cores — then 10 s measured), contacts drawn from 10,000,
+ * ~100-byte {@code {"from","body"}} bodies, echo agent. The suite runs as {@code Main} runs it: one HTTP verticle per
+ * event loop on a fixed port.
+ */
+final class HttpScenario {
+  static final int CONNECTIONS = 64;
+  static final int CONTACTS = 10_000;
+  static final int BODY_BYTES = 100;
+  static final int MAX_MESSAGES = 4_000_000;
+  static final double TARGET_PER_SEC = 40_000;
+  static final double TARGET_P99_MS = 10;
+
+  private HttpScenario() {
+  }
+
+  static JsonObject config(int port) {
+    return new JsonObject().put("maxConcurrentContacts", 1_000).put("shutdownGracePeriod", 1_000)
+      .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port).put("instances", 0));
+  }
+
+  static Result run() throws Exception {
+    long warmupMs = Long.getLong("bench.http.warmupMs", 15_000);
+    long durationMs = Long.getLong("bench.http.durationMs", 10_000);
+    int threads = Integer.getInteger("bench.http.clientThreads", 2);
+    JsonObject config = config(freePort());
+    BenchAgent agent = BenchAgent.echo(CONTACTS);
+    Tracker tracker = new Tracker(MAX_MESSAGES, CONTACTS, false);
+    LoadGenerator.Report report;
+    int sent;
+    try (Harness harness = Harness.start(config, agent, tracker, OrchestratorSuite.Options.defaults())) {
+      LoadGenerator generator = new LoadGenerator(new LoadGenerator.Settings("127.0.0.1", harness.suite.httpPort(),
+        CONNECTIONS, threads, warmupMs, durationMs, CONTACTS, BODY_BYTES, MAX_MESSAGES), tracker);
+      Profiling.Session[] profiling = new Profiling.Session[1];
+      report = generator.run(new LoadGenerator.Phases() {
+        @Override
+        public void measuring() throws Exception {
+          profiling[0] = Profiling.start("http");
+        }
+
+        @Override
+        public void finished() throws Exception {
+          profiling[0].stop();
+        }
+      });
+      sent = generator.messagesSent();
+      tracker.expect(sent, 0);
+      tracker.awaitDone(30_000);
+    }
+    double perSec = report.measuredRequests() / report.measuredSeconds();
+    Result result = Result.of("http", sent, tracker, agent, durationMs)
+      .throughput(perSec)
+      .latency(report.latencyMicros(), "request sent -> response read (measured window)")
+      .target(">= 40,000 req/s, p99 <= 10 ms, 0 errors");
+    return result
+      .check(perSec >= TARGET_PER_SEC, "throughput " + Math.round(perSec) + " req/s < 40,000")
+      .check(result.p99Ms() <= TARGET_P99_MS, "p99 " + result.p99Ms() + " ms > 10 ms")
+      .check(report.errors() == 0 && report.non2xx() == 0,
+        report.errors() + " errors and " + report.non2xx() + " non-2xx answers")
+      .detail("measuredRequests", report.measuredRequests())
+      .detail("warmupMs", warmupMs)
+      .detail("connections", CONNECTIONS)
+      .detail("clientEventLoops", threads)
+      .detail("non2xx", report.non2xx())
+      .detail("errors", report.errors())
+      .detail("statuses", new JsonObject(new java.util.LinkedHashMap<>(report.statuses().entrySet().stream()
+        .collect(java.util.stream.Collectors.toMap(e -> String.valueOf(e.getKey()), e -> (Object) e.getValue())))))
+      .detail("config", config);
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
