@@ -5,6 +5,7 @@ import io.messageorchestrator.agent.AgentProcessor;
 import io.messageorchestrator.agent.AgentProcessors;
 import io.messageorchestrator.agent.AgentTask;
 import io.messageorchestrator.agent.AgentWorkerVerticle;
+import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.eventbus.LocalCodec;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.http.HttpVerticle;
@@ -121,6 +122,7 @@ public final class OrchestratorSuite {
   }
 
   private Future<OrchestratorSuite> start(AgentProcessor processor, Options options) {
+    EventJsonCodec.register(vertx);
     LocalCodec.register(vertx, AgentTask.class);
     LocalCodec.register(vertx, AgentResult.class);
     LocalCodec.register(vertx, ProcessRequest.class);
@@ -149,7 +151,7 @@ public final class OrchestratorSuite {
         adminDeployment = id;
         // Exactly one instance: it consumes a published event, and per-contact reply order needs one owner.
         return vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.shutdownGracePeriod(),
-          metrics.registry()));
+          metrics.registry(), null, config.idleContactTtl()));
       })
       .compose(id -> {
         outboundDeployment = id;

@@ -1,7 +1,6 @@
 package io.messageorchestrator.agent;
 
 import io.messageorchestrator.orchestrator.Addresses;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -11,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -21,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the {@link AgentProcessor}, each call on its own virtual thread. Deployed with
  * {@code ThreadingModel.VIRTUAL_THREAD}; because such a verticle's consumer takes one message at a time, the
- * handler only hands the call to a virtual-thread-per-task executor and returns, and the reply comes back to this
- * verticle's context with {@code runOnContext}, which sends the {@link AgentResult} to the shard. Thousands of slow
+ * handler only hands the call to a virtual-thread-per-task executor and returns; the call's own virtual thread sends
+ * the {@link AgentResult} to the shard (an event-bus send is thread-safe, and the shard re-enters its own context). Thousands of slow
  * calls can be in flight; how many is bounded upstream by {@code maxConcurrentContacts} permits, so tasks are never
  * discarded by the consumer's buffer. Tasks and results are one-way sends: the shard's lease timer, not a reply
  * timeout, bounds every attempt.
@@ -37,8 +36,11 @@ public final class AgentWorkerVerticle extends VerticleBase {
 
   private final AgentProcessor processor;
   private final int maxInFlight;
-  /** Calls in flight by process id, confined to this verticle's context. */
-  private final Map<String, java.util.concurrent.Future<?>> running = new HashMap<>();
+  /**
+   * Calls in flight by process id, for cancellation. Written by the calls' own virtual threads as they finish
+   * (sending the result straight from there saves a hop through this verticle's context per call), hence concurrent.
+   */
+  private final Map<String, java.util.concurrent.Future<?>> running = new ConcurrentHashMap<>();
   private ExecutorService executor;
 
   /** @param maxInFlight upper bound of concurrent calls (the node's {@code maxConcurrentContacts}) */
@@ -66,16 +68,13 @@ public final class AgentWorkerVerticle extends VerticleBase {
 
   private void onTask(Message<AgentTask> message) {
     AgentTask task = message.body();
-    Context context = vertx.getOrCreateContext();
     ProcessingContext processingContext = new ProcessingContext(task.contactId(), task.processId(), task.attempt(),
       Instant.ofEpochMilli(task.deadlineEpochMs()));
     try {
       running.put(task.processId(), executor.submit(() -> {
         AgentOutcome outcome = invoke(task, processingContext);
-        context.runOnContext(v -> {
-          running.remove(task.processId());
-          vertx.eventBus().send(task.resultAddress(), AgentResult.of(task, outcome));
-        });
+        running.remove(task.processId());
+        vertx.eventBus().send(task.resultAddress(), AgentResult.of(task, outcome));
       }));
     } catch (RejectedExecutionException stopping) {
       vertx.eventBus().send(task.resultAddress(), AgentResult.of(task, AgentOutcome.error("agent worker is stopping")));

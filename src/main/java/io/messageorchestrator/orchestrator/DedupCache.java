@@ -23,19 +23,24 @@ final class DedupCache {
     return window > 0 && maxEntries > 0;
   }
 
-  boolean seen(String contactId, String messageId, long now) {
-    if (!enabled() || messageId == null) {
+  /** The cache key of a message, or {@code null} when it cannot be deduplicated (no id, or dedup disabled). */
+  String keyOf(String contactId, String messageId) {
+    return enabled() && messageId != null ? contactId + '\u0000' + messageId : null;
+  }
+
+  boolean seen(String key, long now) {
+    if (key == null) {
       return false;
     }
     expire(now);
-    return expiries.containsKey(key(contactId, messageId));
+    return expiries.containsKey(key);
   }
 
-  void remember(String contactId, String messageId, long now) {
-    if (!enabled() || messageId == null) {
+  void remember(String key, long now) {
+    if (key == null) {
       return;
     }
-    expiries.put(key(contactId, messageId), now + window);
+    expiries.put(key, now + window);
     if (expiries.size() > maxEntries) {
       Iterator<String> eldest = expiries.keySet().iterator();
       eldest.next();
@@ -52,9 +57,5 @@ final class DedupCache {
     while (entries.hasNext() && entries.next().getValue() <= now) {
       entries.remove();
     }
-  }
-
-  private static String key(String contactId, String messageId) {
-    return contactId + '\u0000' + messageId;
   }
 }

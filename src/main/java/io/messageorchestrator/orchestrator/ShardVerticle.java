@@ -4,6 +4,7 @@ import io.messageorchestrator.agent.AgentOutcome;
 import io.messageorchestrator.agent.AgentResult;
 import io.messageorchestrator.agent.AgentTask;
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.config.OrchestratorConfig.QueueOverflow;
 import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.messageorchestrator.orchestrator.ContactLane.Pending;
@@ -58,7 +59,9 @@ public final class ShardVerticle extends VerticleBase {
   private final int maxQueuedInShard;
 
   /** All remembered contacts; idle ones are moved to the tail when they become idle, so the head is the oldest. */
-  private final LinkedHashMap<String, ContactLane> lanes = new LinkedHashMap<>();
+  private LinkedHashMap<String, ContactLane> lanes = new LinkedHashMap<>();
+  /** The most lanes remembered since the table was last rebuilt (hash tables never shrink by themselves). */
+  private int lanesHighWater;
   /** Lanes with a lease, a queue or a pending permit: what sweeps and statistics look at. */
   private final Set<ContactLane> busy = new HashSet<>();
   private final DedupCache dedup;
@@ -202,7 +205,8 @@ public final class ShardVerticle extends VerticleBase {
       reject(request, contactId, messageJson, null, RejectReason.SHUTTING_DOWN, "the orchestrator is shutting down");
       return;
     }
-    if (dedup.seen(contactId, message.messageId(), now)) {
+    String dedupKey = dedup.keyOf(contactId, message.messageId());
+    if (dedup.seen(dedupKey, now)) {
       metrics.duplicate();
       publish(Events.DUPLICATE_IGNORED, new JsonObject().put("contactId", contactId)
         .put("messageId", message.messageId()));
@@ -213,6 +217,7 @@ public final class ShardVerticle extends VerticleBase {
     if (lane == null) {
       lane = new ContactLane(contactId);
       lanes.put(contactId, lane);
+      lanesHighWater = Math.max(lanesHighWater, lanes.size());
     }
     String processId = processIdPrefix + (++processSequence);
     if (lane.queueSize() >= config.maxQueueSize()) {
@@ -232,7 +237,7 @@ public final class ShardVerticle extends VerticleBase {
       forgetIfIdle(lane);
       return;
     }
-    dedup.remember(contactId, message.messageId(), now);
+    dedup.remember(dedupKey, now);
     Pending pending = new Pending(processId, contactId, message, messageJson, now, acceptOnly ? null : request);
     pending.answeredQueued = acceptOnly;
     lane.enqueue(pending);
@@ -576,6 +581,10 @@ public final class ShardVerticle extends VerticleBase {
       iterator.remove();
       evicted++;
     }
+    if (evicted > 0 && lanes.size() < lanesHighWater / 4 && lanesHighWater > 4_096) {
+      lanes = new LinkedHashMap<>(lanes); // give back the table a burst of contacts grew
+      lanesHighWater = lanes.size();
+    }
     if (evicted > 0) {
       metrics.evicted(evicted);
       publish(Events.CONTACTS_EVICTED, new JsonObject().put("count", evicted).put("remaining", lanes.size())
@@ -630,6 +639,6 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   private void publish(String event, JsonObject payload) {
-    eventBus.publish(Addresses.event(event), payload);
+    eventBus.publish(Addresses.event(event), payload, EventJsonCodec.DELIVERY);
   }
 }

@@ -16,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,8 +31,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *   up; different contacts proceed in parallel, at most {@link HttpReplies#MAX_CONNECTIONS} attempts at once;</li>
  *   <li>retryable failures (transport errors, timeouts, 408, 429, 5xx) are retried after an exponential backoff
  *   with full jitter up to {@code outbound.maxAttempts}; other refusals fail at once ({@code replyFailed});</li>
- *   <li>a {@code processId} already seen is ignored, so a repeated event never sends a reply twice (the last
- *   {@value #SEEN_CAPACITY} ids are remembered);</li>
+ *   <li>a {@code processId} already seen is ignored, so a repeated event never sends a reply twice (ids are
+ *   remembered for {@code seenTtlMs}, at most {@value #SEEN_CAPACITY} of them);</li>
  *   <li>fallback replies are skipped, with a {@code replySkipped} event, when {@code outbound.sendFallbacks} is
  *   false;</li>
  *   <li>at most {@code outbound.maxPending} replies wait or are in flight; beyond that a reply fails at once
@@ -48,6 +47,7 @@ public final class OutboundVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(OutboundVerticle.class);
   /** How many recent {@code processId}s are remembered to ignore repeated events. */
   static final int SEEN_CAPACITY = 100_000;
+  static final long DEFAULT_SEEN_TTL_MS = 600_000;
 
   private final OutboundSettings settings;
   private final long shutdownGraceMs;
@@ -57,12 +57,9 @@ public final class OutboundVerticle extends VerticleBase {
   private final Map<String, Outbox> outboxes = new HashMap<>();
   /** Contacts whose next attempt may start, waiting for an in-flight slot, oldest first. */
   private final ArrayDeque<Outbox> ready = new ArrayDeque<>();
-  private final Set<String> seen = Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-      return size() > SEEN_CAPACITY;
-    }
-  });
+  /** Process ids already taken, with when: oldest first, forgotten after {@code seenTtlMs} or beyond capacity. */
+  private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>();
+  private final long seenTtlMs;
   private ReplySender sender;
   private EventBus eventBus;
   private int pending;
@@ -90,6 +87,16 @@ public final class OutboundVerticle extends VerticleBase {
    */
   public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry,
                           ReplySender sender) {
+    this(settings, shutdownGraceMs, registry, sender, DEFAULT_SEEN_TTL_MS);
+  }
+
+  /**
+   * @param seenTtlMs how long a delivered process id is remembered against repeats (the suite passes
+   *                  {@code idleContactTtl}: a reply's id is remembered as long as its contact is)
+   */
+  public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry,
+                          ReplySender sender, long seenTtlMs) {
+    this.seenTtlMs = seenTtlMs;
     this.settings = settings;
     this.shutdownGraceMs = shutdownGraceMs;
     this.metrics = new ReplyMetrics(registry);
@@ -105,6 +112,7 @@ public final class OutboundVerticle extends VerticleBase {
         "deploy exactly one OutboundVerticle: every instance would send every reply"));
     }
     eventBus = vertx.eventBus();
+    vertx.setPeriodic(Math.max(100, Math.min(seenTtlMs, 60_000)), id -> forgetExpired(System.currentTimeMillis()));
     sender = injectedSender != null ? injectedSender : ReplySender.create(vertx, settings);
     LOG.info("Outbound delivery: {}", settings);
     return eventBus.<JsonObject>localConsumer(Addresses.event(Events.MESSAGE_PROCESSED), this::onProcessed)
@@ -145,7 +153,7 @@ public final class OutboundVerticle extends VerticleBase {
         e.getMessage());
       return;
     }
-    if (!seen.add(reply.processId())) {
+    if (!remember(reply.processId())) {
       LOG.debug("Ignoring a repeated messageProcessed event of process {}", reply.processId());
       return;
     }
@@ -338,6 +346,26 @@ public final class OutboundVerticle extends VerticleBase {
     Delivery(OutboundReply reply, long acceptedAtNanos) {
       this.reply = reply;
       this.acceptedAtNanos = acceptedAtNanos;
+    }
+  }
+
+  /** Records a process id; {@code false} if it was taken already (within {@code seenTtlMs}). */
+  private boolean remember(String processId) {
+    long now = System.currentTimeMillis();
+    forgetExpired(now);
+    if (seen.putIfAbsent(processId, now) != null) {
+      return false;
+    }
+    if (seen.size() > SEEN_CAPACITY) {
+      seen.pollFirstEntry();
+    }
+    return true;
+  }
+
+  private void forgetExpired(long now) {
+    Map.Entry<String, Long> oldest;
+    while ((oldest = seen.firstEntry()) != null && now - oldest.getValue() >= seenTtlMs) {
+      seen.pollFirstEntry();
     }
   }
 }
