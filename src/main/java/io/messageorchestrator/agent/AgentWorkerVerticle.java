@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -70,13 +71,17 @@ public final class AgentWorkerVerticle extends VerticleBase {
     AgentTask task = message.body();
     ProcessingContext processingContext = new ProcessingContext(task.contactId(), task.processId(), task.attempt(),
       Instant.ofEpochMilli(task.deadlineEpochMs()));
+    // Registered before it can run, so the call's own removal can never precede its registration.
+    FutureTask<Void> call = new FutureTask<>(() -> {
+      AgentOutcome outcome = invoke(task, processingContext);
+      running.remove(task.processId());
+      vertx.eventBus().send(task.resultAddress(), AgentResult.of(task, outcome));
+    }, null);
+    running.put(task.processId(), call);
     try {
-      running.put(task.processId(), executor.submit(() -> {
-        AgentOutcome outcome = invoke(task, processingContext);
-        running.remove(task.processId());
-        vertx.eventBus().send(task.resultAddress(), AgentResult.of(task, outcome));
-      }));
+      executor.execute(call);
     } catch (RejectedExecutionException stopping) {
+      running.remove(task.processId());
       vertx.eventBus().send(task.resultAddress(), AgentResult.of(task, AgentOutcome.error("agent worker is stopping")));
     }
   }
@@ -96,6 +101,11 @@ public final class AgentWorkerVerticle extends VerticleBase {
       LOG.debug("Agent failed for contact {} (process {})", task.contactId(), task.processId(), e);
       return AgentOutcome.error(e.getClass().getSimpleName() + ": " + e.getMessage());
     }
+  }
+
+  /** Calls started and not yet finished or cancelled. */
+  int callsInFlight() {
+    return running.size();
   }
 
   private void onCancel(Message<String> message) {

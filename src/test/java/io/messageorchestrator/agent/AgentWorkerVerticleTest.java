@@ -1,0 +1,77 @@
+package io.messageorchestrator.agent;
+
+import io.messageorchestrator.eventbus.LocalCodec;
+import io.messageorchestrator.orchestrator.Addresses;
+import io.messageorchestrator.orchestrator.InboundMessage;
+import io.messageorchestrator.support.Await;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+class AgentWorkerVerticleTest {
+
+  @Test
+  @DisplayName("the worker answers every task once and forgets each call when it ends")
+  void forgetsFinishedCalls(Vertx vertx) {
+    LocalCodec.register(vertx, AgentTask.class);
+    LocalCodec.register(vertx, AgentResult.class);
+    AgentWorkerVerticle worker = new AgentWorkerVerticle((message, context) -> AgentReply.of("ok"), 100);
+    Await.result(vertx.deployVerticle(worker, new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD)));
+    int tasks = 2_000;
+    List<AgentResult> results = new CopyOnWriteArrayList<>();
+    Promise<Void> all = Promise.promise();
+    Await.result(vertx.eventBus().<AgentResult>localConsumer("test.results", message -> {
+      results.add(message.body());
+      if (results.size() == tasks) {
+        all.complete();
+      }
+    }).completion());
+
+    for (int i = 0; i < tasks; i++) {
+      vertx.eventBus().send(Addresses.AGENT, new AgentTask("c" + i, "p" + i, InboundMessage.text("hi"), 1,
+        System.currentTimeMillis() + 10_000, i, "test.results"));
+    }
+
+    Await.result(all.future());
+    assertThat(results).extracting(AgentResult::processId).doesNotHaveDuplicates().hasSize(tasks);
+    assertThat(results).allMatch(result -> "ok".equals(result.outcome().response()));
+    assertThat(worker.callsInFlight()).isZero();
+  }
+
+  @Test
+  @DisplayName("a cancel for a process id interrupts its call, which reports itself cancelled")
+  void cancelInterrupts(Vertx vertx) {
+    LocalCodec.register(vertx, AgentTask.class);
+    LocalCodec.register(vertx, AgentResult.class);
+    Promise<Void> started = Promise.promise();
+    AgentWorkerVerticle worker = new AgentWorkerVerticle((message, context) -> {
+      started.tryComplete();
+      Thread.sleep(Long.MAX_VALUE);
+      return AgentReply.of("never");
+    }, 10);
+    Await.result(vertx.deployVerticle(worker, new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD)));
+    Promise<AgentResult> result = Promise.promise();
+    Await.result(vertx.eventBus().<AgentResult>localConsumer("test.results", message -> result.tryComplete(
+      message.body())).completion());
+    vertx.eventBus().send(Addresses.AGENT, new AgentTask("c", "p-1", InboundMessage.text("hi"), 1,
+      System.currentTimeMillis() + 60_000, 1, "test.results"));
+    Await.result(started.future());
+    assertThat(worker.callsInFlight()).isEqualTo(1);
+
+    vertx.eventBus().publish(Addresses.AGENT_CANCEL, "p-1");
+
+    assertThat(Await.result(result.future()).outcome().cancelled()).isTrue();
+    assertThat(worker.callsInFlight()).isZero();
+  }
+}
