@@ -151,7 +151,7 @@ public final class OrchestratorSuite {
         adminDeployment = id;
         // Exactly one instance: it consumes a published event, and per-contact reply order needs one owner.
         return vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.shutdownGracePeriod(),
-          metrics.registry(), null, config.idleContactTtl()));
+          metrics.registry(), null, config.idleContactTtl(), options.clock()));
       })
       .compose(id -> {
         outboundDeployment = id;

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
 
 /**
  * Delivers every reply announced by {@code messageProcessed} to its contact through a {@link ReplySender}, and
@@ -60,6 +61,7 @@ public final class OutboundVerticle extends VerticleBase {
   /** Process ids already taken, with when: oldest first, forgotten after {@code seenTtlMs} or beyond capacity. */
   private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>();
   private final long seenTtlMs;
+  private final LongSupplier clock;
   private ReplySender sender;
   private EventBus eventBus;
   private int pending;
@@ -87,16 +89,18 @@ public final class OutboundVerticle extends VerticleBase {
    */
   public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry,
                           ReplySender sender) {
-    this(settings, shutdownGraceMs, registry, sender, DEFAULT_SEEN_TTL_MS);
+    this(settings, shutdownGraceMs, registry, sender, DEFAULT_SEEN_TTL_MS, System::currentTimeMillis);
   }
 
   /**
    * @param seenTtlMs how long a delivered process id is remembered against repeats (the suite passes
    *                  {@code idleContactTtl}: a reply's id is remembered as long as its contact is)
+   * @param clock     milliseconds for that memory (the suite's clock, injectable in tests)
    */
   public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry,
-                          ReplySender sender, long seenTtlMs) {
+                          ReplySender sender, long seenTtlMs, LongSupplier clock) {
     this.seenTtlMs = seenTtlMs;
+    this.clock = clock;
     this.settings = settings;
     this.shutdownGraceMs = shutdownGraceMs;
     this.metrics = new ReplyMetrics(registry);
@@ -112,7 +116,7 @@ public final class OutboundVerticle extends VerticleBase {
         "deploy exactly one OutboundVerticle: every instance would send every reply"));
     }
     eventBus = vertx.eventBus();
-    vertx.setPeriodic(Math.max(100, Math.min(seenTtlMs, 60_000)), id -> forgetExpired(System.currentTimeMillis()));
+    vertx.setPeriodic(Math.max(50, Math.min(seenTtlMs / 2, 60_000)), id -> forgetExpired(clock.getAsLong()));
     sender = injectedSender != null ? injectedSender : ReplySender.create(vertx, settings);
     LOG.info("Outbound delivery: {}", settings);
     return eventBus.<JsonObject>localConsumer(Addresses.event(Events.MESSAGE_PROCESSED), this::onProcessed)
@@ -351,7 +355,7 @@ public final class OutboundVerticle extends VerticleBase {
 
   /** Records a process id; {@code false} if it was taken already (within {@code seenTtlMs}). */
   private boolean remember(String processId) {
-    long now = System.currentTimeMillis();
+    long now = clock.getAsLong();
     forgetExpired(now);
     if (seen.putIfAbsent(processId, now) != null) {
       return false;
