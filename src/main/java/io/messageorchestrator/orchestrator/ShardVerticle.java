@@ -416,13 +416,14 @@ public final class ShardVerticle extends VerticleBase {
     publish(Events.MESSAGE_PROCESSED, processed);
     publish(Events.LOCK_RELEASED, new JsonObject().put("contactId", lane.contactId).put("duration", duration)
       .put("processId", pending.processId));
+    pump(lane);
+    forgetIfIdle(lane);
+    completeDrainIfIdle();
+    // Last: whoever learns the result finds the shard's state already consistent with it.
     if (pending.caller != null) {
       answer(pending.caller, result);
       pending.caller = null;
     }
-    pump(lane);
-    forgetIfIdle(lane);
-    completeDrainIfIdle();
   }
 
   /** Ends a message that never ran (dropped or discarded): its event, its count, and the waiting caller's answer. */
