@@ -9,7 +9,10 @@ import java.util.Set;
  * ({@code processingTimeout}, {@code lockTimeout}, {@code maxQueueSize}, {@code deadlockCheckInterval},
  * {@code maxConcurrentContacts}); durations are milliseconds.
  *
- * @param shards number of orchestrator shards; 0 means one per event loop
+ * @param shards     number of orchestrator shards; 0 means one per event loop
+ * @param stepEvents publish the per-step events {@code messageReceived}, {@code lockAcquired} and
+ *                   {@code lockReleased} of normal processing ({@code events.steps}); outcome events and the
+ *                   {@code lockReleased} of a forced release (timeout, unlock, sweep, shutdown) are always published
  */
 public record OrchestratorConfig(
   long processingTimeout,
@@ -29,6 +32,7 @@ public record OrchestratorConfig(
   Http http,
   Processor processor,
   Admin admin,
+  boolean stepEvents,
   WebhookSettings webhooks,
   OutboundSettings outbound) {
 
@@ -107,6 +111,8 @@ public record OrchestratorConfig(
         .put("workerInstances", 1))
       .put("admin", new JsonObject()
         .put("token", ""))
+      .put("events", new JsonObject()
+        .put("steps", true))
       .mergeIn(WebhookSettings.defaults())
       .put("outbound", OutboundSettings.defaults());
   }
@@ -148,6 +154,7 @@ public record OrchestratorConfig(
         v.longValue("http.requestBodyTimeout", 1, day)),
       processor,
       new Admin(v.optionalString("admin.token")),
+      v.booleanValue("events.steps"),
       WebhookSettings.from(v),
       OutboundSettings.from(v));
   }

@@ -199,8 +199,10 @@ public final class ShardVerticle extends VerticleBase {
     long now = clock.getAsLong();
     JsonObject messageJson = message.toJson();
     metrics.received();
-    publish(Events.MESSAGE_RECEIVED, new JsonObject().put("contactId", contactId).put("message", messageJson)
-      .put("timestamp", System.currentTimeMillis()));
+    if (config.stepEvents()) {
+      publish(Events.MESSAGE_RECEIVED, new JsonObject().put("contactId", contactId).put("message", messageJson)
+        .put("timestamp", System.currentTimeMillis()));
+    }
     if (stopping || lifecycle.isDraining()) {
       reject(request, contactId, messageJson, null, RejectReason.SHUTTING_DOWN, "the orchestrator is shutting down");
       return;
@@ -327,8 +329,11 @@ public final class ShardVerticle extends VerticleBase {
     metrics.leasesDelta(1);
     metrics.queueWait(now - pending.acceptedAt);
     lease.timeoutTimer = vertx.setTimer(config.processingTimeout(), id -> onTimeout(lane, lease));
-    publish(Events.LOCK_ACQUIRED, new JsonObject().put("contactId", lane.contactId)
-      .put("processId", pending.processId).put("fencingToken", lease.token).put("timestamp", System.currentTimeMillis()));
+    if (config.stepEvents()) {
+      publish(Events.LOCK_ACQUIRED, new JsonObject().put("contactId", lane.contactId)
+        .put("processId", pending.processId).put("fencingToken", lease.token)
+        .put("timestamp", System.currentTimeMillis()));
+    }
     eventBus.send(Addresses.AGENT, new AgentTask(lane.contactId, pending.processId, pending.message, 1,
       System.currentTimeMillis() + config.processingTimeout(), lease.token, resultAddress));
   }
@@ -414,8 +419,10 @@ public final class ShardVerticle extends VerticleBase {
       processed.put("metadata", reply.metadata());
     }
     publish(Events.MESSAGE_PROCESSED, processed);
-    publish(Events.LOCK_RELEASED, new JsonObject().put("contactId", lane.contactId).put("duration", duration)
-      .put("processId", pending.processId));
+    if (config.stepEvents() || outcome != Outcome.PROCESSED) { // forced releases (R5, R7, R8) are always announced
+      publish(Events.LOCK_RELEASED, new JsonObject().put("contactId", lane.contactId).put("duration", duration)
+        .put("processId", pending.processId));
+    }
     pump(lane);
     forgetIfIdle(lane);
     completeDrainIfIdle();

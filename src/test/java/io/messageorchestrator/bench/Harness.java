@@ -33,6 +33,11 @@ final class Harness implements AutoCloseable {
   static Harness start(JsonObject config, BenchAgent agent, Tracker tracker, OrchestratorSuite.Options options) {
     Vertx vertx = Vertx.vertx();
     try {
+      // -Dbench.config='{"events":{"steps":false}}' merges settings into every scenario's configuration.
+      String overrides = System.getProperty("bench.config");
+      if (overrides != null && !overrides.isBlank()) {
+        config = config.copy().mergeIn(new JsonObject(overrides), true);
+      }
       OrchestratorSuite suite = await(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
         options.withProcessor(agent)), 30_000);
       await(tracker.attach(vertx), 10_000);
