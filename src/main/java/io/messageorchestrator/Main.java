@@ -67,7 +67,8 @@ public final class Main {
     OrchestratorSuite suite = running[0];
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("Shutting down: draining for up to {} ms", suite.config().shutdownGracePeriod());
-      long waitMs = suite.config().shutdownGracePeriod() + 15_000;
+      // Shards drain for up to the grace period, then reply delivery gets its own grace period for the last replies.
+      long waitMs = 2 * suite.config().shutdownGracePeriod() + 15_000;
       CountDownLatch closed = new CountDownLatch(1);
       suite.stop().eventually(vertx::close).onComplete(done -> closed.countDown());
       try {

@@ -44,8 +44,9 @@ import java.util.function.LongSupplier;
 /**
  * Composes the service: agent workers, orchestrator shards, the admin verticle, the outbound (reply delivery)
  * verticle and the HTTP verticle, deployed in that order (each is ready before the next needs it), and stopped in the
- * order that loses nothing: shards drain first while workers still run, then outbound delivers the last replies, and
- * HTTP goes last so callers get {@code 503 shutting_down} instead of a refused connection.
+ * order that loses nothing: shards drain first while workers and HTTP still run (callers get
+ * {@code 503 shutting_down} instead of a refused connection), then outbound delivers the last replies, then the
+ * rest stops.
  */
 public final class OrchestratorSuite {
   private static final Logger LOG = LoggerFactory.getLogger(OrchestratorSuite.class);

@@ -137,7 +137,7 @@ public record OrchestratorConfig(
     return new OrchestratorConfig(
       v.longValue("processingTimeout", 1, day),
       v.longValue("lockTimeout", 0, day),
-      v.intValue("maxQueueSize", 0, 1_000_000),
+      v.intValue("maxQueueSize", 1, 1_000_000),
       v.longValue("deadlockCheckInterval", 1, day),
       v.intValue("maxConcurrentContacts", 1, 1_000_000),
       QueueOverflow.fromConfig(v.oneOf("queueOverflow", Set.of("reject", "dropOldest"))),

@@ -1,6 +1,7 @@
 package io.messageorchestrator.http;
 
 import io.messageorchestrator.orchestrator.Addresses;
+import io.messageorchestrator.orchestrator.ContactIds;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -47,14 +48,19 @@ public final class AdminRoutes {
     router.route("/admin/*").handler(this::authorize);
     router.get("/admin/stats").handler(ctx -> respond(ctx, client.getStats()));
     router.get("/admin/contacts/:contactId").handler(ctx -> respond(ctx,
-      client.contactStatus(ctx.pathParam("contactId"))));
+      client.contactStatus(contactId(ctx))));
     router.post("/admin/contacts/:contactId/unlock").handler(ctx -> respond(ctx,
-      client.emergencyUnlock(ctx.pathParam("contactId")).map(n -> new JsonObject().put("unlocked", n))));
+      client.emergencyUnlock(contactId(ctx)).map(n -> new JsonObject().put("unlocked", n))));
     router.post("/admin/unlock").handler(ctx -> respond(ctx,
       client.emergencyUnlock().map(n -> new JsonObject().put("unlocked", n))));
     router.post("/admin/deadlocks/resolve").handler(ctx -> respond(ctx,
       client.detectAndResolveDeadlocks().map(n -> new JsonObject().put("resolved", n))));
     router.get("/admin/events").handler(this::streamEvents);
+  }
+
+  /** The path's contact id, normalised like the webhooks' ({@code +55 (11) 9…} → digits). */
+  private static String contactId(RoutingContext ctx) {
+    return ContactIds.normalize(ctx.pathParam("contactId"));
   }
 
   private void authorize(RoutingContext ctx) {

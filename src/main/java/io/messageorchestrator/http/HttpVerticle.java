@@ -101,7 +101,9 @@ public final class HttpVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
       .setHost(config.http().host())
       .setPort(config.http().port())
-      .setIdleTimeout((int) config.http().idleTimeout())
+      // A synchronous /webhook answer may take lockTimeout + processingTimeout: never cut a connection that waits.
+      .setIdleTimeout((int) Math.max(config.http().idleTimeout(),
+        config.lockTimeout() + config.processingTimeout() + 5_000))
       .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     return vertx.createHttpServer(options).requestHandler(router).listen()
       .onSuccess(server -> onListening.accept(server.actualPort()));

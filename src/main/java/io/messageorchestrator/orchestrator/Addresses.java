@@ -2,7 +2,10 @@ package io.messageorchestrator.orchestrator;
 
 /** Every event-bus address of the service, in one place. */
 public final class Addresses {
-  /** Request {@code {contactId, message}}, reply: the result object. Any shard accepts it and routes it. */
+  /**
+   * Request {@code {contactId, message}}, reply: the result object. Served by one shard, which routes it to the
+   * contact's shard in arrival order.
+   */
   public static final String PROCESS = "orchestrator.process";
   /** Request {@code {}}, reply: merged statistics of all shards. */
   public static final String STATS = "orchestrator.stats";

@@ -45,7 +45,7 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private void onContactStatus(Message<JsonObject> request) {
-    String contactId = request.body() == null ? null : request.body().getString("contactId");
+    String contactId = ContactIds.optional(request.body());
     if (contactId == null) {
       request.fail(400, "contactId is required");
       return;
@@ -54,7 +54,12 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private void onUnlock(Message<JsonObject> request) {
-    String contactId = request.body() == null ? null : request.body().getString("contactId");
+    if (request.body() != null && request.body().getValue("contactId") != null
+      && !(request.body().getValue("contactId") instanceof String)) {
+      request.fail(400, "contactId must be a string");
+      return;
+    }
+    String contactId = ContactIds.optional(request.body());
     reply(request, contactId != null
       ? toShard(contactId, "unlock", request.body())
       : sumOverShards("unlock", "unlocked").map(n -> new JsonObject().put("unlocked", n)));

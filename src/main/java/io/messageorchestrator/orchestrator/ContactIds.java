@@ -26,6 +26,11 @@ public final class ContactIds {
     return id;
   }
 
+  /** The {@code contactId} of an admin request, or {@code null} when absent or not a string. */
+  public static String optional(io.vertx.core.json.JsonObject request) {
+    return request != null && request.getValue("contactId") instanceof String id ? id : null;
+  }
+
   /**
    * Phone-like ids keep only their digits ({@code +55 (11) 99999-0000} → {@code 5511999990000}), as the original
    * recommended; anything with letters (a jid, a UUID) is kept as it is.

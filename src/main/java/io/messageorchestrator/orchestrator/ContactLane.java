@@ -77,6 +77,8 @@ final class ContactLane {
     long lockWaitTimer = -1;
     /** The caller was told {@code queued}; the reply will only travel on {@code messageProcessed}. */
     boolean answeredQueued;
+    /** Its deduplication key ({@code null} without a message id): forgotten if the message is dropped unprocessed. */
+    String dedupKey;
 
     Pending(String processId, String contactId, InboundMessage message, JsonObject messageJson, long acceptedAt,
             Message<Object> caller) {

@@ -48,6 +48,13 @@ final class DedupCache {
     }
   }
 
+  /** Forgets a key, so a redelivery of a message that was never processed is accepted. */
+  void forget(String key) {
+    if (key != null) {
+      expiries.remove(key);
+    }
+  }
+
   int size() {
     return expiries.size();
   }

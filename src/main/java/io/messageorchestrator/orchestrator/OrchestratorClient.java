@@ -51,6 +51,9 @@ public final class OrchestratorClient {
   private Future<ProcessResult> send(String contactId, InboundMessage message, boolean acceptOnly) {
     try {
       ContactIds.require(contactId, "contactId");
+      if (message == null) {
+        throw new InvalidRequestException("message", "message is required");
+      }
     } catch (InvalidRequestException e) {
       return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 400, e.getMessage()));
     }

@@ -99,8 +99,7 @@ public final class ShardVerticle extends VerticleBase {
     vertx.setPeriodic(config.deadlockCheckInterval(), id -> detectAndResolveDeadlocks());
     long sweepEvery = Math.max(50, Math.min(config.idleContactTtl() / 2, 60_000));
     vertx.setPeriodic(sweepEvery, id -> evictIdleContacts());
-    List<MessageConsumer<?>> consumers = List.of(
-      eventBus.<Object>consumer(Addresses.PROCESS, message -> onProcess(message, true)),
+    List<MessageConsumer<?>> consumers = new ArrayList<>(List.of(
       eventBus.<Object>consumer(Addresses.shard(index, "process"), message -> onProcess(message, false)),
       eventBus.<AgentResult>localConsumer(Addresses.shard(index, "agentResult"),
         message -> onAgentResult(message.body())),
@@ -108,7 +107,11 @@ public final class ShardVerticle extends VerticleBase {
       eventBus.<JsonObject>consumer(Addresses.shard(index, "status"), this::onStatus),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "unlock"), this::onUnlock),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "deadlocks"),
-        message -> message.reply(new JsonObject().put("resolved", detectAndResolveDeadlocks()))));
+        message -> message.reply(new JsonObject().put("resolved", detectAndResolveDeadlocks())))));
+    if (index == 0) {
+      // One entry point on one context: it forwards in arrival order, so a sender's messages keep their order (R2).
+      consumers.add(eventBus.<Object>consumer(Addresses.PROCESS, message -> onProcess(message, true)));
+    }
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -149,7 +152,7 @@ public final class ShardVerticle extends VerticleBase {
   /**
    * A process request: a {@link ProcessRequest} record from {@link OrchestratorClient} (answered with a
    * {@link ProcessResult} record), or the JSON form from any other sender (answered with JSON). The public address is
-   * served by every shard, which forwards what it does not own.
+   * served by shard 0 alone, which forwards what it does not own.
    */
   private void onProcess(Message<Object> request, boolean mayForward) {
     String contactId;
@@ -231,6 +234,7 @@ public final class ShardVerticle extends VerticleBase {
       }
       Pending oldest = lane.pollQueue();
       queuedDelta(-1);
+      dedup.forget(oldest.dedupKey); // never processed: the provider's retry must not count as a duplicate
       finishUnprocessed(oldest, Outcome.DROPPED, Events.MESSAGE_DROPPED, "dropped",
         "dropped to make room for a newer message (queueOverflow=dropOldest)");
     } else if (queuedInShard >= maxQueuedInShard) {
@@ -242,6 +246,7 @@ public final class ShardVerticle extends VerticleBase {
     dedup.remember(dedupKey, now);
     Pending pending = new Pending(processId, contactId, message, messageJson, now, acceptOnly ? null : request);
     pending.answeredQueued = acceptOnly;
+    pending.dedupKey = dedupKey;
     lane.enqueue(pending);
     queuedDelta(1);
     busy.add(lane);
@@ -493,7 +498,7 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   private void onUnlock(Message<JsonObject> request) {
-    String contactId = request.body() == null ? null : request.body().getString("contactId");
+    String contactId = ContactIds.optional(request.body());
     int unlocked = 0;
     if (contactId != null) {
       unlocked = emergencyUnlock(contactId);
@@ -506,7 +511,7 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   private void onStatus(Message<JsonObject> request) {
-    String contactId = request.body() == null ? null : request.body().getString("contactId");
+    String contactId = ContactIds.optional(request.body());
     ContactLane lane = contactId == null ? null : lanes.get(contactId);
     long now = clock.getAsLong();
     JsonObject status = new JsonObject().put("contactId", contactId).put("known", lane != null)

@@ -102,4 +102,26 @@ class DedupTest {
     assertThat(Await.result(suite.client().processMessage("i", InboundMessage.text("x", "id-4"))).duplicate()).isTrue();
     assertThat(Await.result(suite.client().processMessage("i", InboundMessage.text("x", "id-1"))).duplicate()).isFalse();
   }
+
+  @Test
+  @DisplayName("a message dropped unprocessed (dropOldest) is forgotten, so its redelivery is processed")
+  void droppedMayBeRedelivered(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("maxQueueSize", 1).put("lockTimeout", 0)
+      .put("queueOverflow", "dropOldest"), agent);
+    EventRecorder events = EventRecorder.attach(vertx);
+
+    suite.client().processMessage("j", InboundMessage.text("block:j", "m1"));
+    events.awaitAll(Events.LOCK_ACQUIRED, 1);
+    Await.result(suite.client().processMessage("j", InboundMessage.text("two", "m2")));
+    Await.result(suite.client().processMessage("j", InboundMessage.text("three", "m3")));
+    assertThat(events.awaitAll(Events.MESSAGE_DROPPED, 1).get(0).getJsonObject("message").getString("messageId"))
+      .isEqualTo("m2");
+
+    agent.open("j");
+    events.awaitAll(Events.MESSAGE_PROCESSED, 2);
+    ProcessResult redelivered = Await.result(suite.client().processMessage("j", InboundMessage.text("two", "m2")));
+    assertThat(redelivered.status()).isEqualTo(ProcessResult.Status.PROCESSED);
+    assertThat(redelivered.response()).isEqualTo("re:two");
+  }
 }

@@ -6,6 +6,7 @@ import io.messageorchestrator.support.EventRecorder;
 import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
@@ -218,5 +219,34 @@ class ProcessingTest {
     assertThat(stats.getLong("totalQueued")).isEqualTo(28);
     assertThat(stats.getLong("contactsWithQueues")).isEqualTo(7);
     agent.open("cap");
+  }
+
+  @Test
+  @DisplayName("messages sent to the public orchestrator.process address keep their order per contact")
+  void publicAddressKeepsOrder(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("shards", 4).put("maxQueueSize", 100)
+      .put("lockTimeout", 0), agent);
+    EventRecorder events = EventRecorder.attach(vertx);
+    List<String> contacts = List.of("a", "b", "c", "d", "e", "f");
+
+    Promise<Void> sent = Promise.promise();
+    vertx.runOnContext(v -> {
+      for (int i = 0; i < 20; i++) {
+        for (String contact : contacts) {
+          vertx.eventBus().request(Addresses.PROCESS, new JsonObject().put("contactId", contact)
+            .put("message", new JsonObject().put("text", contact + i)));
+        }
+      }
+      sent.complete();
+    });
+    Await.result(sent.future());
+
+    events.awaitAll(Events.MESSAGE_PROCESSED, 20 * contacts.size());
+    for (String contact : contacts) {
+      assertThat(agent.startedFor(contact)).containsExactlyElementsOf(
+        IntStream.range(0, 20).mapToObj(i -> contact + i).toList());
+    }
+    assertThat(suite.shardCount()).isEqualTo(4);
   }
 }
