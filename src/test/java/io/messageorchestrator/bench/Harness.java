@@ -33,10 +33,10 @@ final class Harness implements AutoCloseable {
   static Harness start(JsonObject config, BenchAgent agent, Tracker tracker, OrchestratorSuite.Options options) {
     Vertx vertx = Vertx.vertx();
     try {
-      // -Dbench.config='{"events":{"steps":false}}' merges settings into every scenario's configuration.
-      String overrides = System.getProperty("bench.config");
-      if (overrides != null && !overrides.isBlank()) {
-        config = config.copy().mergeIn(new JsonObject(overrides), true);
+      // -Dbench.stepEvents=false runs every scenario with events.steps=false (no per-step events).
+      String stepEvents = System.getProperty("bench.stepEvents");
+      if (stepEvents != null) {
+        config = config.copy().put("events", new JsonObject().put("steps", Boolean.parseBoolean(stepEvents)));
       }
       OrchestratorSuite suite = await(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
         options.withProcessor(agent)), 30_000);
