@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
@@ -50,6 +53,8 @@ public final class HttpVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final IntConsumer onListening;
   private final List<String> streamedEvents;
+  /** Requests whose body is still arriving, oldest first, with their start ({@code nanoTime}); this context only. */
+  private final LinkedHashMap<RoutingContext, Long> bodiesInFlight = new LinkedHashMap<>();
 
   public HttpVerticle(OrchestratorConfig config, OrchestratorClient client, Lifecycle lifecycle,
                       MeterRegistry registry, List<String> streamedEvents, IntConsumer onListening) {
@@ -65,6 +70,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(this::limitBodyTime);
+    vertx.setPeriodic(Math.max(10, Math.min(config.http().requestBodyTimeout() / 4, 1_000)), id -> closeSlowBodies());
     HealthCheckHandler liveness = HealthCheckHandler.create(vertx)
       .register("process", promise -> promise.complete(Status.OK()));
     HealthCheckHandler readiness = HealthCheckHandler.create(vertx)
@@ -109,18 +115,36 @@ public final class HttpVerticle extends VerticleBase {
       .onSuccess(server -> onListening.accept(server.actualPort()));
   }
 
-  /** Answers 408 and closes the connection when a request body trickles in for longer than allowed. */
+  /**
+   * Tracks a request until its body has fully arrived; {@link #closeSlowBodies()} answers 408 and closes the
+   * connection of one that trickles in for longer than {@code http.requestBodyTimeout}. One periodic sweep per
+   * verticle instead of a timer per request.
+   */
   private void limitBodyTime(RoutingContext ctx) {
-    long timer = vertx.setTimer(config.http().requestBodyTimeout(), id -> {
+    if (!ctx.request().isEnded()) {
+      bodiesInFlight.put(ctx, System.nanoTime());
+      ctx.request().end().onComplete(done -> bodiesInFlight.remove(ctx));
+    }
+    ctx.next();
+  }
+
+  private void closeSlowBodies() {
+    long deadline = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(config.http().requestBodyTimeout());
+    Iterator<Map.Entry<RoutingContext, Long>> oldestFirst = bodiesInFlight.entrySet().iterator();
+    while (oldestFirst.hasNext()) {
+      Map.Entry<RoutingContext, Long> entry = oldestFirst.next();
+      if (entry.getValue() - deadline > 0) {
+        return;
+      }
+      oldestFirst.remove();
+      RoutingContext ctx = entry.getKey();
       if (!ctx.request().isEnded() && !ctx.response().ended()) {
         ctx.response().putHeader("Connection", "close");
         error(ctx, 408, "request_timeout", "request body not received within "
           + config.http().requestBodyTimeout() + " ms");
         ctx.request().connection().close();
       }
-    });
-    ctx.request().end().onComplete(done -> vertx.cancelTimer(timer));
-    ctx.next();
+    }
   }
 
   /** {@code webhook.secret}, when set, must arrive in {@value #SECRET_HEADER} (compared in constant time). */

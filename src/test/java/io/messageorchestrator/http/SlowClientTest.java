@@ -89,4 +89,27 @@ class SlowClientTest {
     agent.open("r");
     Await.result(stopped);
   }
+
+  @Test
+  @DisplayName("with webhook.secret set, POST /webhook needs X-Webhook-Secret; without it nothing is processed")
+  void sharedSecret(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    JsonObject config = Suites.baseConfig().put("webhook", new JsonObject().put("secret", "shh"))
+      .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
+    OrchestratorSuite suite = Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
+      OrchestratorSuite.Options.defaults().withProcessor(agent)));
+    WebClient web = WebClient.create(vertx);
+    JsonObject body = new JsonObject().put("from", "5511999990000").put("body", "hi");
+
+    HttpResponse<Buffer> missing = Await.result(web.post(suite.httpPort(), "127.0.0.1", "/webhook").sendJsonObject(body));
+    HttpResponse<Buffer> wrong = Await.result(web.post(suite.httpPort(), "127.0.0.1", "/webhook")
+      .putHeader("X-Webhook-Secret", "nope").sendJsonObject(body));
+    HttpResponse<Buffer> right = Await.result(web.post(suite.httpPort(), "127.0.0.1", "/webhook")
+      .putHeader("X-Webhook-Secret", "shh").sendJsonObject(body.copy().put("body", "let me in")));
+
+    assertThat(missing.statusCode()).isEqualTo(401);
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(right.statusCode()).isEqualTo(200);
+    assertThat(agent.startedFor("5511999990000")).containsExactly("let me in");
+  }
 }
