@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.time.Duration;
 import java.util.EnumMap;
@@ -16,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The orchestrator's counters, timers and gauges, registered in a Micrometer registry (Prometheus in production,
- * a private {@link SimpleMeterRegistry} in tests). They are the single source of the totals in {@code getStats()}.
+ * a private Prometheus registry per suite otherwise). They are the single source of the totals in {@code getStats()}.
  * Shared by the shards of one node: meters are thread-safe, and no contact state lives here.
  */
 public final class OrchestratorMetrics {
@@ -64,10 +63,6 @@ public final class OrchestratorMetrics {
       .register(registry);
     Gauge.builder(PREFIX + "active.leases", activeLeases, AtomicLong::get).description("Contacts being processed")
       .register(registry);
-  }
-
-  public static OrchestratorMetrics standalone() {
-    return new OrchestratorMetrics(new SimpleMeterRegistry());
   }
 
   public MeterRegistry registry() {
