@@ -33,11 +33,7 @@ final class Harness implements AutoCloseable {
   static Harness start(JsonObject config, BenchAgent agent, Tracker tracker, OrchestratorSuite.Options options) {
     Vertx vertx = Vertx.vertx();
     try {
-      // -Dbench.stepEvents=false runs every scenario with events.steps=false (no per-step events).
-      String stepEvents = System.getProperty("bench.stepEvents");
-      if (stepEvents != null) {
-        config = config.copy().put("events", new JsonObject().put("steps", Boolean.parseBoolean(stepEvents)));
-      }
+      config = withOverrides(config);
       OrchestratorSuite suite = await(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
         options.withProcessor(agent)), 30_000);
       await(tracker.attach(vertx), 10_000);
@@ -46,6 +42,37 @@ final class Harness implements AutoCloseable {
       vertx.close();
       throw e;
     }
+  }
+
+  /**
+   * Applies {@code -Dbench.set=key=value,key=value} (dotted configuration paths, e.g.
+   * {@code events.steps=false,processor.workerInstances=1}) to a scenario's configuration; values are strings, as
+   * from the environment. {@code -Dbench.stepEvents=false} is short for {@code events.steps=false}.
+   */
+  static JsonObject withOverrides(JsonObject config) {
+    JsonObject result = config.copy();
+    String stepEvents = System.getProperty("bench.stepEvents");
+    if (stepEvents != null) {
+      result.put("events", new JsonObject().put("steps", stepEvents));
+    }
+    String settings = System.getProperty("bench.set", "");
+    for (String setting : settings.split(",")) {
+      String[] pair = setting.split("=", 2);
+      if (pair.length == 2 && !pair[0].isBlank()) {
+        String[] path = pair[0].trim().split("\\.");
+        JsonObject node = result;
+        for (int i = 0; i < path.length - 1; i++) {
+          JsonObject child = node.getJsonObject(path[i]);
+          if (child == null) {
+            child = new JsonObject();
+            node.put(path[i], child);
+          }
+          node = child;
+        }
+        node.put(path[path.length - 1], pair[1].trim());
+      }
+    }
+    return result;
   }
 
   /** Submits message {@code msgNo}; call on the driver context. */
