@@ -134,8 +134,7 @@ public final class OrchestratorSuite {
     Future<String> workers = vertx.deployVerticle(
       () -> new AgentWorkerVerticle(processor, config.maxConcurrentContacts()),
       new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD)
-        .setInstances(config.processor().workerInstances() > 0 ? config.processor().workerInstances()
-          : eventLoopCount(vertx)));
+        .setInstances(config.processor().workerInstances()));
     return workers
       .compose(id -> {
         workerDeployment = id;

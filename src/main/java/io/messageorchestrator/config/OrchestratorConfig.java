@@ -72,8 +72,7 @@ public record OrchestratorConfig(
    * @param type      {@code echo}, {@code http}, {@code eventbus} or {@code class}
    * @param url       endpoint of the {@code http} processor
    * @param address   event-bus address of the {@code eventbus} processor
-   * @param className       implementation of {@code AgentProcessor} for the {@code class} processor
-   * @param workerInstances agent worker verticle instances; 0 means one per event loop
+   * @param className implementation of {@code AgentProcessor} for the {@code class} processor
    */
   public record Processor(String type, String url, String address, String className, int workerInstances) {
   }
@@ -109,7 +108,7 @@ public record OrchestratorConfig(
         .put("url", "")
         .put("address", "")
         .put("class", "")
-        .put("workerInstances", 0))
+        .put("workerInstances", 1))
       .put("admin", new JsonObject()
         .put("token", ""))
       .put("events", new JsonObject()
@@ -125,7 +124,7 @@ public record OrchestratorConfig(
     String processorType = v.oneOf("processor.type", PROCESSOR_TYPES);
     Processor processor = new Processor(processorType, v.optionalString("processor.url"),
       v.optionalString("processor.address"), v.optionalString("processor.class"),
-      v.intValue("processor.workerInstances", 0, 64));
+      v.intValue("processor.workerInstances", 1, 64));
     switch (processorType) {
       case "http" -> {
         requireSet(processor.url(), "processor.url", "processor.type is 'http'");
