@@ -1,7 +1,6 @@
 package io.messageorchestrator.e2e;
 
 import io.messageorchestrator.OrchestratorSuite;
-import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.orchestrator.Events;
 import io.messageorchestrator.outbound.OutboundEvents;
 import io.messageorchestrator.support.Await;
@@ -58,14 +57,11 @@ class WhatsAppEndToEndTest {
         .end("{\"messaging_product\":\"whatsapp\",\"messages\":[{\"id\":\"wamid.out\"}]}");
     })).listen(0, "127.0.0.1"));
     TestAgent agent = new TestAgent();
-    JsonObject config = Suites.baseConfig()
+    OrchestratorSuite suite = Suites.startWithHttp(vertx, new JsonObject()
       .put("lockTimeout", 0)
-      .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
       .put("whatsapp", new JsonObject().put("appSecret", "test_app_secret").put("verifyToken", "vt"))
       .put("outbound", new JsonObject().put("type", "whatsapp-cloud").put("token", "graph-token")
-        .put("url", "http://127.0.0.1:" + graph.actualPort()).put("initialBackoff", 10).put("maxAttempts", 3));
-    OrchestratorSuite suite = Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
-      OrchestratorSuite.Options.defaults().withProcessor(agent)));
+        .put("url", "http://127.0.0.1:" + graph.actualPort()).put("initialBackoff", 10).put("maxAttempts", 3)), agent);
     EventRecorder events = EventRecorder.attach(vertx, OutboundEvents.REPLY_DELIVERED, OutboundEvents.REPLY_FAILED);
     Buffer burst = fixture("meta-cloud-inbound-burst-two-messages.json");
     String signature = "sha256=" + hmacHex("test_app_secret", burst.getBytes());
@@ -94,10 +90,8 @@ class WhatsAppEndToEndTest {
   @DisplayName("a webhook whose message is refused (queue full) answers 429 so the provider retries; the retry is accepted")
   void refusedMessageIsRetriedByProvider(Vertx vertx) throws IOException {
     TestAgent agent = new TestAgent();
-    JsonObject config = Suites.baseConfig().put("maxQueueSize", 1).put("lockTimeout", 0)
-      .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
-    OrchestratorSuite suite = Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
-      OrchestratorSuite.Options.defaults().withProcessor(agent)));
+    OrchestratorSuite suite = Suites.startWithHttp(vertx, new JsonObject().put("maxQueueSize", 1)
+      .put("lockTimeout", 0), agent);
     EventRecorder events = EventRecorder.attach(vertx);
     WebClient web = WebClient.create(vertx);
     suite.client().accept("16505551234", io.messageorchestrator.orchestrator.InboundMessage.text("block:busy"));

@@ -1,7 +1,6 @@
 package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
-import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.orchestrator.Events;
 import io.messageorchestrator.orchestrator.InboundMessage;
 import io.messageorchestrator.support.Await;
@@ -31,10 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AdminApiTest {
 
   private static OrchestratorSuite start(Vertx vertx, JsonObject overrides, TestAgent agent) {
-    JsonObject config = Suites.baseConfig().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
-      .mergeIn(overrides, true);
-    return Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
-      OrchestratorSuite.Options.defaults().withProcessor(agent)));
+    return Suites.startWithHttp(vertx, overrides, agent);
   }
 
   @Test
@@ -115,9 +111,10 @@ class AdminApiTest {
           if (stream.toString().contains(": connected")) {
             connected.tryComplete();
           }
-          if (stream.toString().split("event: lockReleased").length > 2
-            && stream.toString().split("event: replyDelivered").length > 2) {
-            sawEnough.tryComplete(stream.toString());
+          // Only whole events count: a chunk may end in the middle of one.
+          String complete = stream.substring(0, stream.lastIndexOf("\n\n") + 1);
+          if (complete.split("event: lockReleased").length > 2 && complete.split("event: replyDelivered").length > 2) {
+            sawEnough.tryComplete(complete);
           }
         });
       })

@@ -1,7 +1,6 @@
 package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
-import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.orchestrator.Events;
 import io.messageorchestrator.orchestrator.InboundMessage;
 import io.messageorchestrator.support.Await;
@@ -26,10 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SlowClientTest {
 
   private static OrchestratorSuite start(Vertx vertx) {
-    JsonObject config = Suites.baseConfig().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1")
-      .put("requestBodyTimeout", 300));
-    return Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
-      OrchestratorSuite.Options.defaults().withProcessor(new TestAgent())));
+    return Suites.startWithHttp(vertx, new JsonObject().put("http", new JsonObject().put("requestBodyTimeout", 300)),
+      new TestAgent());
   }
 
   @Test
@@ -69,10 +66,7 @@ class SlowClientTest {
   @DisplayName("readiness is up while running and goes down as soon as a graceful shutdown starts")
   void readinessFlips(Vertx vertx) {
     TestAgent agent = new TestAgent();
-    JsonObject config = Suites.baseConfig().put("shutdownGracePeriod", 10_000)
-      .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
-    OrchestratorSuite suite = Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
-      OrchestratorSuite.Options.defaults().withProcessor(agent)));
+    OrchestratorSuite suite = Suites.startWithHttp(vertx, new JsonObject().put("shutdownGracePeriod", 10_000), agent);
     WebClient web = WebClient.create(vertx);
     assertThat(Await.result(web.get(suite.httpPort(), "127.0.0.1", "/health/ready").send()).statusCode())
       .isEqualTo(200);
@@ -94,10 +88,8 @@ class SlowClientTest {
   @DisplayName("with webhook.secret set, POST /webhook needs X-Webhook-Secret; without it nothing is processed")
   void sharedSecret(Vertx vertx) {
     TestAgent agent = new TestAgent();
-    JsonObject config = Suites.baseConfig().put("webhook", new JsonObject().put("secret", "shh"))
-      .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
-    OrchestratorSuite suite = Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
-      OrchestratorSuite.Options.defaults().withProcessor(agent)));
+    OrchestratorSuite suite = Suites.startWithHttp(vertx,
+      new JsonObject().put("webhook", new JsonObject().put("secret", "shh")), agent);
     WebClient web = WebClient.create(vertx);
     JsonObject body = new JsonObject().put("from", "5511999990000").put("body", "hi");
 

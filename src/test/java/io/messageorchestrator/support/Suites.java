@@ -13,12 +13,21 @@ public final class Suites {
   private Suites() {
   }
 
+  /** Three shards and a short shutdown grace; {@code mergeIn} overrides (deeply). */
   public static JsonObject baseConfig() {
     return new JsonObject().put("shards", 3).put("shutdownGracePeriod", 200);
   }
 
   public static OrchestratorSuite start(Vertx vertx, JsonObject overrides, AgentProcessor agent) {
     return start(vertx, overrides, agent, System::currentTimeMillis);
+  }
+
+  /** The whole suite with its HTTP server on a loopback ephemeral port ({@code suite.httpPort()}). */
+  public static OrchestratorSuite startWithHttp(Vertx vertx, JsonObject overrides, AgentProcessor agent) {
+    JsonObject config = baseConfig().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
+      .mergeIn(overrides, true);
+    return Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
+      OrchestratorSuite.Options.defaults().withProcessor(agent)));
   }
 
   public static OrchestratorSuite start(Vertx vertx, JsonObject overrides, AgentProcessor agent, LongSupplier clock) {
