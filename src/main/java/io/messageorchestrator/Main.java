@@ -40,7 +40,8 @@ public final class Main {
       .setJvmMetricsEnabled(true)
       .setEnabled(true);
     Vertx vertx = Vertx.builder()
-      .with(new VertxOptions().setMetricsOptions(metricsOptions))
+      .with(new VertxOptions().setMetricsOptions(metricsOptions)
+        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors()))
       .withMetrics(new MicrometerMetricsFactory())
       .build();
     MeterRegistry registry = BackendRegistries.getDefaultNow();

@@ -29,7 +29,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,7 +98,7 @@ public final class OrchestratorSuite {
   private OrchestratorSuite(Vertx vertx, OrchestratorConfig config, Options options) {
     this.vertx = vertx;
     this.config = config;
-    this.shardCount = config.shards() > 0 ? config.shards() : eventLoopCount(vertx);
+    this.shardCount = config.shards() > 0 ? config.shards() : eventLoopCount();
     this.metrics = new OrchestratorMetrics(options.registry() != null ? options.registry()
       : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     this.client = new OrchestratorClient(vertx, shardCount,
@@ -159,7 +158,7 @@ public final class OrchestratorSuite {
         if (!options.http()) {
           return Future.succeededFuture();
         }
-        int instances = config.http().instances() > 0 ? config.http().instances() : eventLoopCount(vertx);
+        int instances = config.http().instances() > 0 ? config.http().instances() : eventLoopCount();
         return vertx.deployVerticle(() -> new HttpVerticle(config, client, lifecycle, metrics.registry(),
             streamedEvents(), httpPort::set), new DeploymentOptions().setInstances(config.http().port() == 0 ? 1 : instances))
           .onSuccess(id2 -> httpDeployment = id2);
@@ -244,8 +243,12 @@ public final class OrchestratorSuite {
     return httpPort.get();
   }
 
-  /** Vert.x's default event-loop pool size (2 × cores), which {@link Main} keeps. */
-  private static int eventLoopCount(Vertx vertx) {
-    return VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+  /**
+   * One event loop per core, as {@link Main} configures Vert.x: every message crosses several verticles, and with
+   * more loops than cores those hand-offs become thread wake-ups (measured: fanout +15–60 % on 2 cores with 2 loops
+   * instead of Vert.x's default 4).
+   */
+  static int eventLoopCount() {
+    return Runtime.getRuntime().availableProcessors();
   }
 }

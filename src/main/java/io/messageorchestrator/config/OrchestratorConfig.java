@@ -9,7 +9,7 @@ import java.util.Set;
  * ({@code processingTimeout}, {@code lockTimeout}, {@code maxQueueSize}, {@code deadlockCheckInterval},
  * {@code maxConcurrentContacts}); durations are milliseconds.
  *
- * @param shards     number of orchestrator shards; 0 means one per event loop
+ * @param shards     number of orchestrator shards; 0 means one per core (one per event loop)
  * @param stepEvents publish the per-step events {@code messageReceived}, {@code lockAcquired} and
  *                   {@code lockReleased} of normal processing ({@code events.steps}); outcome events and the
  *                   {@code lockReleased} of a forced release (timeout, unlock, sweep, shutdown) are always published
@@ -55,7 +55,7 @@ public record OrchestratorConfig(
   }
 
   /**
-   * @param instances          HTTP verticle instances; 0 means one per event loop
+   * @param instances          HTTP verticle instances; 0 means one per core (one per event loop)
    * @param idleTimeout        a connection with no traffic for this long is closed
    * @param requestBodyTimeout a request whose body has not fully arrived by then is answered 408 and closed, so a
    *                           slow client cannot pin a connection

@@ -31,7 +31,9 @@ final class Harness implements AutoCloseable {
   }
 
   static Harness start(JsonObject config, BenchAgent agent, Tracker tracker, OrchestratorSuite.Options options) {
-    Vertx vertx = Vertx.vertx();
+    // Like Main: one event loop per core (-Dbench.eventLoops=N to compare).
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(
+      Integer.getInteger("bench.eventLoops", Runtime.getRuntime().availableProcessors())));
     try {
       config = withOverrides(config);
       OrchestratorSuite suite = await(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
