@@ -32,8 +32,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AgentWorkerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AgentWorkerVerticle.class);
-  /** A call failing this close to its deadline gave up because of it (timer granularity is a millisecond or so). */
-  static final long DEADLINE_SLACK_MS = 10;
 
   private final AgentProcessor processor;
   private final int maxInFlight;
@@ -41,7 +39,7 @@ public final class AgentWorkerVerticle extends VerticleBase {
    * Calls in flight by process id, for cancellation. Written by the calls' own virtual threads as they finish
    * (sending the result straight from there saves a hop through this verticle's context per call), hence concurrent.
    */
-  private final Map<String, java.util.concurrent.Future<?>> running = new ConcurrentHashMap<>();
+  private final Map<String, FutureTask<Void>> running = new ConcurrentHashMap<>();
   private ExecutorService executor;
 
   /** @param maxInFlight upper bound of concurrent calls (the node's {@code maxConcurrentContacts}) */
@@ -95,9 +93,6 @@ public final class AgentWorkerVerticle extends VerticleBase {
       if (Thread.currentThread().isInterrupted()) {
         return AgentOutcome.ofCancelled();
       }
-      if (System.currentTimeMillis() >= task.deadlineEpochMs() - DEADLINE_SLACK_MS) {
-        return AgentOutcome.ofDeadlineExceeded(e.getClass().getSimpleName() + ": " + e.getMessage());
-      }
       LOG.debug("Agent failed for contact {} (process {})", task.contactId(), task.processId(), e);
       return AgentOutcome.error(e.getClass().getSimpleName() + ": " + e.getMessage());
     }
@@ -113,7 +108,7 @@ public final class AgentWorkerVerticle extends VerticleBase {
   }
 
   private void interrupt(String processId) {
-    java.util.concurrent.Future<?> call = running.remove(processId);
+    FutureTask<Void> call = running.remove(processId);
     if (call != null) {
       call.cancel(true);
     }

@@ -29,10 +29,6 @@ public record ProcessResult(
     public String label() {
       return name().toLowerCase();
     }
-
-    static Status fromLabel(String label) {
-      return valueOf(label.toUpperCase());
-    }
   }
 
   public static ProcessResult processed(String processId, String response) {
@@ -83,12 +79,5 @@ public record ProcessResult(
       json.put("reason", reason);
     }
     return json;
-  }
-
-  public static ProcessResult fromJson(JsonObject json) {
-    return new ProcessResult(Status.fromLabel(json.getString("status")), json.getBoolean("success", false),
-      json.getBoolean("queued", false), json.getString("response"), json.getString("processId"),
-      json.getInteger("queuePosition"), json.getBoolean("fallback", false), json.getString("error"),
-      json.getBoolean("duplicate", false), json.getString("reason"));
   }
 }

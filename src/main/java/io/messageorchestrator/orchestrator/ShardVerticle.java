@@ -47,6 +47,8 @@ public final class ShardVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ShardVerticle.class);
   /** A lease this much older than {@code processingTimeout} is stale: its timer should have fired (R7). */
   static final long STALE_LEASE_GRACE_MS = 1_000;
+  /** An agent error this close to the deadline is the agent giving up because of it (timers are ~1 ms coarse). */
+  static final long DEADLINE_SLACK_MS = 10;
 
   private final int index;
   private final int shardCount;
@@ -365,7 +367,8 @@ public final class ShardVerticle extends VerticleBase {
       }
       return;
     }
-    if (outcome.deadlineExceeded()) {
+    if (outcome.error() != null && clock.getAsLong() - lease.startedAt >= config.processingTimeout() - DEADLINE_SLACK_MS) {
+      // The agent gave up at its deadline (e.g. its HTTP call timed out after context.remaining()): a timeout.
       onTimeout(lane, lease);
     } else if (outcome.error() != null) {
       endLease(lane, lease, Outcome.FAILED, null, outcome.error());
