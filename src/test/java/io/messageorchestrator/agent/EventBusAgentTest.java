@@ -112,23 +112,7 @@ class EventBusAgentTest {
 
   private void expectFailure(Vertx vertx, VertxTestContext testContext, Handler<Message<JsonObject>> agent,
                              String errorMentions) {
-    Promise<JsonObject> processingError = Promise.promise();
-    deployWith(vertx, agent)
-      .compose(deployed -> deployed.client().on(Events.PROCESSING_ERROR, processingError::tryComplete).completion()
-        .compose(v -> deployed.client().processMessage(CONTACT, InboundMessage.text("hi"))))
-      .onComplete(testContext.succeeding(result -> {
-        testContext.verify(() -> {
-          assertThat(result.status()).isEqualTo(ProcessResult.Status.FAILED);
-          assertThat(result.fallback()).isTrue();
-          assertThat(result.response()).isEqualTo(suite.config().fallbackResponse());
-          assertThat(result.error()).contains(errorMentions);
-        });
-        processingError.future().onComplete(testContext.succeeding(event -> testContext.verify(() -> {
-          assertThat(event.getString("contactId")).isEqualTo(CONTACT);
-          assertThat(event.getString("processId")).isEqualTo(result.processId());
-          assertThat(event.getString("error")).isEqualTo(result.error());
-          testContext.completeNow();
-        })));
-      }));
+    AgentFailures.expectFailure(deployWith(vertx, agent), testContext, CONTACT, errorMentions);
   }
+
 }

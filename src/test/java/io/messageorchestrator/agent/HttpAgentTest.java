@@ -123,26 +123,9 @@ class HttpAgentTest {
 
   private void expectFailure(Vertx vertx, VertxTestContext testContext, Handler<HttpServerRequest> answer,
                              String errorMentions) {
-    Promise<JsonObject> processingError = Promise.promise();
-    deployAgainst(vertx, 5_000, answer)
-      .compose(deployed -> deployed.client().on(Events.PROCESSING_ERROR, processingError::tryComplete).completion()
-        .compose(v -> deployed.client().processMessage(CONTACT, InboundMessage.text("ping"))))
-      .onComplete(testContext.succeeding(result -> {
-        testContext.verify(() -> {
-          assertThat(result.status()).isEqualTo(ProcessResult.Status.FAILED);
-          assertThat(result.success()).isFalse();
-          assertThat(result.fallback()).isTrue();
-          assertThat(result.response()).isEqualTo(suite.config().fallbackResponse());
-          assertThat(result.error()).contains(errorMentions);
-        });
-        processingError.future().onComplete(testContext.succeeding(event -> testContext.verify(() -> {
-          assertThat(event.getString("contactId")).isEqualTo(CONTACT);
-          assertThat(event.getString("processId")).isEqualTo(result.processId());
-          assertThat(event.getString("error")).isEqualTo(result.error());
-          testContext.completeNow();
-        })));
-      }));
+    AgentFailures.expectFailure(deployAgainst(vertx, 5_000, answer), testContext, CONTACT, errorMentions);
   }
+
 
   @Test
   @DisplayName("an agent slower than processingTimeout ends the message as timed_out with the fallback text")

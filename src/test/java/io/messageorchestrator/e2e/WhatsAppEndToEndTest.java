@@ -7,7 +7,6 @@ import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
 import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.support.TestAgent;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
