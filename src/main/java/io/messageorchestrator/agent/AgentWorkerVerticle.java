@@ -50,7 +50,8 @@ public final class AgentWorkerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("agent-", 0).factory());
+    // One name for all calls: numbering each thread cost a formatted string per message.
+    executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("agent-call").factory());
     // Never let the consumer's buffer discard requests: at most maxInFlight calls exist at once.
     MessageConsumer<AgentTask> tasks = vertx.eventBus().consumer(new MessageConsumerOptions()
       .setAddress(Addresses.AGENT).setMaxBufferedMessages(Math.max(1_000, maxInFlight * 2)), this::onTask);

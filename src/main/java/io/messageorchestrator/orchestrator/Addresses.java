@@ -1,5 +1,8 @@
 package io.messageorchestrator.orchestrator;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /** Every event-bus address of the service, in one place. */
 public final class Addresses {
   /**
@@ -17,7 +20,7 @@ public final class Addresses {
   public static final String RESOLVE_DEADLOCKS = "orchestrator.deadlocks.resolve";
   /** Events are published on this prefix followed by the event name, e.g. {@code orchestrator.events.lockAcquired}. */
   public static final String EVENTS_PREFIX = "orchestrator.events.";
-  /** Agent workers: request an {@code AgentTask}, reply an {@code AgentOutcome} (local codec). */
+  /** Agent workers: one-way {@code AgentTask}s (local codec); the result goes to the task's result address. */
   public static final String AGENT = "orchestrator.agent";
   /** Published {@code processId} whose agent call must be interrupted (its lease ended). */
   public static final String AGENT_CANCEL = "orchestrator.agent.cancel";
@@ -27,8 +30,18 @@ public final class Addresses {
   private Addresses() {
   }
 
+  /** Event addresses, built once: every message publishes several events. Bounded: names come from code. */
+  private static final Map<String, String> EVENT_ADDRESSES = new ConcurrentHashMap<>();
+
   public static String event(String name) {
-    return EVENTS_PREFIX + name;
+    String address = EVENT_ADDRESSES.get(name);
+    if (address == null) {
+      address = EVENTS_PREFIX + name;
+      if (EVENT_ADDRESSES.size() < 256) {
+        EVENT_ADDRESSES.put(name, address);
+      }
+    }
+    return address;
   }
 
   /** Address of one shard's operation ({@code process}, {@code stats}, {@code status}, {@code unlock}, {@code deadlocks}). */

@@ -93,12 +93,18 @@ final class ContactLane {
 
   /** The right to process one message. The fencing token tells a current result from a late one. */
   static final class Lease {
+    final ContactLane lane;
     final Pending pending;
     final long token;
     final long startedAt;
-    long timeoutTimer = -1;
+    /** Kept by the shard's {@link LeaseDeadlines}: its real-time deadline and its neighbours in deadline order. */
+    long deadlineNanos;
+    boolean awaitingDeadline;
+    Lease olderByDeadline;
+    Lease newerByDeadline;
 
-    Lease(Pending pending, long token, long startedAt) {
+    Lease(ContactLane lane, Pending pending, long token, long startedAt) {
+      this.lane = lane;
       this.pending = pending;
       this.token = token;
       this.startedAt = startedAt;

@@ -18,6 +18,8 @@ import io.vertx.core.json.JsonObject;
 public final class OrchestratorClient {
   private final Vertx vertx;
   private final int shardCount;
+  /** Each shard's {@code process} address, built once. */
+  private final String[] processAddresses;
   private final DeliveryOptions processDelivery;
 
   /**
@@ -28,6 +30,10 @@ public final class OrchestratorClient {
   public OrchestratorClient(Vertx vertx, int shardCount, long maxAnswerDelay) {
     this.vertx = vertx;
     this.shardCount = shardCount;
+    this.processAddresses = new String[shardCount];
+    for (int shard = 0; shard < shardCount; shard++) {
+      processAddresses[shard] = Addresses.shard(shard, "process");
+    }
     this.processDelivery = new DeliveryOptions().setSendTimeout(maxAnswerDelay);
   }
 
@@ -57,8 +63,8 @@ public final class OrchestratorClient {
     } catch (InvalidRequestException e) {
       return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 400, e.getMessage()));
     }
-    return vertx.eventBus().<ProcessResult>request(Addresses.shard(ContactIds.shardOf(contactId, shardCount),
-      "process"), new ProcessRequest(contactId, message, acceptOnly), processDelivery).map(Message::body);
+    return vertx.eventBus().<ProcessResult>request(processAddresses[ContactIds.shardOf(contactId, shardCount)],
+      new ProcessRequest(contactId, message, acceptOnly), processDelivery).map(Message::body);
   }
 
   /** Subscribes to one event ({@link Events}); unregister the returned consumer to stop. */

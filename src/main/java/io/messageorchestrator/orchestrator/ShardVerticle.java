@@ -39,7 +39,8 @@ import java.util.function.LongSupplier;
  *   the next message;</li>
  *   <li>R3 a lane takes a node-wide permit ({@link GlobalConcurrencyLimit}) for each message and waits in line
  *   when there is none;</li>
- *   <li>R5 each lease has a timer and a fencing token: a result for an ended lease is discarded.</li>
+ *   <li>R5 each lease has a deadline ({@link LeaseDeadlines}: one timer per shard) and a fencing token: a result
+ *   for an ended lease is discarded.</li>
  * </ul>
  * Every accepted message ends in exactly one {@link Outcome}, announced by an event and counted (R9).
  */
@@ -70,6 +71,7 @@ public final class ShardVerticle extends VerticleBase {
   private EventBus eventBus;
   private String resultAddress;
   private DeliveryOptions forwardDelivery;
+  private LeaseDeadlines deadlines;
   private long processSequence;
   private long fencingSequence;
   private int queuedInShard;
@@ -98,6 +100,7 @@ public final class ShardVerticle extends VerticleBase {
     resultAddress = Addresses.shard(index, "agentResult");
     forwardDelivery = new DeliveryOptions()
       .setSendTimeout(config.lockTimeout() + config.processingTimeout() + 30_000);
+    deadlines = new LeaseDeadlines(vertx, config.processingTimeout(), lease -> onTimeout(lease.lane, lease));
     vertx.setPeriodic(config.deadlockCheckInterval(), id -> detectAndResolveDeadlocks());
     long sweepEvery = Math.max(50, Math.min(config.idleContactTtl() / 2, 60_000));
     vertx.setPeriodic(sweepEvery, id -> evictIdleContacts());
@@ -330,12 +333,12 @@ public final class ShardVerticle extends VerticleBase {
       pending.lockWaitTimer = -1;
     }
     long now = clock.getAsLong();
-    Lease lease = new Lease(pending, ++fencingSequence, now);
+    Lease lease = new Lease(lane, pending, ++fencingSequence, now);
     lane.lease = lease;
     leasesInShard++;
     metrics.leasesDelta(1);
     metrics.queueWait(now - pending.acceptedAt);
-    lease.timeoutTimer = vertx.setTimer(config.processingTimeout(), id -> onTimeout(lane, lease));
+    deadlines.add(lease);
     if (config.stepEvents()) {
       publish(Events.LOCK_ACQUIRED, new JsonObject().put("contactId", lane.contactId)
         .put("processId", pending.processId).put("fencingToken", lease.token)
@@ -390,7 +393,7 @@ public final class ShardVerticle extends VerticleBase {
 
   /** Ends a lease with one outcome: events, statistics, the caller's answer, then the lane's next message. */
   private void endLease(ContactLane lane, Lease lease, Outcome outcome, AgentOutcome reply, String error) {
-    vertx.cancelTimer(lease.timeoutTimer);
+    deadlines.remove(lease);
     lane.lease = null;
     leasesInShard--;
     metrics.leasesDelta(-1);
@@ -629,7 +632,7 @@ public final class ShardVerticle extends VerticleBase {
       Lease lease = lane.lease;
       if (lease != null) {
         eventBus.publish(Addresses.AGENT_CANCEL, lease.pending.processId);
-        vertx.cancelTimer(lease.timeoutTimer);
+        deadlines.remove(lease);
         lane.lease = null;
         leasesInShard--;
         metrics.leasesDelta(-1);

@@ -1,6 +1,7 @@
 package io.messageorchestrator.outbound;
 
 import io.messageorchestrator.config.OutboundSettings;
+import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.orchestrator.Addresses;
 import io.messageorchestrator.orchestrator.Events;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -114,6 +115,7 @@ public final class OutboundVerticle extends VerticleBase {
       return Future.failedFuture(new IllegalStateException(
         "deploy exactly one OutboundVerticle: every instance would send every reply"));
     }
+    EventJsonCodec.register(vertx); // its events are published like the orchestrator's (a no-op if already there)
     eventBus = vertx.eventBus();
     vertx.setPeriodic(Math.max(50, Math.min(seenTtlMs / 2, 60_000)), id -> forgetExpired(clock.getAsLong()));
     sender = injectedSender != null ? injectedSender : ReplySender.create(vertx, settings);
@@ -311,7 +313,7 @@ public final class OutboundVerticle extends VerticleBase {
   }
 
   private void publish(String event, JsonObject payload) {
-    eventBus.publish(Addresses.event(event), payload);
+    eventBus.publish(Addresses.event(event), payload, EventJsonCodec.DELIVERY);
   }
 
   /** Sender futures may complete elsewhere (a custom sender); state is only touched on this context. */

@@ -1,6 +1,7 @@
 package io.messageorchestrator.webhook;
 
 import io.messageorchestrator.config.WebhookSettings;
+import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.orchestrator.Addresses;
 import io.messageorchestrator.orchestrator.InvalidRequestException;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
@@ -57,6 +58,7 @@ public final class WebhookRoutes {
 
   /** @param maxBodySize the largest accepted body in bytes; larger ones get a 413 */
   public WebhookRoutes(Vertx vertx, WebhookSettings settings, OrchestratorClient client, int maxBodySize) {
+    EventJsonCodec.register(vertx); // status events are published like the orchestrator's
     this.vertx = vertx;
     this.settings = settings;
     this.client = client;
@@ -193,7 +195,7 @@ public final class WebhookRoutes {
   }
 
   private void publishStatus(JsonObject status) {
-    vertx.eventBus().publish(Addresses.event(STATUS_EVENT), status);
+    vertx.eventBus().publish(Addresses.event(STATUS_EVENT), status, EventJsonCodec.DELIVERY);
   }
 
   /** 415 unless the Content-Type is {@code mediaType}, optionally with {@code charset=utf-8}. */

@@ -35,9 +35,12 @@ final class BurstScenario {
     BenchAgent agent = BenchAgent.sleeping(CONTACTS, AGENT_SLEEP_MS);
     Tracker tracker = new Tracker(total, CONTACTS, true);
     long[] submitEnd = new long[1];
+    long cpuAtStart;
+    long cpuAtEnd;
     try (Harness harness = Harness.start(config(), agent, tracker,
       OrchestratorSuite.Options.defaults().withoutHttp())) {
       tracker.expect(total, total);
+      cpuAtStart = Result.processCpuNanos();
       harness.driver.runOnContext(v -> {
         for (int seq = 0; seq < PER_CONTACT; seq++) {
           for (int contact = 0; contact < CONTACTS; contact++) {
@@ -50,6 +53,7 @@ final class BurstScenario {
         }
       });
       tracker.awaitDone(60_000);
+      cpuAtEnd = Result.processCpuNanos();
     }
     double wallMs = (tracker.lastOutcomeNanos() - tracker.firstSubmitNanos()) / 1e6;
     long processed = tracker.processed.get();
@@ -63,6 +67,8 @@ final class BurstScenario {
     synchronized (submitEnd) {
       result.detail("submitAllMs", Math.round((submitEnd[0] - tracker.firstSubmitNanos()) / 1e5) / 10.0);
     }
-    return result.detail("queuedAnswers", tracker.queuedAnswers.get()).detail("config", config());
+    return result.detail("queuedAnswers", tracker.queuedAnswers.get())
+      .detail("cpuMicrosPerMessage", Math.round((cpuAtEnd - cpuAtStart) / 100.0 / total) / 10.0)
+      .detail("config", config());
   }
 }

@@ -29,15 +29,20 @@ final class FanoutScenario {
     JsonObject config = config(maxConcurrentContacts);
     BenchAgent agent = BenchAgent.echo(CONTACTS);
     Tracker tracker = new Tracker(CONTACTS, CONTACTS, true);
+    long cpuAtStart;
+    long cpuAtEnd;
     try (Harness harness = Harness.start(config, agent, tracker, OrchestratorSuite.Options.defaults().withoutHttp())) {
       tracker.expect(CONTACTS, CONTACTS);
+      cpuAtStart = Result.processCpuNanos();
       harness.closedLoopOnePerContact(CONTACTS, IN_FLIGHT, TEXT_LENGTH, true);
       tracker.awaitDone(120_000);
+      cpuAtEnd = Result.processCpuNanos();
     }
     double wallMs = (tracker.lastActivityNanos() - tracker.firstSubmitNanos()) / 1e6;
     Result result = Result.of(name, CONTACTS, tracker, agent, wallMs)
       .latency(tracker.answerLatency, "submit -> processMessage answer")
-      .target(">= 250,000 msgs/s, p99 <= 20 ms");
+      .target(">= 250,000 msgs/s, p99 <= 20 ms")
+      .detail("cpuMicrosPerMessage", Math.round((cpuAtEnd - cpuAtStart) / 100.0 / CONTACTS) / 10.0);
     return result
       .check(result.throughputPerSec() >= TARGET_PER_SEC,
         "throughput " + Math.round(result.throughputPerSec()) + "/s < 250,000/s")

@@ -39,22 +39,28 @@ final class HttpScenario {
     Tracker tracker = new Tracker(MAX_MESSAGES, CONTACTS, false);
     LoadGenerator.Report report;
     int sent;
+    double cpuMicrosPerRequest;
     try (Harness harness = Harness.start(config, agent, tracker, OrchestratorSuite.Options.defaults())) {
       LoadGenerator generator = new LoadGenerator(new LoadGenerator.Settings("127.0.0.1", harness.suite.httpPort(),
         CONNECTIONS, threads, warmupMs, durationMs, CONTACTS, BODY_BYTES, MAX_MESSAGES), tracker);
       Profiling.Session[] profiling = new Profiling.Session[1];
+      long[] cpuNanos = new long[2];
       report = generator.run(new LoadGenerator.Phases() {
         @Override
         public void measuring() throws Exception {
+          cpuNanos[0] = Result.processCpuNanos();
           profiling[0] = Profiling.start("http");
         }
 
         @Override
         public void finished() throws Exception {
           profiling[0].stop();
+          cpuNanos[1] = Result.processCpuNanos();
         }
       });
       sent = generator.messagesSent();
+      cpuMicrosPerRequest = Math.round((cpuNanos[1] - cpuNanos[0]) / 100.0 / Math.max(1, report.measuredRequests()))
+        / 10.0;
       tracker.expect(sent, 0);
       tracker.awaitDone(30_000);
     }
@@ -69,6 +75,7 @@ final class HttpScenario {
       .check(report.errors() == 0 && report.non2xx() == 0,
         report.errors() + " errors and " + report.non2xx() + " non-2xx answers")
       .detail("measuredRequests", report.measuredRequests())
+      .detail("cpuMicrosPerRequest", cpuMicrosPerRequest)
       .detail("warmupMs", warmupMs)
       .detail("connections", CONNECTIONS)
       .detail("clientEventLoops", threads)

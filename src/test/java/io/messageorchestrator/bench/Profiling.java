@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
  *   written to {@code DIR/<scenario>.jfr} (read it with {@code jfr view hot-methods DIR/<scenario>.jfr});</li>
  *   <li>{@code -Dbench.asyncProfiler=/path/libasyncProfiler.so} (with the async-profiler jar on the boot class
  *   path: {@code -Xbootclasspath/a:async-profiler-<v>.jar}): CPU samples every 1 ms, written as collapsed stacks to
- *   {@code DIR/<scenario>-cpu.collapsed} where DIR is {@code bench.profileDir} (default {@code target-bench}).</li>
+ *   {@code DIR/<scenario>-cpu.collapsed} where DIR is {@code bench.profileDir} (default {@code target-bench});
+ *   {@code -Dbench.profileEvent=alloc} samples allocations instead ({@code DIR/<scenario>-alloc.collapsed}).</li>
  * </ul>
  */
 final class Profiling {
@@ -36,6 +37,7 @@ final class Profiling {
     String jfrDir = System.getProperty("bench.jfr");
     String asyncLib = System.getProperty("bench.asyncProfiler");
     Path dir = Path.of(System.getProperty("bench.profileDir", jfrDir != null ? jfrDir : "target-bench"));
+    String event = System.getProperty("bench.profileEvent", "cpu");
     Recording recording = null;
     Object profiler = null;
     Method execute = null;
@@ -51,9 +53,9 @@ final class Profiling {
       Class<?> type = Class.forName("one.profiler.AsyncProfiler");
       profiler = type.getMethod("getInstance", String.class).invoke(null, asyncLib);
       execute = type.getMethod("execute", String.class);
-      execute.invoke(profiler, "start,event=cpu,interval=1ms,threads");
+      execute.invoke(profiler, event.equals("cpu") ? "start,event=cpu,interval=1ms,threads" : "start,event=" + event);
     }
-    return new Session(recording, profiler, execute, dir.resolve(scenario + "-cpu.collapsed"));
+    return new Session(recording, profiler, execute, dir.resolve(scenario + "-" + event + ".collapsed"));
   }
 
   /** A running profiling session; {@link #stop()} writes its files (idempotent). */
