@@ -74,7 +74,7 @@ final class Profiling {
 
     synchronized void stop() throws Exception {
       if (execute != null) {
-        execute.invoke(profiler, "stop,file=" + collapsed + ",collapsed");
+        execute.invoke(profiler, "stop,file=" + collapsed + ",collapsed,total"); // total: bytes or CPU time, not counts
         execute = null;
       }
       if (recording != null) {
