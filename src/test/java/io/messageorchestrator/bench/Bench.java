@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
  * 2 for an unknown scenario. Speed and memory targets are reported ({@code meetsTarget}), never fatal.
  *
  * <p>Run it with {@code mvn -Pbench} (see the README); extra JVM options: {@code -Dbench.jvmArgs="..."}. System
- * properties: {@code bench.warmups} (unmeasured runs before burst, fanout and hot; default 25, 3, 2: until the JIT has compiled
+ * properties: {@code bench.warmups} (unmeasured runs before burst, fanout and hot; default 40, 3, 2: until the JIT has compiled
  * the message path, a fresh JVM runs it up to twice as slow), {@code bench.runs}
  * (measured runs of burst, fanout and hot, the median is printed; default 3),
  * {@code bench.http.warmupMs} (15000), {@code bench.http.durationMs} (10000), {@code bench.http.clientThreads} (2);
@@ -93,7 +93,7 @@ public final class Bench {
 
   static Result run(String name) throws Exception {
     return switch (name) {
-      case "burst" -> repeated(name, 25, BurstScenario::run); // 10,000 messages a run: C2 needs ~25 to settle
+      case "burst" -> repeated(name, 40, BurstScenario::run); // 10,000 messages a run: C2 needs ~30 to settle
       case "fanout" -> repeated(name, 3, () -> FanoutScenario.run("fanout", FanoutScenario.IN_FLIGHT));
       case "fanout50" -> repeated(name, 3, () -> FanoutScenario.run("fanout50", 50));
       case "hot" -> repeated(name, 2, HotScenario::run);
