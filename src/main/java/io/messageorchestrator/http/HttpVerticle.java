@@ -71,6 +71,12 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(this::limitBodyTime);
     vertx.setPeriodic(Math.max(10, Math.min(config.http().requestBodyTimeout() / 4, 1_000)), id -> closeSlowBodies());
+    // The busiest route first: the router tries routes in order.
+    router.post("/webhook")
+      .consumes("application/json")
+      .handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodySize()))
+      .handler(this::checkSharedSecret)
+      .handler(this::onWebhook);
     HealthCheckHandler liveness = HealthCheckHandler.create(vertx)
       .register("process", promise -> promise.complete(Status.OK()));
     HealthCheckHandler readiness = HealthCheckHandler.create(vertx)
@@ -87,11 +93,6 @@ public final class HttpVerticle extends VerticleBase {
       .onSuccess(stats -> json(ctx, 200, stats))
       .onFailure(failure -> error(ctx, 503, "unavailable", "statistics unavailable: " + failure.getMessage())));
     new WebhookRoutes(vertx, config.webhooks(), client, config.http().maxBodySize()).mount(router);
-    router.post("/webhook")
-      .consumes("application/json")
-      .handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodySize()))
-      .handler(this::checkSharedSecret)
-      .handler(this::onWebhook);
     router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().path()));
     router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed",
       ctx.request().method() + " is not allowed on " + ctx.request().path()));
