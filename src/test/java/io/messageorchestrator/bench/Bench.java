@@ -13,16 +13,18 @@ import java.util.concurrent.Callable;
 /**
  * The benchmark suite: {@code Bench [scenario ...]} (names separated by spaces or commas; none or {@code all} runs
  * burst, fanout, hot, http and memory). Each scenario boots the real verticle suite in-process, drives it and prints
- * one JSON line on stdout (and, with {@code -Dbench.out=FILE}, to that file as well: the Maven profile writes
- * {@code <build dir>/bench-results.jsonl}); a short description of the JVM goes to stderr. Exit status 1 if any line
- * has a violation (a lost or twice-answered message, broken per-contact order, two messages of one contact at once),
- * 2 for an unknown scenario. Speed and memory targets are reported ({@code meetsTarget}), never fatal.
+ * one JSON line on stdout (and, with {@code -Dbench.out=FILE}, appended to that file as well: the Maven profile
+ * writes {@code <build dir>/bench-results.jsonl}); a short description of the JVM goes to stderr. Several scenarios
+ * run one after the other, each in its own JVM with the same options ({@code -Dbench.fork=false}: all in this one).
+ * Exit status 1 if any line has a violation (a lost or twice-answered message, broken per-contact order, two
+ * messages of one contact at once), 2 for an unknown scenario. Speed and memory targets are reported
+ * ({@code meetsTarget}), never fatal.
  *
  * <p>Run it with {@code mvn -Pbench} (see the README); extra JVM options: {@code -Dbench.jvmArgs="..."}. System
- * properties: {@code bench.warmups} (unmeasured runs before burst, fanout and hot; default 40, 3, 2: until the JIT has compiled
- * the message path, a fresh JVM runs it up to twice as slow), {@code bench.runs}
- * (measured runs of burst, fanout and hot, the median is printed; default 3),
- * {@code bench.http.warmupMs} (15000), {@code bench.http.durationMs} (10000), {@code bench.http.clientThreads} (2);
+ * properties: {@code bench.warmups} (unmeasured runs before burst, fanout and hot; default 40, 3, 2, hot after 10
+ * unmeasured burst runs: until the JIT has compiled the message path, a fresh JVM runs it up to twice as slow), {@code bench.runs} (measured runs of
+ * burst, fanout and hot, the median is printed; default 3), {@code bench.http.warmupMs} (15000),
+ * {@code bench.http.durationMs} (10000), {@code bench.http.clientThreads} (2);
  * profiling of the measured run: see {@link Profiling}.
  */
 public final class Bench {
@@ -53,6 +55,9 @@ public final class Bench {
         System.exit(2);
       }
     }
+    if (names.size() > 1 && Boolean.parseBoolean(System.getProperty("bench.fork", "true"))) {
+      System.exit(runEachInItsOwnJvm(names));
+    }
     System.err.printf("bench: %s, %d CPUs, JDK %s, max heap %d MB, JVM args %s, load %s%n", String.join(",", names),
       Runtime.getRuntime().availableProcessors(), Runtime.version(), Runtime.getRuntime().maxMemory() >> 20,
       ManagementFactory.getRuntimeMXBean().getInputArguments(), Result.loadAverage());
@@ -62,7 +67,8 @@ public final class Bench {
       try {
         java.nio.file.Path path = java.nio.file.Path.of(outFile).toAbsolutePath();
         java.nio.file.Files.createDirectories(path.getParent());
-        copy = new java.io.PrintStream(java.nio.file.Files.newOutputStream(path), true,
+        copy = new java.io.PrintStream(java.nio.file.Files.newOutputStream(path, java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND), true,
           java.nio.charset.StandardCharsets.UTF_8);
       } catch (java.io.IOException e) {
         System.err.println("bench: cannot write " + outFile + ": " + e);
@@ -91,17 +97,57 @@ public final class Bench {
     System.exit(violated ? 1 : 0);
   }
 
+  /**
+   * Runs each scenario in a fresh JVM with this JVM's options, one after the other, like JMH's forks: one scenario's
+   * garbage, old-generation state and JIT profile must not slow the next (measured: {@code http} lost a fifth of its
+   * throughput when it ran after burst, fanout and hot in the same JVM). Exit status: the worst of the children's.
+   */
+  private static int runEachInItsOwnJvm(Set<String> names) {
+    int worst = 0;
+    for (String name : names) {
+      List<String> command = new ArrayList<>();
+      command.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), Bench.class.getName(), name));
+      try {
+        worst = Math.max(worst, new ProcessBuilder(command).inheritIO().start().waitFor());
+      } catch (java.io.IOException e) {
+        System.err.println("bench: cannot start a JVM for " + name + ": " + e);
+        worst = Math.max(worst, 1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return 1;
+      }
+    }
+    return worst;
+  }
+
   static Result run(String name) throws Exception {
     return switch (name) {
       case "burst" -> repeated(name, 40, BurstScenario::run); // 10,000 messages a run: C2 needs ~30 to settle
       case "fanout" -> repeated(name, 3, () -> FanoutScenario.run("fanout", FanoutScenario.IN_FLIGHT));
       case "fanout50" -> repeated(name, 3, () -> FanoutScenario.run("fanout50", 50));
-      case "hot" -> repeated(name, 2, HotScenario::run);
+      case "hot" -> {
+        // 100 messages a run are too few for the JIT: compile the same path (queues, leases, timers) with burst first.
+        Result failedWarmup = warmJitWithBurst(10);
+        yield failedWarmup != null ? failedWarmup : repeated(name, 2, HotScenario::run);
+      }
       case "http" -> HttpScenario.run(); // profiles its measured window itself
       case "memory" -> MemoryScenario.run();
       case "selfcheck" -> SelfCheckScenario.run();
       default -> throw new IllegalArgumentException(name);
     };
+  }
+
+  /** Runs burst {@code runs} times, unmeasured; returns the first run with a violation, if any. */
+  private static Result warmJitWithBurst(int runs) throws Exception {
+    for (int i = 1; i <= runs; i++) {
+      Result warmup = BurstScenario.run();
+      if (!warmup.ok()) {
+        return warmup.detail("failedInJitWarmupRun", i);
+      }
+    }
+    return null;
   }
 
   /**
