@@ -16,7 +16,7 @@ COPY --from=build /src/target/message-orchestrator.jar ./message-orchestrator.ja
 COPY conf ./conf
 USER app
 EXPOSE 8080
-ENV JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:MaxGCPauseMillis=50"
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+UseG1GC -XX:MaxGCPauseMillis=50"
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8080/health/live || exit 1
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/message-orchestrator.jar -conf /app/conf/config.json"]

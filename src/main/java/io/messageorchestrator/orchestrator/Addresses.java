@@ -1,6 +1,7 @@
 package io.messageorchestrator.orchestrator;
 
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Every event-bus address of the service, in one place. */
@@ -34,6 +35,7 @@ public final class Addresses {
   private static final Map<String, String> EVENT_ADDRESSES = new ConcurrentHashMap<>();
 
   public static String event(String name) {
+    Objects.requireNonNull(name, "event name");
     String address = EVENT_ADDRESSES.get(name);
     if (address == null) {
       address = EVENTS_PREFIX + name;

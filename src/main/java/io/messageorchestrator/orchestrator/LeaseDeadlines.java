@@ -2,6 +2,8 @@ package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -14,6 +16,7 @@ import java.util.function.Consumer;
  * whatever clock the shard uses for ages. Confined to the shard's context.
  */
 final class LeaseDeadlines {
+  private static final Logger LOG = LoggerFactory.getLogger(LeaseDeadlines.class);
   private final Vertx vertx;
   private final long timeoutNanos;
   private final Consumer<Lease> onExpired;
@@ -77,7 +80,12 @@ final class LeaseDeadlines {
     while (oldest != null && oldest.deadlineNanos - now <= 0) {
       Lease expired = oldest;
       remove(expired);
-      onExpired.accept(expired);
+      try {
+        onExpired.accept(expired);
+      } catch (RuntimeException e) {
+        // One lease's failure must not strand the other overdue leases (they share this timer).
+        LOG.error("Ending the expired lease of process {} failed", expired.pending.processId, e);
+      }
     }
     armTimer();
   }

@@ -46,7 +46,7 @@ import java.util.function.LongSupplier;
  */
 public final class ShardVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ShardVerticle.class);
-  /** A lease this much older than {@code processingTimeout} is stale: its timer should have fired (R7). */
+  /** A lease this much older than {@code processingTimeout} is stale: its deadline should have ended it (R7). */
   static final long STALE_LEASE_GRACE_MS = 1_000;
   /** An agent error this close to the deadline is the agent giving up because of it (timers are ~1 ms coarse). */
   static final long DEADLINE_SLACK_MS = 10;
@@ -72,6 +72,8 @@ public final class ShardVerticle extends VerticleBase {
   private String resultAddress;
   private DeliveryOptions forwardDelivery;
   private LeaseDeadlines deadlines;
+  /** Every shard's {@code process} address, for forwarding from the public entry point. */
+  private String[] processAddresses;
   private long processSequence;
   private long fencingSequence;
   private int queuedInShard;
@@ -98,6 +100,10 @@ public final class ShardVerticle extends VerticleBase {
   public Future<?> start() {
     eventBus = vertx.eventBus();
     resultAddress = Addresses.shard(index, "agentResult");
+    processAddresses = new String[shardCount];
+    for (int shard = 0; shard < shardCount; shard++) {
+      processAddresses[shard] = Addresses.shard(shard, "process");
+    }
     forwardDelivery = new DeliveryOptions()
       .setSendTimeout(config.lockTimeout() + config.processingTimeout() + 30_000);
     deadlines = new LeaseDeadlines(vertx, config.processingTimeout(), lease -> onTimeout(lease.lane, lease));
@@ -185,7 +191,7 @@ public final class ShardVerticle extends VerticleBase {
         request.fail(400, "contact " + contactId + " belongs to shard " + owner);
         return;
       }
-      eventBus.request(Addresses.shard(owner, "process"), request.body(), forwardDelivery)
+      eventBus.request(processAddresses[owner], request.body(), forwardDelivery)
         .onSuccess(reply -> request.reply(reply.body()))
         .onFailure(failure -> request.fail(failure instanceof ReplyException re ? re.failureCode() : 500,
           failure.getMessage()));
@@ -463,7 +469,7 @@ public final class ShardVerticle extends VerticleBase {
 
   /**
    * R7: releases leases older than {@code processingTimeout} + grace (outcome {@code timed_out}) and restarts
-   * stalled lanes (free, with a queue, not waiting for a permit). A safety net behind the per-lease timers.
+   * stalled lanes (free, with a queue, not waiting for a permit). A safety net behind {@link LeaseDeadlines}.
    */
   int detectAndResolveDeadlocks() {
     long now = clock.getAsLong();

@@ -17,13 +17,14 @@ import java.util.concurrent.Callable;
  * writes {@code <build dir>/bench-results.jsonl}); a short description of the JVM goes to stderr. Several scenarios
  * run one after the other, each in its own JVM with the same options ({@code -Dbench.fork=false}: all in this one).
  * Exit status 1 if any line has a violation (a lost or twice-answered message, broken per-contact order, two
- * messages of one contact at once), 2 for an unknown scenario. Speed and memory targets are reported
- * ({@code meetsTarget}), never fatal.
+ * messages of one contact at once), 2 for an unknown scenario, 3 if a scenario's JVM could not start or crashed.
+ * Speed and memory targets are reported ({@code meetsTarget}), never fatal.
  *
  * <p>Run it with {@code mvn -Pbench} (see the README); extra JVM options: {@code -Dbench.jvmArgs="..."}. System
- * properties: {@code bench.warmups} (unmeasured runs before burst, fanout and hot; default 40, 3, 2, hot after 10
- * unmeasured burst runs: until the JIT has compiled the message path, a fresh JVM runs it up to twice as slow), {@code bench.runs} (measured runs of
- * burst, fanout and hot, the median is printed; default 3), {@code bench.http.warmupMs} (15000),
+ * properties: {@code bench.warmups} (unmeasured runs before burst, fanout and hot; default 40, 3, 2: until the JIT
+ * has compiled the message path, a fresh JVM runs it up to twice as slow), {@code bench.hot.jitWarmups} (unmeasured
+ * burst runs before hot, whose 100 messages a run are too few for the JIT; default 10), {@code bench.runs} (measured
+ * runs of burst, fanout and hot, the median is printed; default 3), {@code bench.http.warmupMs} (15000),
  * {@code bench.http.durationMs} (10000), {@code bench.http.clientThreads} (2);
  * profiling of the measured run: see {@link Profiling}.
  */
@@ -100,7 +101,8 @@ public final class Bench {
   /**
    * Runs each scenario in a fresh JVM with this JVM's options, one after the other, like JMH's forks: one scenario's
    * garbage, old-generation state and JIT profile must not slow the next (measured: {@code http} lost a fifth of its
-   * throughput when it ran after burst, fanout and hot in the same JVM). Exit status: the worst of the children's.
+   * throughput when it ran after burst, fanout and hot in the same JVM). Exit status: the worst of the children's,
+   * 3 for a JVM that could not start or crashed.
    */
   private static int runEachInItsOwnJvm(Set<String> names) {
     int worst = 0;
@@ -109,15 +111,29 @@ public final class Bench {
       command.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), Bench.class.getName(), name));
+      ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+      // Their options are already among this JVM's arguments: inherited too, an agent in them would load twice.
+      builder.environment().remove("JAVA_TOOL_OPTIONS");
+      builder.environment().remove("JDK_JAVA_OPTIONS");
+      int status;
       try {
-        worst = Math.max(worst, new ProcessBuilder(command).inheritIO().start().waitFor());
+        Process child = builder.start();
+        Thread killChild = new Thread(child::destroy);
+        Runtime.getRuntime().addShutdownHook(killChild);
+        status = child.waitFor();
+        Runtime.getRuntime().removeShutdownHook(killChild);
       } catch (java.io.IOException e) {
         System.err.println("bench: cannot start a JVM for " + name + ": " + e);
-        worst = Math.max(worst, 1);
+        status = 3;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return 1;
+        return 3;
       }
+      if (status > 2) {
+        System.err.println("bench: the JVM of " + name + " ended with status " + status + " (crashed or killed)");
+        status = 3;
+      }
+      worst = Math.max(worst, status);
     }
     return worst;
   }
@@ -129,7 +145,7 @@ public final class Bench {
       case "fanout50" -> repeated(name, 3, () -> FanoutScenario.run("fanout50", 50));
       case "hot" -> {
         // 100 messages a run are too few for the JIT: compile the same path (queues, leases, timers) with burst first.
-        Result failedWarmup = warmJitWithBurst(10);
+        Result failedWarmup = warmJitWithBurst(Integer.getInteger("bench.hot.jitWarmups", 10));
         yield failedWarmup != null ? failedWarmup : repeated(name, 2, HotScenario::run);
       }
       case "http" -> HttpScenario.run(); // profiles its measured window itself

@@ -39,7 +39,7 @@ final class HttpScenario {
     Tracker tracker = new Tracker(MAX_MESSAGES, CONTACTS, false);
     LoadGenerator.Report report;
     int sent;
-    double cpuMicrosPerRequest;
+    Double cpuMicrosPerRequest; // null if the measured window never ended
     try (Harness harness = Harness.start(config, agent, tracker, OrchestratorSuite.Options.defaults())) {
       LoadGenerator generator = new LoadGenerator(new LoadGenerator.Settings("127.0.0.1", harness.suite.httpPort(),
         CONNECTIONS, threads, warmupMs, durationMs, CONTACTS, BODY_BYTES, MAX_MESSAGES), tracker);
@@ -59,8 +59,8 @@ final class HttpScenario {
         }
       });
       sent = generator.messagesSent();
-      cpuMicrosPerRequest = Math.round((cpuNanos[1] - cpuNanos[0]) / 100.0 / Math.max(1, report.measuredRequests()))
-        / 10.0;
+      cpuMicrosPerRequest = cpuNanos[1] == 0 ? null
+        : Math.round((cpuNanos[1] - cpuNanos[0]) / 100.0 / Math.max(1, report.measuredRequests())) / 10.0;
       tracker.expect(sent, 0);
       tracker.awaitDone(30_000);
     }

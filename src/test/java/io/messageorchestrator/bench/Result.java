@@ -193,13 +193,13 @@ final class Result {
     return result;
   }
 
-  /** {@code /proc/loadavg} (1, 5, 15 min) when the line is printed: how busy the machine was. */
   /** CPU time used by this whole JVM so far (every thread: event loops, carriers, GC, JIT), in nanoseconds. */
   static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
       .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
+  /** {@code /proc/loadavg} (1, 5, 15 min) when the line is printed: how busy the machine was. */
   static String loadAverage() {
     try {
       String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");

@@ -85,6 +85,50 @@ class LeaseDeadlinesTest {
     assertThat(Await.result(secondExpiredAfterMs.future())).isGreaterThanOrEqualTo(TIMEOUT_MS);
   }
 
+  @Test
+  @DisplayName("an expiry may start and end other leases (as a shard's timeout does): they are honoured at once")
+  void expiryMayChangeTheList(Vertx vertx) {
+    Context context = vertx.getOrCreateContext();
+    List<String> expired = new ArrayList<>();
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      LeaseDeadlines[] deadlines = new LeaseDeadlines[1];
+      Lease c = lease("c");
+      deadlines[0] = new LeaseDeadlines(vertx, TIMEOUT_MS, lease -> {
+        expired.add(lease.pending.processId);
+        if (lease.pending.processId.equals("a")) {
+          deadlines[0].remove(c);            // ended by a's timeout: must never expire
+          deadlines[0].add(lease("d"));      // the next message of a's lane: its own full timeout
+        } else if (lease.pending.processId.equals("d")) {
+          done.complete();
+        }
+      });
+      deadlines[0].add(lease("a"));
+      deadlines[0].add(lease("b"));
+      deadlines[0].add(c);
+    });
+    Await.result(done.future());
+    assertThat(expired).containsExactly("a", "b", "d");
+  }
+
+  @Test
+  @DisplayName("a failing expiry does not strand the other leases that share the timer")
+  void failingExpiryDoesNotStrandOthers(Vertx vertx) {
+    Context context = vertx.getOrCreateContext();
+    Promise<String> second = Promise.promise();
+    context.runOnContext(v -> {
+      LeaseDeadlines deadlines = new LeaseDeadlines(vertx, TIMEOUT_MS, lease -> {
+        if (lease.pending.processId.equals("first")) {
+          throw new IllegalStateException("boom");
+        }
+        second.complete(lease.pending.processId);
+      });
+      deadlines.add(lease("first"));
+      deadlines.add(lease("second"));
+    });
+    assertThat(Await.result(second.future())).isEqualTo("second");
+  }
+
   private static Lease lease(String processId) {
     ContactLane lane = new ContactLane("c-" + processId);
     Pending pending = new Pending(processId, lane.contactId, InboundMessage.text("hi"), null, 0, null);
