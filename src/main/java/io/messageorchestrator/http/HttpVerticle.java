@@ -111,7 +111,11 @@ public final class HttpVerticle extends VerticleBase {
       // A synchronous /webhook answer may take lockTimeout + processingTimeout: never cut a connection that waits.
       .setIdleTimeout((int) Math.max(config.http().idleTimeout(),
         config.lockTimeout() + config.processingTimeout() + 5_000))
-      .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+      .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+      // No WebSockets are served: without compression to negotiate, Vert.x adds no WebSocket extension handler to
+      // every connection's pipeline (it inspected each response written).
+      .setPerFrameWebSocketCompressionSupported(false)
+      .setPerMessageWebSocketCompressionSupported(false);
     return vertx.createHttpServer(options).requestHandler(router).listen()
       .onSuccess(server -> onListening.accept(server.actualPort()));
   }
