@@ -46,6 +46,15 @@ public final class Addresses {
     return address;
   }
 
+  /** Every shard's {@code process} address, by shard index (built once by those who send many messages). */
+  public static String[] shardProcessAddresses(int shardCount) {
+    String[] addresses = new String[shardCount];
+    for (int shard = 0; shard < shardCount; shard++) {
+      addresses[shard] = shard(shard, "process");
+    }
+    return addresses;
+  }
+
   /** Address of one shard's operation ({@code process}, {@code stats}, {@code status}, {@code unlock}, {@code deadlocks}). */
   public static String shard(int shard, String operation) {
     return SHARD_PREFIX + shard + "." + operation;

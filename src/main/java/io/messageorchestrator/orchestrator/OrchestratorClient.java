@@ -30,10 +30,7 @@ public final class OrchestratorClient {
   public OrchestratorClient(Vertx vertx, int shardCount, long maxAnswerDelay) {
     this.vertx = vertx;
     this.shardCount = shardCount;
-    this.processAddresses = new String[shardCount];
-    for (int shard = 0; shard < shardCount; shard++) {
-      processAddresses[shard] = Addresses.shard(shard, "process");
-    }
+    this.processAddresses = Addresses.shardProcessAddresses(shardCount);
     this.processDelivery = new DeliveryOptions().setSendTimeout(maxAnswerDelay);
   }
 

@@ -100,10 +100,7 @@ public final class ShardVerticle extends VerticleBase {
   public Future<?> start() {
     eventBus = vertx.eventBus();
     resultAddress = Addresses.shard(index, "agentResult");
-    processAddresses = new String[shardCount];
-    for (int shard = 0; shard < shardCount; shard++) {
-      processAddresses[shard] = Addresses.shard(shard, "process");
-    }
+    processAddresses = Addresses.shardProcessAddresses(shardCount);
     forwardDelivery = new DeliveryOptions()
       .setSendTimeout(config.lockTimeout() + config.processingTimeout() + 30_000);
     deadlines = new LeaseDeadlines(vertx, config.processingTimeout(), lease -> onTimeout(lease.lane, lease));
