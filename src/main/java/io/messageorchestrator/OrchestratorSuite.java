@@ -1,6 +1,5 @@
 package io.messageorchestrator;
 
-import io.messageorchestrator.agent.AgentResult;
 import io.messageorchestrator.agent.AgentProcessor;
 import io.messageorchestrator.agent.AgentProcessors;
 import io.messageorchestrator.agent.AgentTask;
@@ -124,7 +123,6 @@ public final class OrchestratorSuite {
   private Future<OrchestratorSuite> start(AgentProcessor processor, Options options) {
     EventJsonCodec.register(vertx);
     LocalCodec.register(vertx, AgentTask.class);
-    LocalCodec.register(vertx, AgentResult.class);
     LocalCodec.register(vertx, ProcessRequest.class);
     LocalCodec.register(vertx, ProcessResult.class);
     GlobalConcurrencyLimit limit = new GlobalConcurrencyLimit(config.maxConcurrentContacts());

@@ -1,6 +1,6 @@
 package io.messageorchestrator.agent;
 
-/** Agent worker → shard (a one-way send with a local codec): the outcome of one {@link AgentTask}. */
+/** Agent worker → shard, through the task's {@link AgentResultSink}: the outcome of one {@link AgentTask}. */
 public record AgentResult(String contactId, String processId, long fencingToken, long deadlineEpochMs,
                           AgentOutcome outcome) {
 

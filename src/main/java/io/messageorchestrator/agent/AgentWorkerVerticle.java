@@ -21,11 +21,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the {@link AgentProcessor}, each call on its own virtual thread. Deployed with
  * {@code ThreadingModel.VIRTUAL_THREAD}; because such a verticle's consumer takes one message at a time, the
- * handler only hands the call to a virtual-thread-per-task executor and returns; the call's own virtual thread sends
- * the {@link AgentResult} to the shard (an event-bus send is thread-safe, and the shard re-enters its own context). Thousands of slow
- * calls can be in flight; how many is bounded upstream by {@code maxConcurrentContacts} permits, so tasks are never
- * discarded by the consumer's buffer. Tasks and results are one-way sends: the shard's lease timer, not a reply
- * timeout, bounds every attempt.
+ * handler only hands the call to a virtual-thread-per-task executor and returns; the call's own virtual thread hands
+ * the {@link AgentResult} to the task's {@link AgentResultSink} (the shard's inbox, which re-enters the shard's
+ * context). Thousands of slow calls can be in flight; how many is bounded upstream by {@code maxConcurrentContacts}
+ * permits, so tasks are never discarded by the consumer's buffer. Tasks are one-way sends and results need no
+ * reply: the shard's lease deadline, not a reply timeout, bounds every attempt.
  *
  * <p>An attempt is interrupted when its shard ends the lease (timeout, unlock, shutdown) and publishes a cancel for
  * its process id.
@@ -37,7 +37,7 @@ public final class AgentWorkerVerticle extends VerticleBase {
   private final int maxInFlight;
   /**
    * Calls in flight by process id, for cancellation. Written by the calls' own virtual threads as they finish
-   * (sending the result straight from there saves a hop through this verticle's context per call), hence concurrent.
+   * (handing the result straight from there saves a hop through this verticle's context per call), hence concurrent.
    */
   private final Map<String, FutureTask<Void>> running = new ConcurrentHashMap<>();
   private ExecutorService executor;
@@ -74,14 +74,14 @@ public final class AgentWorkerVerticle extends VerticleBase {
     FutureTask<Void> call = new FutureTask<>(() -> {
       AgentOutcome outcome = invoke(task, processingContext);
       running.remove(task.processId());
-      vertx.eventBus().send(task.resultAddress(), AgentResult.of(task, outcome));
+      task.replyTo().deliver(AgentResult.of(task, outcome));
     }, null);
     running.put(task.processId(), call);
     try {
       executor.execute(call);
     } catch (RejectedExecutionException stopping) {
       running.remove(task.processId());
-      vertx.eventBus().send(task.resultAddress(), AgentResult.of(task, AgentOutcome.error("agent worker is stopping")));
+      task.replyTo().deliver(AgentResult.of(task, AgentOutcome.error("agent worker is stopping")));
     }
   }
 

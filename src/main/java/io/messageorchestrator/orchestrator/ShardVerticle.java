@@ -69,7 +69,7 @@ public final class ShardVerticle extends VerticleBase {
   private final Set<ContactLane> busy = new HashSet<>();
   private final DedupCache dedup;
   private EventBus eventBus;
-  private String resultAddress;
+  private ResultInbox results;
   private DeliveryOptions forwardDelivery;
   private LeaseDeadlines deadlines;
   /** Every shard's {@code process} address, for forwarding from the public entry point. */
@@ -99,7 +99,7 @@ public final class ShardVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     eventBus = vertx.eventBus();
-    resultAddress = Addresses.shard(index, "agentResult");
+    results = new ResultInbox(context, this::onAgentResult);
     processAddresses = Addresses.shardProcessAddresses(shardCount);
     forwardDelivery = new DeliveryOptions()
       .setSendTimeout(config.lockTimeout() + config.processingTimeout() + 30_000);
@@ -109,8 +109,6 @@ public final class ShardVerticle extends VerticleBase {
     vertx.setPeriodic(sweepEvery, id -> evictIdleContacts());
     List<MessageConsumer<?>> consumers = new ArrayList<>(List.of(
       eventBus.<Object>consumer(Addresses.shard(index, "process"), message -> onProcess(message, false)),
-      eventBus.<AgentResult>localConsumer(Addresses.shard(index, "agentResult"),
-        message -> onAgentResult(message.body())),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "stats"), message -> message.reply(shardStats())),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "status"), this::onStatus),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "unlock"), this::onUnlock),
@@ -348,7 +346,7 @@ public final class ShardVerticle extends VerticleBase {
         .put("timestamp", System.currentTimeMillis()));
     }
     eventBus.send(Addresses.AGENT, new AgentTask(lane.contactId, pending.processId, pending.message, 1,
-      System.currentTimeMillis() + config.processingTimeout(), lease.token, resultAddress));
+      System.currentTimeMillis() + config.processingTimeout(), lease.token, results));
   }
 
   /** An agent's answer: accepted only for the contact's current lease (same fencing token) before its deadline. */

@@ -25,22 +25,21 @@ class AgentWorkerVerticleTest {
   @DisplayName("the worker answers every task once and forgets each call when it ends")
   void forgetsFinishedCalls(Vertx vertx) {
     LocalCodec.register(vertx, AgentTask.class);
-    LocalCodec.register(vertx, AgentResult.class);
     AgentWorkerVerticle worker = new AgentWorkerVerticle((message, context) -> AgentReply.of("ok"), 100);
     Await.result(vertx.deployVerticle(worker, new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD)));
     int tasks = 2_000;
     List<AgentResult> results = new CopyOnWriteArrayList<>();
     Promise<Void> all = Promise.promise();
-    Await.result(vertx.eventBus().<AgentResult>localConsumer("test.results", message -> {
-      results.add(message.body());
+    AgentResultSink sink = result -> {
+      results.add(result);
       if (results.size() == tasks) {
         all.complete();
       }
-    }).completion());
+    };
 
     for (int i = 0; i < tasks; i++) {
       vertx.eventBus().send(Addresses.AGENT, new AgentTask("c" + i, "p" + i, InboundMessage.text("hi"), 1,
-        System.currentTimeMillis() + 10_000, i, "test.results"));
+        System.currentTimeMillis() + 10_000, i, sink));
     }
 
     Await.result(all.future());
@@ -53,7 +52,6 @@ class AgentWorkerVerticleTest {
   @DisplayName("a cancel for a process id interrupts its call, which reports itself cancelled")
   void cancelInterrupts(Vertx vertx) {
     LocalCodec.register(vertx, AgentTask.class);
-    LocalCodec.register(vertx, AgentResult.class);
     Promise<Void> started = Promise.promise();
     AgentWorkerVerticle worker = new AgentWorkerVerticle((message, context) -> {
       started.tryComplete();
@@ -62,10 +60,8 @@ class AgentWorkerVerticleTest {
     }, 10);
     Await.result(vertx.deployVerticle(worker, new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD)));
     Promise<AgentResult> result = Promise.promise();
-    Await.result(vertx.eventBus().<AgentResult>localConsumer("test.results", message -> result.tryComplete(
-      message.body())).completion());
     vertx.eventBus().send(Addresses.AGENT, new AgentTask("c", "p-1", InboundMessage.text("hi"), 1,
-      System.currentTimeMillis() + 60_000, 1, "test.results"));
+      System.currentTimeMillis() + 60_000, 1, result::tryComplete));
     Await.result(started.future());
     assertThat(worker.callsInFlight()).isEqualTo(1);
 

@@ -1,0 +1,55 @@
+package io.messageorchestrator.orchestrator;
+
+import io.messageorchestrator.agent.AgentResult;
+import io.messageorchestrator.agent.AgentResultSink;
+import io.vertx.core.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * Agent results on their way back to one shard. Calls finish on their own virtual threads; re-entering the shard's
+ * event loop once per result (as an event-bus send did: a message, a delivery context and often a wake-up of the
+ * loop each) was the costliest hand-off of a message. The inbox queues results and schedules one drain on the
+ * shard's context for all that arrive until it runs (measured on fanout: about a fifth less CPU per message).
+ *
+ * <p>No result is stranded: the drain clears its flag before it empties the queue, so a result queued after the last
+ * poll schedules the next drain.
+ */
+final class ResultInbox implements AgentResultSink {
+  private static final Logger LOG = LoggerFactory.getLogger(ResultInbox.class);
+  private final Context context;
+  private final Consumer<AgentResult> handler;
+  private final ConcurrentLinkedQueue<AgentResult> results = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
+  /** @param handler runs on {@code context}, once per result, in arrival order */
+  ResultInbox(Context context, Consumer<AgentResult> handler) {
+    this.context = context;
+    this.handler = handler;
+  }
+
+  @Override
+  public void deliver(AgentResult result) {
+    results.add(result);
+    if (drainScheduled.compareAndSet(false, true)) {
+      context.runOnContext(v -> drain());
+    }
+  }
+
+  private void drain() {
+    drainScheduled.set(false);
+    AgentResult result;
+    while ((result = results.poll()) != null) {
+      try {
+        handler.accept(result);
+      } catch (RuntimeException e) {
+        // One result's failure must not strand the others of this batch.
+        LOG.error("Handling the agent result of process {} failed", result.processId(), e);
+      }
+    }
+  }
+}
