@@ -79,7 +79,8 @@ public final class Bench {
     for (String name : names) {
       Result result;
       try {
-        result = run(name);
+        double calibrationMs = calibrationMs();
+        result = run(name).detail("calibrationMs", calibrationMs);
       } catch (Throwable failure) {
         failure.printStackTrace();
         result = Result.crashed(name, failure);
@@ -153,6 +154,24 @@ public final class Bench {
       case "selfcheck" -> SelfCheckScenario.run();
       default -> throw new IllegalArgumentException(name);
     };
+  }
+
+  /**
+   * How fast this machine is right now: the median of 5 single-threaded SHA-256 passes over 32 MB, in ms. This VM's
+   * speed drifts by a fifth over hours with the same code; a line with a higher figure ran on a slower machine.
+   */
+  static double calibrationMs() throws java.security.NoSuchAlgorithmException {
+    byte[] data = new byte[32 << 20];
+    new java.util.Random(42).nextBytes(data);
+    java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
+    long[] passes = new long[5];
+    for (int i = 0; i < passes.length; i++) {
+      long start = System.nanoTime();
+      sha256.digest(data);
+      passes[i] = System.nanoTime() - start;
+    }
+    java.util.Arrays.sort(passes);
+    return Math.round(passes[passes.length / 2] / 100_000.0) / 10.0;
   }
 
   /** Runs burst {@code runs} times, unmeasured; returns the first run with a violation, if any. */
