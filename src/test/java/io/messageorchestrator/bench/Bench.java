@@ -79,8 +79,8 @@ public final class Bench {
     for (String name : names) {
       Result result;
       try {
-        double calibrationMs = calibrationMs();
-        result = run(name).detail("calibrationMs", calibrationMs);
+        io.vertx.core.json.JsonObject calibration = calibration();
+        result = run(name).detail("calibration", calibration);
       } catch (Throwable failure) {
         failure.printStackTrace();
         result = Result.crashed(name, failure);
@@ -157,21 +157,69 @@ public final class Bench {
   }
 
   /**
-   * How fast this machine is right now: the median of 5 single-threaded SHA-256 passes over 32 MB, in ms. This VM's
-   * speed drifts by a fifth over hours with the same code; a line with a higher figure ran on a slower machine.
+   * How fast this machine is right now, measured before the scenario (this VM's speed drifts by a fifth and more over
+   * hours with the same code): {@code sha256Ms}, one thread hashing 32 MB; {@code sha256TwoThreadsMs}, two threads
+   * doing it at once (about equal when both vCPUs are really there); {@code wakeupRoundTripMicros}, two threads
+   * waking each other in turn ({@code LockSupport.unpark}/{@code park}), the cost every hand-off between threads
+   * pays. Each the median of 5.
    */
-  static double calibrationMs() throws java.security.NoSuchAlgorithmException {
+  static io.vertx.core.json.JsonObject calibration() throws Exception {
     byte[] data = new byte[32 << 20];
     new java.util.Random(42).nextBytes(data);
-    java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
-    long[] passes = new long[5];
-    for (int i = 0; i < passes.length; i++) {
+    java.util.concurrent.Callable<Long> hash = () -> {
       long start = System.nanoTime();
-      sha256.digest(data);
-      passes[i] = System.nanoTime() - start;
+      java.security.MessageDigest.getInstance("SHA-256").digest(data);
+      return System.nanoTime() - start;
+    };
+    long[] one = new long[5];
+    long[] two = new long[5];
+    long[] wakeups = new long[5];
+    try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+      for (int i = 0; i < 5; i++) {
+        one[i] = hash.call();
+        long start = System.nanoTime();
+        for (java.util.concurrent.Future<Long> pass : pool.invokeAll(List.of(hash, hash))) {
+          pass.get();
+        }
+        two[i] = System.nanoTime() - start;
+        wakeups[i] = wakeupRoundTripNanos(5_000);
+      }
     }
-    java.util.Arrays.sort(passes);
-    return Math.round(passes[passes.length / 2] / 100_000.0) / 10.0;
+    return new io.vertx.core.json.JsonObject().put("sha256Ms", Math.round(median(one) / 1e5) / 10.0)
+      .put("sha256TwoThreadsMs", Math.round(median(two) / 1e5) / 10.0)
+      .put("wakeupRoundTripMicros", Math.round(median(wakeups) / 1e2) / 10.0);
+  }
+
+  private static long wakeupRoundTripNanos(int roundTrips) throws InterruptedException {
+    java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
+    Thread main = Thread.currentThread();
+    Thread echo = new Thread(() -> {
+      for (int i = 0; i < roundTrips; i++) {
+        while (turn.get() != 1) {
+          java.util.concurrent.locks.LockSupport.park();
+        }
+        turn.set(0);
+        java.util.concurrent.locks.LockSupport.unpark(main);
+      }
+    });
+    echo.start();
+    long start = System.nanoTime();
+    for (int i = 0; i < roundTrips; i++) {
+      turn.set(1);
+      java.util.concurrent.locks.LockSupport.unpark(echo);
+      while (turn.get() != 0) {
+        java.util.concurrent.locks.LockSupport.park();
+      }
+    }
+    long elapsed = System.nanoTime() - start;
+    echo.join();
+    return elapsed / roundTrips;
+  }
+
+  private static long median(long[] values) {
+    long[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
   }
 
   /** Runs burst {@code runs} times, unmeasured; returns the first run with a violation, if any. */
