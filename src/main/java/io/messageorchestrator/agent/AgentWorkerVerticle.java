@@ -53,9 +53,11 @@ public final class AgentWorkerVerticle extends VerticleBase {
     // One name for all calls: numbering each thread cost a formatted string per message.
     executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("agent-call").factory());
     // Never let the consumer's buffer discard requests: at most maxInFlight calls exist at once.
+    // Local only: a task carries its shard's result inbox, which only exists in this JVM.
     MessageConsumer<AgentTask> tasks = vertx.eventBus().consumer(new MessageConsumerOptions()
-      .setAddress(Addresses.AGENT).setMaxBufferedMessages(Math.max(1_000, maxInFlight * 2)), this::onTask);
-    MessageConsumer<String> cancels = vertx.eventBus().consumer(Addresses.AGENT_CANCEL, this::onCancel);
+      .setAddress(Addresses.AGENT).setLocalOnly(true).setMaxBufferedMessages(Math.max(1_000, maxInFlight * 2)),
+      this::onTask);
+    MessageConsumer<String> cancels = vertx.eventBus().localConsumer(Addresses.AGENT_CANCEL, this::onCancel);
     return Future.all(tasks.completion(), cancels.completion());
   }
 

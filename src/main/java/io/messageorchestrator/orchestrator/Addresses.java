@@ -21,7 +21,7 @@ public final class Addresses {
   public static final String RESOLVE_DEADLOCKS = "orchestrator.deadlocks.resolve";
   /** Events are published on this prefix followed by the event name, e.g. {@code orchestrator.events.lockAcquired}. */
   public static final String EVENTS_PREFIX = "orchestrator.events.";
-  /** Agent workers: one-way {@code AgentTask}s (local codec); the result goes to the task's result address. */
+  /** Agent workers (local only): one-way {@code AgentTask}s; each result goes to the task's {@code replyTo}. */
   public static final String AGENT = "orchestrator.agent";
   /** Published {@code processId} whose agent call must be interrupted (its lease ended). */
   public static final String AGENT_CANCEL = "orchestrator.agent.cancel";

@@ -121,10 +121,13 @@ public final class ShardVerticle extends VerticleBase {
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
-  /** Undeploying a shard drains it first (see {@link #drain()}); a no-op when the suite already drained it. */
+  /**
+   * Undeploying a shard drains it first (see {@link #drain()}; a no-op when the suite already drained it), then
+   * drops the results of agent calls that still finish (agents that ignore interrupts).
+   */
   @Override
   public Future<?> stop() {
-    return startDrain();
+    return startDrain().onComplete(drained -> results.close());
   }
 
   /**

@@ -77,6 +77,45 @@ class ResultInboxTest {
     assertThat(Await.result(last.future())).isEqualTo("good");
   }
 
+  @Test
+  @DisplayName("a drain yields the event loop after a batch: a task queued behind a burst of results runs in between")
+  void drainYieldsTheLoop(Vertx vertx) {
+    Context context = vertx.getOrCreateContext();
+    int burst = ResultInbox.MAX_BATCH * 4;
+    AtomicInteger handled = new AtomicInteger();
+    Promise<Integer> handledWhenOtherTaskRan = Promise.promise();
+    Promise<Void> all = Promise.promise();
+    ResultInbox inbox = new ResultInbox(context, result -> {
+      if (handled.incrementAndGet() == burst) {
+        all.complete();
+      }
+    });
+    context.runOnContext(v -> {
+      for (int i = 0; i < burst; i++) {
+        inbox.deliver(result("p" + i)); // one drain scheduled, behind this task
+      }
+      context.runOnContext(other -> handledWhenOtherTaskRan.complete(handled.get())); // queued after that drain
+    });
+    assertThat(Await.result(handledWhenOtherTaskRan.future())).isEqualTo(ResultInbox.MAX_BATCH);
+    Await.result(all.future());
+    assertThat(handled).hasValue(burst);
+  }
+
+  @Test
+  @DisplayName("after the shard stopped, results are dropped")
+  void closedInboxDropsResults(Vertx vertx) {
+    Context context = vertx.getOrCreateContext();
+    AtomicInteger handled = new AtomicInteger();
+    ResultInbox inbox = new ResultInbox(context, result -> handled.incrementAndGet());
+    Promise<Integer> handledAfterwards = Promise.promise();
+    context.runOnContext(v -> {
+      inbox.close();
+      inbox.deliver(result("late")); // a drain, if one were scheduled, would run before the next task
+      context.runOnContext(check -> handledAfterwards.complete(handled.get()));
+    });
+    assertThat(Await.result(handledAfterwards.future())).isZero();
+  }
+
   private static AgentResult result(String processId) {
     return new AgentResult("c", processId, 1, 0, AgentOutcome.reply(AgentReply.of("ok")));
   }
