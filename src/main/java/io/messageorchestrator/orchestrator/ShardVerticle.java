@@ -103,7 +103,7 @@ public final class ShardVerticle extends VerticleBase {
     processAddresses = Addresses.shardProcessAddresses(shardCount);
     forwardDelivery = new DeliveryOptions()
       .setSendTimeout(config.lockTimeout() + config.processingTimeout() + 30_000);
-    deadlines = new LeaseDeadlines(vertx, config.processingTimeout(), lease -> onTimeout(lease.lane, lease));
+    deadlines = new LeaseDeadlines(vertx, config.processingTimeout(), this::onTimeout);
     vertx.setPeriodic(config.deadlockCheckInterval(), id -> detectAndResolveDeadlocks());
     long sweepEvery = Math.max(50, Math.min(config.idleContactTtl() / 2, 60_000));
     vertx.setPeriodic(sweepEvery, id -> evictIdleContacts());
@@ -360,7 +360,7 @@ public final class ShardVerticle extends VerticleBase {
     if (current && clock.getAsLong() - lease.startedAt >= config.processingTimeout()) {
       // Past its deadline but the timer has not run yet (a busy event loop runs due timers after queued messages):
       // the deadline, not the timer, decides.
-      onTimeout(lane, lease);
+      onTimeout(lease);
       current = false;
     }
     AgentOutcome outcome = result.outcome();
@@ -376,27 +376,28 @@ public final class ShardVerticle extends VerticleBase {
     }
     if (outcome.error() != null && clock.getAsLong() - lease.startedAt >= config.processingTimeout() - DEADLINE_SLACK_MS) {
       // The agent gave up at its deadline (e.g. its HTTP call timed out after context.remaining()): a timeout.
-      onTimeout(lane, lease);
+      onTimeout(lease);
     } else if (outcome.error() != null) {
-      endLease(lane, lease, Outcome.FAILED, null, outcome.error());
+      endLease(lease, Outcome.FAILED, null, outcome.error());
     } else if (outcome.response() == null || outcome.response().isBlank()) {
-      endLease(lane, lease, Outcome.FAILED, null, "the agent returned an empty response");
+      endLease(lease, Outcome.FAILED, null, "the agent returned an empty response");
     } else {
-      endLease(lane, lease, Outcome.PROCESSED, outcome, null);
+      endLease(lease, Outcome.PROCESSED, outcome, null);
     }
   }
 
-  private void onTimeout(ContactLane lane, Lease lease) {
-    if (lane.lease != lease) {
+  private void onTimeout(Lease lease) {
+    if (lease.lane.lease != lease) {
       return;
     }
     eventBus.publish(Addresses.AGENT_CANCEL, lease.pending.processId);
-    endLease(lane, lease, Outcome.TIMED_OUT, null,
+    endLease(lease, Outcome.TIMED_OUT, null,
       "processing timed out after " + config.processingTimeout() + " ms");
   }
 
   /** Ends a lease with one outcome: events, statistics, the caller's answer, then the lane's next message. */
-  private void endLease(ContactLane lane, Lease lease, Outcome outcome, AgentOutcome reply, String error) {
+  private void endLease(Lease lease, Outcome outcome, AgentOutcome reply, String error) {
+    ContactLane lane = lease.lane;
     deadlines.remove(lease);
     lane.lease = null;
     leasesInShard--;
@@ -478,7 +479,7 @@ public final class ShardVerticle extends VerticleBase {
         LOG.warn("Releasing stale lease of contact {} (process {}, {} ms old)", lane.contactId,
           lease.pending.processId, now - lease.startedAt);
         eventBus.publish(Addresses.AGENT_CANCEL, lease.pending.processId);
-        endLease(lane, lease, Outcome.TIMED_OUT, null, "stale lease released by deadlock detection");
+        endLease(lease, Outcome.TIMED_OUT, null, "stale lease released by deadlock detection");
         resolved++;
       } else if (lease == null && !lane.waitingForPermit && lane.queueSize() > 0) {
         LOG.warn("Restarting stalled queue of contact {} ({} waiting)", lane.contactId, lane.queueSize());
@@ -503,7 +504,7 @@ public final class ShardVerticle extends VerticleBase {
     Lease lease = lane.lease;
     LOG.warn("Emergency unlock of contact {} (process {})", contactId, lease.pending.processId);
     eventBus.publish(Addresses.AGENT_CANCEL, lease.pending.processId);
-    endLease(lane, lease, Outcome.FAILED, null, "emergency unlock");
+    endLease(lease, Outcome.FAILED, null, "emergency unlock");
     return 1;
   }
 

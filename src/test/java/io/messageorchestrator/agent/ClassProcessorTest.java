@@ -1,6 +1,7 @@
 package io.messageorchestrator.agent;
 
 import io.messageorchestrator.OrchestratorSuite;
+import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.config.ConfigException;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.orchestrator.InboundMessage;
@@ -79,11 +80,7 @@ public class ClassProcessorTest {
 
   @AfterEach
   void stop(VertxTestContext testContext) {
-    if (suite == null) {
-      testContext.completeNow();
-      return;
-    }
-    suite.stop().onComplete(testContext.succeedingThenComplete());
+    Suites.stopIfStarted(suite, testContext);
   }
 
   private Future<OrchestratorSuite> deploy(Vertx vertx, String className) {

@@ -1,6 +1,7 @@
 package io.messageorchestrator.agent;
 
 import io.messageorchestrator.OrchestratorSuite;
+import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.orchestrator.Events;
 import io.messageorchestrator.orchestrator.InboundMessage;
@@ -36,11 +37,7 @@ class EventBusAgentTest {
 
   @AfterEach
   void stop(VertxTestContext testContext) {
-    if (suite == null) {
-      testContext.completeNow();
-      return;
-    }
-    suite.stop().onComplete(testContext.succeedingThenComplete());
+    Suites.stopIfStarted(suite, testContext);
   }
 
   /** Registers {@code agent} on {@link #ADDRESS} (recording the request), then deploys the orchestrator. */

@@ -1,8 +1,16 @@
 package io.messageorchestrator.bench;
 
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.PrintStream;
 
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -63,15 +71,14 @@ public final class Bench {
       Runtime.getRuntime().availableProcessors(), Runtime.version(), Runtime.getRuntime().maxMemory() >> 20,
       ManagementFactory.getRuntimeMXBean().getInputArguments(), Result.loadAverage());
     String outFile = System.getProperty("bench.out");
-    java.io.PrintStream copy = null;
+    PrintStream copy = null;
     if (outFile != null && !outFile.isBlank()) {
       try {
-        java.nio.file.Path path = java.nio.file.Path.of(outFile).toAbsolutePath();
-        java.nio.file.Files.createDirectories(path.getParent());
-        copy = new java.io.PrintStream(java.nio.file.Files.newOutputStream(path, java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.APPEND), true,
-          java.nio.charset.StandardCharsets.UTF_8);
-      } catch (java.io.IOException e) {
+        Path path = Path.of(outFile).toAbsolutePath();
+        Files.createDirectories(path.getParent());
+        copy = new PrintStream(Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND), true,
+          StandardCharsets.UTF_8);
+      } catch (IOException e) {
         System.err.println("bench: cannot write " + outFile + ": " + e);
       }
     }
@@ -79,7 +86,7 @@ public final class Bench {
     for (String name : names) {
       Result result;
       try {
-        io.vertx.core.json.JsonObject calibration = calibration();
+        JsonObject calibration = Calibration.measure();
         result = run(name).detail("calibration", calibration);
       } catch (Throwable failure) {
         failure.printStackTrace();
@@ -109,7 +116,7 @@ public final class Bench {
     int worst = 0;
     for (String name : names) {
       List<String> command = new ArrayList<>();
-      command.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), Bench.class.getName(), name));
       ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
@@ -123,7 +130,7 @@ public final class Bench {
         Runtime.getRuntime().addShutdownHook(killChild);
         status = child.waitFor();
         Runtime.getRuntime().removeShutdownHook(killChild);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         System.err.println("bench: cannot start a JVM for " + name + ": " + e);
         status = 3;
       } catch (InterruptedException e) {
@@ -154,72 +161,6 @@ public final class Bench {
       case "selfcheck" -> SelfCheckScenario.run();
       default -> throw new IllegalArgumentException(name);
     };
-  }
-
-  /**
-   * How fast this machine is right now, measured before the scenario (this VM's speed drifts by a fifth and more over
-   * hours with the same code): {@code sha256Ms}, one thread hashing 32 MB; {@code sha256TwoThreadsMs}, two threads
-   * doing it at once (about equal when both vCPUs are really there); {@code wakeupRoundTripMicros}, two threads
-   * waking each other in turn ({@code LockSupport.unpark}/{@code park}), the cost every hand-off between threads
-   * pays. Each the median of 5.
-   */
-  static io.vertx.core.json.JsonObject calibration() throws Exception {
-    byte[] data = new byte[32 << 20];
-    new java.util.Random(42).nextBytes(data);
-    java.util.concurrent.Callable<Long> hash = () -> {
-      long start = System.nanoTime();
-      java.security.MessageDigest.getInstance("SHA-256").digest(data);
-      return System.nanoTime() - start;
-    };
-    long[] one = new long[5];
-    long[] two = new long[5];
-    long[] wakeups = new long[5];
-    try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
-      for (int i = 0; i < 5; i++) {
-        one[i] = hash.call();
-        long start = System.nanoTime();
-        for (java.util.concurrent.Future<Long> pass : pool.invokeAll(List.of(hash, hash))) {
-          pass.get();
-        }
-        two[i] = System.nanoTime() - start;
-        wakeups[i] = wakeupRoundTripNanos(5_000);
-      }
-    }
-    return new io.vertx.core.json.JsonObject().put("sha256Ms", Math.round(median(one) / 1e5) / 10.0)
-      .put("sha256TwoThreadsMs", Math.round(median(two) / 1e5) / 10.0)
-      .put("wakeupRoundTripMicros", Math.round(median(wakeups) / 1e2) / 10.0);
-  }
-
-  private static long wakeupRoundTripNanos(int roundTrips) throws InterruptedException {
-    java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
-    Thread main = Thread.currentThread();
-    Thread echo = new Thread(() -> {
-      for (int i = 0; i < roundTrips; i++) {
-        while (turn.get() != 1) {
-          java.util.concurrent.locks.LockSupport.park();
-        }
-        turn.set(0);
-        java.util.concurrent.locks.LockSupport.unpark(main);
-      }
-    });
-    echo.start();
-    long start = System.nanoTime();
-    for (int i = 0; i < roundTrips; i++) {
-      turn.set(1);
-      java.util.concurrent.locks.LockSupport.unpark(echo);
-      while (turn.get() != 0) {
-        java.util.concurrent.locks.LockSupport.park();
-      }
-    }
-    long elapsed = System.nanoTime() - start;
-    echo.join();
-    return elapsed / roundTrips;
-  }
-
-  private static long median(long[] values) {
-    long[] sorted = values.clone();
-    java.util.Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
   }
 
   /** Runs burst {@code runs} times, unmeasured; returns the first run with a violation, if any. */

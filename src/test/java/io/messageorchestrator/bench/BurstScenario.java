@@ -68,7 +68,7 @@ final class BurstScenario {
       result.detail("submitAllMs", Math.round((submitEnd[0] - tracker.firstSubmitNanos()) / 1e5) / 10.0);
     }
     return result.detail("queuedAnswers", tracker.queuedAnswers.get())
-      .detail("cpuMicrosPerMessage", Math.round((cpuAtEnd - cpuAtStart) / 100.0 / total) / 10.0)
+      .detail("cpuMicrosPerMessage", Result.cpuMicrosPer(cpuAtStart, cpuAtEnd, total))
       .detail("config", config());
   }
 }

@@ -42,7 +42,7 @@ final class FanoutScenario {
     Result result = Result.of(name, CONTACTS, tracker, agent, wallMs)
       .latency(tracker.answerLatency, "submit -> processMessage answer")
       .target(">= 250,000 msgs/s, p99 <= 20 ms")
-      .detail("cpuMicrosPerMessage", Math.round((cpuAtEnd - cpuAtStart) / 100.0 / CONTACTS) / 10.0);
+      .detail("cpuMicrosPerMessage", Result.cpuMicrosPer(cpuAtStart, cpuAtEnd, CONTACTS));
     return result
       .check(result.throughputPerSec() >= TARGET_PER_SEC,
         "throughput " + Math.round(result.throughputPerSec()) + "/s < 250,000/s")

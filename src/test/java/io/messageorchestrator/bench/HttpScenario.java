@@ -60,7 +60,7 @@ final class HttpScenario {
       });
       sent = generator.messagesSent();
       cpuMicrosPerRequest = cpuNanos[1] == 0 ? null
-        : Math.round((cpuNanos[1] - cpuNanos[0]) / 100.0 / Math.max(1, report.measuredRequests())) / 10.0;
+        : Result.cpuMicrosPer(cpuNanos[0], cpuNanos[1], report.measuredRequests());
       tracker.expect(sent, 0);
       tracker.awaitDone(30_000);
     }

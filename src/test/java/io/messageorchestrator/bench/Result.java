@@ -199,6 +199,11 @@ final class Result {
       .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
+  /** CPU microseconds per message (to 0.1) between two {@link #processCpuNanos()} readings. */
+  static double cpuMicrosPer(long cpuNanosAtStart, long cpuNanosAtEnd, long messages) {
+    return Math.round((cpuNanosAtEnd - cpuNanosAtStart) / 100.0 / Math.max(1, messages)) / 10.0;
+  }
+
   /** {@code /proc/loadavg} (1, 5, 15 min) when the line is printed: how busy the machine was. */
   static String loadAverage() {
     try {

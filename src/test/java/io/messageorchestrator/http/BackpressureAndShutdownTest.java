@@ -1,6 +1,7 @@
 package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
+import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.agent.AgentReply;
 import io.messageorchestrator.orchestrator.ContactIds;
 import io.messageorchestrator.orchestrator.Events;
@@ -54,11 +55,7 @@ class BackpressureAndShutdownTest {
   void tearDown(VertxTestContext testContext) {
     release.countDown();
     web.close();
-    if (suite == null) {
-      testContext.completeNow();
-      return;
-    }
-    suite.stop().onComplete(testContext.succeedingThenComplete());
+    Suites.stopIfStarted(suite, testContext);
   }
 
   /** Deploys with an agent that blocks until {@link #release}; completes when the lock of {@link #BLOCKED} is held. */

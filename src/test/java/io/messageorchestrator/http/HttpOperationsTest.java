@@ -1,6 +1,7 @@
 package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
+import io.messageorchestrator.support.Suites;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -47,11 +48,7 @@ class HttpOperationsTest {
   @AfterEach
   void stop(VertxTestContext testContext) {
     web.close();
-    if (suite == null) {
-      testContext.completeNow();
-      return;
-    }
-    suite.stop().onComplete(testContext.succeedingThenComplete());
+    Suites.stopIfStarted(suite, testContext);
   }
 
   @Test

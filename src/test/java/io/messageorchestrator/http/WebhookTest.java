@@ -1,6 +1,7 @@
 package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
+import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.orchestrator.Events;
 import io.messageorchestrator.orchestrator.Outcome;
 import io.vertx.core.Future;
@@ -55,11 +56,7 @@ class WebhookTest {
   @AfterEach
   void stop(VertxTestContext testContext) {
     web.close();
-    if (suite == null) {
-      testContext.completeNow();
-      return;
-    }
-    suite.stop().onComplete(testContext.succeedingThenComplete());
+    Suites.stopIfStarted(suite, testContext);
   }
 
   /** Subscribes to the first {@code messageProcessed} event and completes once the subscription is active. */

@@ -5,6 +5,7 @@ import io.messageorchestrator.agent.AgentProcessor;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxTestContext;
 
 import java.util.function.LongSupplier;
 
@@ -34,5 +35,14 @@ public final class Suites {
     OrchestratorConfig config = OrchestratorConfig.from(baseConfig().mergeIn(overrides, true));
     return Await.result(OrchestratorSuite.deploy(vertx, config,
       OrchestratorSuite.Options.defaults().withoutHttp().withProcessor(agent).withClock(clock)));
+  }
+
+  /** For an {@code @AfterEach}: stops the suite if the test got as far as deploying one, then completes. */
+  public static void stopIfStarted(OrchestratorSuite suite, VertxTestContext testContext) {
+    if (suite == null) {
+      testContext.completeNow();
+      return;
+    }
+    suite.stop().onComplete(testContext.succeedingThenComplete());
   }
 }
