@@ -1,6 +1,6 @@
 package io.messageorchestrator.agent;
 
-import io.messageorchestrator.orchestrator.InboundMessage;
+import io.messageorchestrator.core.InboundMessage;
 
 /**
  * The AI agent (or any logic) that answers a contact's message. Called on its own virtual thread, so it may block

@@ -1,6 +1,10 @@
 package io.messageorchestrator.agent;
 
-import io.messageorchestrator.orchestrator.Addresses;
+import io.messageorchestrator.core.AgentTask;
+import io.messageorchestrator.core.AgentResult;
+import io.messageorchestrator.core.AgentOutcome;
+import io.messageorchestrator.core.AgentResultSink;
+import io.messageorchestrator.core.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -89,7 +93,8 @@ public final class AgentWorkerVerticle extends VerticleBase {
 
   private AgentOutcome invoke(AgentTask task, ProcessingContext processingContext) {
     try {
-      return AgentOutcome.reply(processor.process(task.message(), processingContext));
+      AgentReply reply = processor.process(task.message(), processingContext);
+      return reply == null ? AgentOutcome.reply(null, null) : AgentOutcome.reply(reply.response(), reply.metadata());
     } catch (InterruptedException e) {
       return AgentOutcome.ofCancelled();
     } catch (Throwable e) {

@@ -1,6 +1,6 @@
 package io.messageorchestrator.agent;
 
-import io.messageorchestrator.orchestrator.InboundMessage;
+import io.messageorchestrator.core.InboundMessage;
 
 /** The default processor: replies with the text it received, so the service works with nothing else installed. */
 public final class EchoAgent implements AgentProcessor {

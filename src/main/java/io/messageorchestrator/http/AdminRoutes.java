@@ -1,7 +1,8 @@
 package io.messageorchestrator.http;
 
-import io.messageorchestrator.orchestrator.Addresses;
-import io.messageorchestrator.orchestrator.ContactIds;
+import io.messageorchestrator.core.Events;
+import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

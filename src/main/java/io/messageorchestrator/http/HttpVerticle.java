@@ -1,15 +1,14 @@
 package io.messageorchestrator.http;
 
 import io.messageorchestrator.config.OrchestratorConfig;
-import io.messageorchestrator.orchestrator.ContactIds;
-import io.messageorchestrator.orchestrator.InboundMessage;
-import io.messageorchestrator.orchestrator.InvalidRequestException;
+import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
-import io.messageorchestrator.orchestrator.ProcessResult;
+import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.webhook.Payloads;
 import io.messageorchestrator.webhook.WebhookException;
-import io.messageorchestrator.webhook.WebhookRoutes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;

@@ -1,5 +1,8 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.core.RejectReason;
+import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

@@ -1,5 +1,6 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.core.InboundMessage;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 

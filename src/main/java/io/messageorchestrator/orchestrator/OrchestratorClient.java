@@ -1,5 +1,12 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.core.ProcessRequest;
+import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;

@@ -1,5 +1,6 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.core.RejectReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,7 +1,7 @@
 package io.messageorchestrator.orchestrator;
 
-import io.messageorchestrator.agent.AgentResult;
-import io.messageorchestrator.agent.AgentResultSink;
+import io.messageorchestrator.core.AgentResult;
+import io.messageorchestrator.core.AgentResultSink;
 import io.vertx.core.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

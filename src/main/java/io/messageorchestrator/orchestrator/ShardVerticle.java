@@ -1,8 +1,16 @@
 package io.messageorchestrator.orchestrator;
 
-import io.messageorchestrator.agent.AgentOutcome;
-import io.messageorchestrator.agent.AgentResult;
-import io.messageorchestrator.agent.AgentTask;
+import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.core.ProcessRequest;
+import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.core.RejectReason;
+import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.Events;
+import io.messageorchestrator.core.AgentOutcome;
+import io.messageorchestrator.core.AgentResult;
+import io.messageorchestrator.core.AgentTask;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.config.OrchestratorConfig.QueueOverflow;
 import io.messageorchestrator.eventbus.EventJsonCodec;

@@ -1,5 +1,6 @@
 package io.messageorchestrator.outbound;
 
+import io.messageorchestrator.core.Events;
 import java.util.List;
 
 /**

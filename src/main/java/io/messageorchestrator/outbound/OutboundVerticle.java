@@ -2,8 +2,8 @@ package io.messageorchestrator.outbound;
 
 import io.messageorchestrator.config.OutboundSettings;
 import io.messageorchestrator.eventbus.EventJsonCodec;
-import io.messageorchestrator.orchestrator.Addresses;
-import io.messageorchestrator.orchestrator.Events;
+import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.Events;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;

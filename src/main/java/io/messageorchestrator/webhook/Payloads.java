@@ -1,7 +1,7 @@
 package io.messageorchestrator.webhook;
 
-import io.messageorchestrator.orchestrator.ContactIds;
-import io.messageorchestrator.orchestrator.InvalidRequestException;
+import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.core.InvalidRequestException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;

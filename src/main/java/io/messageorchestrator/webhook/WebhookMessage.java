@@ -1,6 +1,6 @@
 package io.messageorchestrator.webhook;
 
-import io.messageorchestrator.orchestrator.InboundMessage;
+import io.messageorchestrator.core.InboundMessage;
 
 /** One provider message, ready for {@code OrchestratorClient.processMessage(contactId, message)}. */
 public record WebhookMessage(String contactId, InboundMessage message) {

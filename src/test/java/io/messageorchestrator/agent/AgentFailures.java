@@ -1,9 +1,9 @@
 package io.messageorchestrator.agent;
 
 import io.messageorchestrator.OrchestratorSuite;
-import io.messageorchestrator.orchestrator.Events;
-import io.messageorchestrator.orchestrator.InboundMessage;
-import io.messageorchestrator.orchestrator.ProcessResult;
+import io.messageorchestrator.core.Events;
+import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.core.ProcessResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;

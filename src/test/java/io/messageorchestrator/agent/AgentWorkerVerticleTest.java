@@ -1,8 +1,11 @@
 package io.messageorchestrator.agent;
 
+import io.messageorchestrator.core.AgentTask;
+import io.messageorchestrator.core.AgentResult;
+import io.messageorchestrator.core.AgentResultSink;
 import io.messageorchestrator.eventbus.LocalCodec;
-import io.messageorchestrator.orchestrator.Addresses;
-import io.messageorchestrator.orchestrator.InboundMessage;
+import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.support.Await;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;

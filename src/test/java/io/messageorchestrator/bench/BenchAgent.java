@@ -3,7 +3,7 @@ package io.messageorchestrator.bench;
 import io.messageorchestrator.agent.AgentProcessor;
 import io.messageorchestrator.agent.AgentReply;
 import io.messageorchestrator.agent.ProcessingContext;
-import io.messageorchestrator.orchestrator.InboundMessage;
+import io.messageorchestrator.core.InboundMessage;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;

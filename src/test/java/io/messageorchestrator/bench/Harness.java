@@ -2,7 +2,7 @@ package io.messageorchestrator.bench;
 
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.config.OrchestratorConfig;
-import io.messageorchestrator.orchestrator.InboundMessage;
+import io.messageorchestrator.core.InboundMessage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

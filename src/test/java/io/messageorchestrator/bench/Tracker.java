@@ -1,8 +1,8 @@
 package io.messageorchestrator.bench;
 
-import io.messageorchestrator.orchestrator.Addresses;
-import io.messageorchestrator.orchestrator.Events;
-import io.messageorchestrator.orchestrator.ProcessResult;
+import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.Events;
+import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.outbound.OutboundEvents;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;

@@ -1,7 +1,8 @@
 package io.messageorchestrator.e2e;
 
+import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.OrchestratorSuite;
-import io.messageorchestrator.orchestrator.Events;
+import io.messageorchestrator.core.Events;
 import io.messageorchestrator.outbound.OutboundEvents;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
@@ -93,7 +94,7 @@ class WhatsAppEndToEndTest {
       .put("lockTimeout", 0), agent);
     EventRecorder events = EventRecorder.attach(vertx);
     WebClient web = WebClient.create(vertx);
-    suite.client().accept("16505551234", io.messageorchestrator.orchestrator.InboundMessage.text("block:busy"));
+    suite.client().accept("16505551234", io.messageorchestrator.core.InboundMessage.text("block:busy"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     Buffer burst = fixture("meta-cloud-inbound-burst-two-messages.json");
 

@@ -1,8 +1,8 @@
 package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
-import io.messageorchestrator.orchestrator.Events;
-import io.messageorchestrator.orchestrator.InboundMessage;
+import io.messageorchestrator.core.Events;
+import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
 import io.messageorchestrator.support.Suites;

@@ -2,7 +2,7 @@ package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Suites;
-import io.messageorchestrator.orchestrator.Events;
+import io.messageorchestrator.core.Events;
 import io.messageorchestrator.orchestrator.Outcome;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,5 +1,6 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.messageorchestrator.orchestrator.ContactLane.Pending;
 import io.messageorchestrator.support.Await;

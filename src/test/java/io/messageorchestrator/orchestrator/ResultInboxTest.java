@@ -1,8 +1,8 @@
 package io.messageorchestrator.orchestrator;
 
-import io.messageorchestrator.agent.AgentOutcome;
+import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.agent.AgentReply;
-import io.messageorchestrator.agent.AgentResult;
+import io.messageorchestrator.core.AgentResult;
 import io.messageorchestrator.support.Await;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -117,6 +117,6 @@ class ResultInboxTest {
   }
 
   private static AgentResult result(String processId) {
-    return new AgentResult("c", processId, 1, 0, AgentOutcome.reply(AgentReply.of("ok")));
+    return new AgentResult("c", processId, 1, 0, AgentOutcome.reply("ok", null));
   }
 }

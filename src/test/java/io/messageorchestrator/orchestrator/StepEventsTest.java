@@ -1,5 +1,8 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.core.Events;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;

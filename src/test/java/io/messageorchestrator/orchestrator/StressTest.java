@@ -1,5 +1,8 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.core.Events;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.agent.AgentProcessor;
 import io.messageorchestrator.agent.AgentReply;
@@ -52,7 +55,7 @@ class StressTest {
     final AtomicInteger lateAnswers = new AtomicInteger();
 
     @Override
-    public AgentReply process(io.messageorchestrator.orchestrator.InboundMessage message, ProcessingContext context)
+    public AgentReply process(io.messageorchestrator.core.InboundMessage message, ProcessingContext context)
       throws Exception {
       long start = System.nanoTime();
       boolean interrupted = false;

@@ -1,8 +1,8 @@
 package io.messageorchestrator.outbound;
 
 import io.messageorchestrator.config.OutboundSettings;
-import io.messageorchestrator.orchestrator.Addresses;
-import io.messageorchestrator.orchestrator.Events;
+import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.Events;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.DeploymentOptions;

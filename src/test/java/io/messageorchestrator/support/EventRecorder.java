@@ -1,7 +1,7 @@
 package io.messageorchestrator.support;
 
-import io.messageorchestrator.orchestrator.Addresses;
-import io.messageorchestrator.orchestrator.Events;
+import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

@@ -1,12 +1,11 @@
 package io.messageorchestrator.webhook;
 
+import static io.messageorchestrator.support.Fixtures.fixture;
+
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -120,14 +119,4 @@ class SignaturesTest {
     return TwilioWebhook.parseForm(Buffer.buffer(fixture(TWILIO.getString("file"))));
   }
 
-  static byte[] fixture(String name) {
-    try (InputStream in = SignaturesTest.class.getResourceAsStream("/fixtures/whatsapp/" + name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing fixture " + name);
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

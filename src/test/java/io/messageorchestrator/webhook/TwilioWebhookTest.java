@@ -1,13 +1,13 @@
 package io.messageorchestrator.webhook;
 
-import io.messageorchestrator.orchestrator.InboundMessage;
+import io.messageorchestrator.core.InboundMessage;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 
-import static io.messageorchestrator.webhook.SignaturesTest.fixture;
+import static io.messageorchestrator.support.Fixtures.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package io.messageorchestrator.orchestrator;
+package io.messageorchestrator.core;
 
 /** Why a message was refused before it was accepted. A refused message may be retried. */
 public enum RejectReason {

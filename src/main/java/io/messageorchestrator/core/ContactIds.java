@@ -1,4 +1,4 @@
-package io.messageorchestrator.orchestrator;
+package io.messageorchestrator.core;
 
 /** Contact ids: validation, phone-number normalisation and shard placement. */
 public final class ContactIds {

@@ -1,4 +1,4 @@
-package io.messageorchestrator.agent;
+package io.messageorchestrator.core;
 
 import io.vertx.core.json.JsonObject;
 
@@ -8,9 +8,9 @@ import io.vertx.core.json.JsonObject;
  */
 public record AgentOutcome(String response, JsonObject metadata, String error, boolean cancelled) {
 
-  public static AgentOutcome reply(AgentReply reply) {
-    return new AgentOutcome(reply == null ? null : reply.response(), reply == null ? null : reply.metadata(), null,
-      false);
+  /** A reply ({@code response} may be {@code null} or blank: the shard decides that is a failure). */
+  public static AgentOutcome reply(String response, JsonObject metadata) {
+    return new AgentOutcome(response, metadata, null, false);
   }
 
   public static AgentOutcome error(String error) {

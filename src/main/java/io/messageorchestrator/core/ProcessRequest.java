@@ -1,4 +1,4 @@
-package io.messageorchestrator.orchestrator;
+package io.messageorchestrator.core;
 
 /**
  * {@code processMessage} from Java code in this node: the same request as the event-bus JSON form, passed by

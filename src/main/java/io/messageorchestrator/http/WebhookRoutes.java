@@ -1,12 +1,19 @@
-package io.messageorchestrator.webhook;
+package io.messageorchestrator.http;
 
 import io.messageorchestrator.config.WebhookSettings;
 import io.messageorchestrator.eventbus.EventJsonCodec;
-import io.messageorchestrator.orchestrator.Addresses;
-import io.messageorchestrator.orchestrator.InvalidRequestException;
+import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
-import io.messageorchestrator.orchestrator.ProcessResult;
-import io.messageorchestrator.orchestrator.RejectReason;
+import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.core.RejectReason;
+import io.messageorchestrator.webhook.EvolutionWebhook;
+import io.messageorchestrator.webhook.Payloads;
+import io.messageorchestrator.webhook.Signatures;
+import io.messageorchestrator.webhook.TwilioWebhook;
+import io.messageorchestrator.webhook.WebhookException;
+import io.messageorchestrator.webhook.WebhookMessage;
+import io.messageorchestrator.webhook.WhatsAppCloudWebhook;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

@@ -1,11 +1,13 @@
-package io.messageorchestrator.webhook;
+package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.agent.AgentReply;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.config.WebhookSettings;
-import io.messageorchestrator.orchestrator.Addresses;
-import io.messageorchestrator.orchestrator.Events;
+import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.Events;
+import io.messageorchestrator.webhook.EvolutionWebhook;
+import io.messageorchestrator.webhook.Signatures;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -30,7 +32,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static io.messageorchestrator.webhook.SignaturesTest.fixture;
+import static io.messageorchestrator.support.Fixtures.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

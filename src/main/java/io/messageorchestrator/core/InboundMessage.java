@@ -1,4 +1,4 @@
-package io.messageorchestrator.orchestrator;
+package io.messageorchestrator.core;
 
 import io.vertx.core.json.JsonObject;
 

@@ -1,6 +1,5 @@
-package io.messageorchestrator.agent;
+package io.messageorchestrator.core;
 
-import io.messageorchestrator.orchestrator.InboundMessage;
 
 /**
  * Shard → agent worker (a one-way send with a local codec): process one message before {@code deadlineEpochMs} and

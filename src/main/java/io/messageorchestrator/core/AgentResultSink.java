@@ -1,4 +1,4 @@
-package io.messageorchestrator.agent;
+package io.messageorchestrator.core;
 
 /**
  * Where an agent worker hands the result of an {@link AgentTask}: called once per task, from the call's own virtual

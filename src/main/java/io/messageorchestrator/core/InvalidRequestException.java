@@ -1,4 +1,4 @@
-package io.messageorchestrator.orchestrator;
+package io.messageorchestrator.core;
 
 /** A caller's mistake (missing or mistyped field). Mapped to HTTP 400 / event-bus failure code 400. */
 public final class InvalidRequestException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.messageorchestrator.orchestrator;
+package io.messageorchestrator.core;
 
 import java.util.Map;
 import java.util.Objects;
