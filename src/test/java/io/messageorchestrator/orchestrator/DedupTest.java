@@ -80,6 +80,22 @@ class DedupTest {
   }
 
   @Test
+  @DisplayName("dedupWindow 0 turns deduplication off: every delivery of an id is processed, none is a duplicate")
+  @SuiteConfig({"dedupWindow=0", "shards=1"})
+  void windowZeroDisables(OrchestratorSuite suite, TestAgent agent, EventRecorder events, ManualClock frozen) {
+    // A clock that never moves: all three deliveries happen at the same instant, inside any window but 0.
+    for (int i = 0; i < 3; i++) {
+      ProcessResult result = Await.result(suite.client().processMessage("z", InboundMessage.text("x" + i, "same")));
+      assertThat(result.status()).isEqualTo(ProcessResult.Status.PROCESSED);
+      assertThat(result.duplicate()).isFalse();
+    }
+
+    assertThat(agent.startedFor("z")).containsExactly("x0", "x1", "x2");
+    assertThat(events.all(Events.DUPLICATE_IGNORED)).isEmpty();
+    assertThat(Await.result(suite.client().getStats()).getLong("totalDuplicates")).isZero();
+  }
+
+  @Test
   @DisplayName("the dedup memory is bounded by dedupMaxEntries: the oldest ids are forgotten first")
   @SuiteConfig({"shards=1", "dedupMaxEntries=3"})
   void boundedEntries(OrchestratorSuite suite) {
