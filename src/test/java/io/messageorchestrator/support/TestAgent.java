@@ -26,7 +26,6 @@ public final class TestAgent implements AgentProcessor {
   private final AtomicInteger inFlightTotal = new AtomicInteger();
   private final AtomicInteger maxInFlightTotal = new AtomicInteger();
   private final AtomicInteger interrupted = new AtomicInteger();
-  private final CountDownLatch firstInterrupt = new CountDownLatch(1);
   private volatile boolean allOpen;
   private final Map<String, CountDownLatch> startedTexts = new ConcurrentHashMap<>();
 
@@ -40,8 +39,7 @@ public final class TestAgent implements AgentProcessor {
     try {
       return AgentReply.of(run(message.text()));
     } catch (InterruptedException e) {
-      interrupted.incrementAndGet();
-      firstInterrupt.countDown();
+      countInterrupt();
       throw e;
     } finally {
       running.decrementAndGet();
@@ -63,8 +61,7 @@ public final class TestAgent implements AgentProcessor {
           break;
         } catch (InterruptedException e) {
           wasInterrupted = true;
-          interrupted.incrementAndGet();
-          firstInterrupt.countDown();
+          countInterrupt();
         }
       }
       return "late:" + text.substring(9) + (wasInterrupted ? ":after-interrupt" : "");
@@ -122,8 +119,23 @@ public final class TestAgent implements AgentProcessor {
 
   /** Waits (on the test thread) until some agent call has been interrupted. */
   public void awaitInterrupt() throws InterruptedException {
-    if (!firstInterrupt.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
-      throw new AssertionError("no agent call was interrupted");
+    awaitInterruptions(1);
+  }
+
+  /** Waits (on the test thread) until {@code count} interruptions have been seen. */
+  public synchronized void awaitInterruptions(int count) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    while (interrupted.get() < count) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new AssertionError(interrupted.get() + " agent calls were interrupted, expected " + count);
+      }
+      java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
     }
+  }
+
+  private synchronized void countInterrupt() {
+    interrupted.incrementAndGet();
+    notifyAll();
   }
 }
