@@ -673,4 +673,23 @@ public final class ShardVerticle extends VerticleBase {
   private void publish(String event, JsonObject payload) {
     eventBus.publish(Addresses.event(event), payload, EventJsonCodec.DELIVERY);
   }
+
+  /**
+   * Test hook for R7's second half, called by tests only: queues a message on a free lane without starting it or
+   * waiting for a permit — the stalled state the sweep repairs (as a lost permit wake-up would leave a lane).
+   */
+  Future<Void> stallForTest(String contactId, InboundMessage message) {
+    Promise<Void> stalled = Promise.promise();
+    context.runOnContext(v -> {
+      ContactLane lane = lanes.computeIfAbsent(contactId, ContactLane::new);
+      Pending pending = new Pending(processIdPrefix + (++processSequence), contactId, message, message.toJson(),
+        clock.getAsLong(), null);
+      pending.answeredQueued = true;
+      lane.enqueue(pending);
+      queuedDelta(1);
+      busy.add(lane);
+      stalled.complete();
+    });
+    return stalled.future();
+  }
 }
