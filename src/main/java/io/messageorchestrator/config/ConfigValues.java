@@ -2,21 +2,39 @@ package io.messageorchestrator.config;
 
 import io.vertx.core.json.JsonObject;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Typed, validated reads of dotted keys ({@code http.port}) from a configuration object. Values may be JSON numbers
  * or strings (environment overrides arrive as strings); anything else fails with a {@link ConfigException} naming
- * the key.
+ * the key and where its value came from (file, environment variable or default).
  */
 final class ConfigValues {
   private final JsonObject root;
+  private final ValueOrigins origins;
+  /** The lower bound each numeric key was checked against, in reading order (the README documents them). */
+  private final Map<String, Long> minimums = new LinkedHashMap<>();
 
-  ConfigValues(JsonObject root) {
+  ConfigValues(JsonObject root, ValueOrigins origins) {
     this.root = root;
+    this.origins = origins;
+  }
+
+  ValueOrigins origins() {
+    return origins;
+  }
+
+  Map<String, Long> minimums() {
+    return minimums;
   }
 
   Object raw(String path) {
+    return raw(root, path);
+  }
+
+  static Object raw(JsonObject root, String path) {
     JsonObject node = root;
     String[] parts = path.split("\\.");
     for (int i = 0; i < parts.length - 1; i++) {
@@ -30,6 +48,7 @@ final class ConfigValues {
   }
 
   long longValue(String path, long min, long max) {
+    minimums.put(path, min);
     Object value = raw(path);
     long parsed;
     if (value instanceof Number number) {
@@ -44,7 +63,7 @@ final class ConfigValues {
         throw invalid(path, value, "a whole number");
       }
     } else if (value == null) {
-      throw new ConfigException("Invalid configuration: '" + path + "' is missing");
+      throw new ConfigException("Invalid configuration: '" + path + "' is missing (" + origins.howToSet(path) + ")");
     } else {
       throw invalid(path, value, "a whole number");
     }
@@ -85,7 +104,8 @@ final class ConfigValues {
   String string(String path) {
     String value = optionalString(path);
     if (value == null) {
-      throw new ConfigException("Invalid configuration: '" + path + "' must not be empty");
+      throw new ConfigException("Invalid configuration: '" + path + "' (" + origins.describe(path)
+        + ") must not be empty");
     }
     return value;
   }
@@ -98,8 +118,12 @@ final class ConfigValues {
     return value;
   }
 
-  private static ConfigException invalid(String path, Object value, String expected) {
-    return new ConfigException("Invalid configuration: '" + path + "' (env " + EnvironmentOverrides.envName(path)
-      + ") must be " + expected + ", got " + (value instanceof String ? "'" + value + "'" : value));
+  private ConfigException invalid(String path, Object value, String expected) {
+    return problem(path, "must be " + expected + ", got " + (value instanceof String ? "'" + value + "'" : value));
+  }
+
+  /** {@code Invalid configuration: 'lockTimeout' (set in file 'x.json') <problem>}. */
+  ConfigException problem(String path, String problem) {
+    return new ConfigException("Invalid configuration: '" + path + "' (" + origins.describe(path) + ") " + problem);
   }
 }
