@@ -1,8 +1,12 @@
 package io.messageorchestrator.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -108,6 +112,28 @@ final class ConfigValues {
         + ") must not be empty");
     }
     return value;
+  }
+
+  /**
+   * A list of strings: a JSON array of strings, or one comma-separated string (as an environment variable gives
+   * it). Entries are trimmed; blank entries are dropped.
+   */
+  List<String> stringList(String path) {
+    Object value = raw(path);
+    List<String> items = new ArrayList<>();
+    if (value instanceof String text) {
+      items.addAll(Arrays.asList(text.split(",")));
+    } else if (value instanceof JsonArray array) {
+      for (Object item : array) {
+        if (!(item instanceof String text)) {
+          throw invalid(path, value, "a list of strings");
+        }
+        items.add(text);
+      }
+    } else if (value != null) {
+      throw invalid(path, value, "a list of strings or a comma-separated string");
+    }
+    return items.stream().map(String::trim).filter(item -> !item.isEmpty()).toList();
   }
 
   String oneOf(String path, Set<String> allowed) {

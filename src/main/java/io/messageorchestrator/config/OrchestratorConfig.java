@@ -1,7 +1,9 @@
 package io.messageorchestrator.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -73,8 +75,14 @@ public record OrchestratorConfig(
    * @param url       endpoint of the {@code http} processor
    * @param address   event-bus address of the {@code eventbus} processor
    * @param className implementation of {@code AgentProcessor} for the {@code class} processor
+   * @param classpath jars or folders where the {@code class} processor is looked up, besides the service's own
+   *                  classpath (which {@code java -jar} fixes to the jar); empty: the service's classpath only
    */
-  public record Processor(String type, String url, String address, String className, int workerInstances) {
+  public record Processor(String type, String url, String address, String className, int workerInstances,
+                          List<String> classpath) {
+    public Processor {
+      classpath = List.copyOf(classpath);
+    }
   }
 
   public static final Set<String> PROCESSOR_TYPES = Set.of("echo", "http", "eventbus", "class");
@@ -108,6 +116,7 @@ public record OrchestratorConfig(
         .put("url", "")
         .put("address", "")
         .put("class", "")
+        .put("classpath", new JsonArray())
         .put("workerInstances", 1))
       .put("admin", new JsonObject()
         .put("token", ""))
@@ -136,7 +145,7 @@ public record OrchestratorConfig(
     String processorType = v.oneOf("processor.type", PROCESSOR_TYPES);
     Processor processor = new Processor(processorType, v.optionalString("processor.url"),
       v.optionalString("processor.address"), v.optionalString("processor.class"),
-      v.intValue("processor.workerInstances", 1, 64));
+      v.intValue("processor.workerInstances", 1, 64), v.stringList("processor.classpath"));
     switch (processorType) {
       case "http" -> {
         requireSet(v, processor.url(), "processor.url", "processor.type");
