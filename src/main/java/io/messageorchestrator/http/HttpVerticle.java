@@ -4,6 +4,7 @@ import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.core.ProcessResult;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +47,8 @@ import static io.messageorchestrator.http.Responses.json;
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
   static final String SECRET_HEADER = "X-Webhook-Secret";
+  /** Refusals (429/503) are logged at WARN, at most one line per interval per HTTP instance: a flood costs one line. */
+  static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
 
   private final OrchestratorConfig config;
   private final OrchestratorClient client;
@@ -54,6 +58,7 @@ public final class HttpVerticle extends VerticleBase {
   private final List<String> streamedEvents;
   /** Requests whose body is still arriving, oldest first, with their start ({@code nanoTime}); this context only. */
   private final LinkedHashMap<RoutingContext, Long> bodiesInFlight = new LinkedHashMap<>();
+  private final RateLimitedLog refusals = new RateLimitedLog(LOG, REFUSAL_LOG_INTERVAL);
 
   public HttpVerticle(OrchestratorConfig config, OrchestratorClient client, Lifecycle lifecycle,
                       MeterRegistry registry, List<String> streamedEvents, IntConsumer onListening) {
@@ -199,13 +204,13 @@ public final class HttpVerticle extends VerticleBase {
         && reply.failureCode() == 400) {
         error(ctx, 400, "invalid_field", reply.getMessage());
       } else {
-        LOG.warn("Orchestrator did not answer for contact {}: {}", contactId, result.cause().getMessage());
+        refusals.warn("POST /webhook answered 503: the orchestrator did not answer: {}", result.cause().getMessage());
         error(ctx, 503, "unavailable", "the orchestrator did not answer: " + result.cause().getMessage());
       }
     });
   }
 
-  private static void answer(RoutingContext ctx, ProcessResult result) {
+  private void answer(RoutingContext ctx, ProcessResult result) {
     int status = 200;
     if (result.status() == ProcessResult.Status.REJECTED) {
       if ("shutting_down".equals(result.reason())) {
@@ -213,6 +218,7 @@ public final class HttpVerticle extends VerticleBase {
       } else {
         status = 429;
         ctx.response().putHeader("Retry-After", "1");
+        refusals.warn("POST /webhook answered 429 ({})", result.reason());
       }
     }
     json(ctx, status, result.toJson());
