@@ -59,6 +59,7 @@ public final class HttpVerticle extends VerticleBase {
   /** Requests whose body is still arriving, oldest first, with their start ({@code nanoTime}); this context only. */
   private final LinkedHashMap<RoutingContext, Long> bodiesInFlight = new LinkedHashMap<>();
   private final RateLimitedLog refusals = new RateLimitedLog(LOG, REFUSAL_LOG_INTERVAL);
+  private final RequestFraming framing = new RequestFraming();
 
   public HttpVerticle(OrchestratorConfig config, OrchestratorClient client, Lifecycle lifecycle,
                       MeterRegistry registry, List<String> streamedEvents, IntConsumer onListening) {
@@ -73,7 +74,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    router.route().handler(this::limitBodyTime);
+    router.route().handler(this::limitBodyTime).failureHandler(framing::onRouteFailure);
     vertx.setPeriodic(Math.max(10, Math.min(config.http().requestBodyTimeout() / 4, 1_000)), id -> closeSlowBodies());
     // The busiest route first: the router tries routes in order.
     router.post("/webhook")
@@ -119,8 +120,15 @@ public final class HttpVerticle extends VerticleBase {
       // No WebSockets are served: without compression to negotiate, Vert.x adds no WebSocket extension handler to
       // every connection's pipeline (it inspected each response written).
       .setPerFrameWebSocketCompressionSupported(false)
-      .setPerMessageWebSocketCompressionSupported(false);
-    return vertx.createHttpServer(options).requestHandler(router).listen()
+      .setPerMessageWebSocketCompressionSupported(false)
+      // HTTP/1.1 only: no h2c (prior knowledge or Upgrade), so each connection's pipeline is built when it is
+      // accepted and RequestFraming can swap its decoder before it reads a byte.
+      .setHttp2ClearTextEnabled(false);
+    return vertx.createHttpServer(options)
+      .connectionHandler(connection -> framing.watch(connection, options))
+      .invalidRequestHandler(framing::onInvalidRequest)
+      .requestHandler(framing.guard(router))
+      .listen()
       .onSuccess(server -> onListening.accept(server.actualPort()));
   }
 
