@@ -94,9 +94,6 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
     new AdminRoutes(vertx, client, config.admin().token(), streamedEvents).mount(router);
-    router.get("/stats").handler(ctx -> client.getStats()
-      .onSuccess(stats -> json(ctx, 200, stats))
-      .onFailure(failure -> error(ctx, 503, "unavailable", "statistics unavailable: " + failure.getMessage())));
     new WebhookRoutes(vertx, config.webhooks(), client, config.http().maxBodySize()).mount(router);
     router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().path()));
     router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed",
