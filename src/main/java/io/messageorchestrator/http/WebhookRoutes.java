@@ -4,6 +4,7 @@ import io.messageorchestrator.config.WebhookSettings;
 import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.core.RejectReason;
@@ -62,6 +63,8 @@ public final class WebhookRoutes {
   private final WebhookSettings settings;
   private final OrchestratorClient client;
   private final int maxBodySize;
+  /** Refused messages, logged without contact ids (phone numbers) and at most one line per interval. */
+  private final RateLimitedLog refusals = new RateLimitedLog(LOG, HttpVerticle.REFUSAL_LOG_INTERVAL);
 
   /** @param maxBodySize the largest accepted body in bytes; larger ones get a 413 */
   public WebhookRoutes(Vertx vertx, WebhookSettings settings, OrchestratorClient client, int maxBodySize) {
@@ -170,16 +173,16 @@ public final class WebhookRoutes {
         Future<ProcessResult> answer = answers.get(i);
         WebhookMessage message = messages.get(i);
         if (answer.failed()) {
-          LOG.warn("Webhook message {} of contact {} could not be offered: {}", message.message().messageId(),
-            message.contactId(), answer.cause().getMessage());
+          refusals.warn("Webhook answered 503: message {} could not be offered: {}", message.message().messageId(),
+            answer.cause().getMessage());
           return Future.failedFuture(new WebhookException(503, "unavailable",
             "the orchestrator did not answer; retry later", null));
         }
         ProcessResult result = answer.result();
         if (result.status() == ProcessResult.Status.REJECTED) {
-          LOG.warn("Webhook message {} of contact {} was refused ({}); the provider will retry",
-            message.message().messageId(), message.contactId(), result.reason());
           boolean draining = RejectReason.SHUTTING_DOWN.label().equals(result.reason());
+          refusals.warn("Webhook answered {}: message {} was refused ({}); the provider will retry",
+            draining ? 503 : 429, message.message().messageId(), result.reason());
           return Future.failedFuture(new WebhookException(draining ? 503 : 429, result.reason(), result.error(), null));
         }
       }
