@@ -3,6 +3,7 @@ package io.messageorchestrator.outbound;
 import io.messageorchestrator.config.OutboundSettings;
 import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.Events;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.AsyncResult;
@@ -130,8 +131,8 @@ public final class OutboundVerticle extends VerticleBase {
       reply = OutboundReply.fromEvent(event.body());
     } catch (IllegalArgumentException e) {
       JsonObject body = event.body() == null ? new JsonObject() : event.body();
-      LOG.warn("Cannot deliver a reply of contact {} (process {}): {}", body.getValue("contactId"),
-        body.getValue("processId"), e.getMessage());
+      LOG.warn("Cannot deliver a reply of contact {} (process {}): {}",
+        ContactIds.mask(String.valueOf(body.getValue("contactId"))), body.getValue("processId"), e.getMessage());
       publishFailed(body.getValue("contactId"), body.getValue("processId"), 0, OutboundEvents.REASON_INVALID,
         e.getMessage());
       return;
@@ -206,7 +207,7 @@ public final class OutboundVerticle extends VerticleBase {
       long latencyMs = (System.nanoTime() - delivery.acceptedAtNanos) / 1_000_000;
       metrics.delivered();
       LOG.debug("Delivered the reply of process {} to contact {} ({} attempts, {} ms)", reply.processId(),
-        reply.contactId(), delivery.attempts, latencyMs);
+        ContactIds.mask(reply.contactId()), delivery.attempts, latencyMs);
       publish(OutboundEvents.REPLY_DELIVERED, new JsonObject().put("contactId", reply.contactId())
         .put("processId", reply.processId()).put("attempts", delivery.attempts).put("latencyMs", latencyMs));
       finishHead(outbox);
@@ -217,7 +218,7 @@ public final class OutboundVerticle extends VerticleBase {
       if (retryable && delivery.attempts < settings.maxAttempts()) {
         long delay = backoff.delay(delivery.attempts, refusal == null ? -1 : refusal.retryAfterMs());
         LOG.debug("Attempt {} of process {} for contact {} failed ({}); retrying in {} ms", delivery.attempts,
-          reply.processId(), reply.contactId(), describe(cause), delay);
+          reply.processId(), ContactIds.mask(reply.contactId()), describe(cause), delay);
         outbox.retryTimer = vertx.setTimer(delay, id -> {
           outbox.retryTimer = -1;
           ready.add(outbox);
@@ -276,7 +277,7 @@ public final class OutboundVerticle extends VerticleBase {
 
   private void fail(OutboundReply reply, int attempts, String reason, String error) {
     LOG.warn("Giving up the reply of process {} to contact {} after {} attempts ({}): {}", reply.processId(),
-      reply.contactId(), attempts, reason, error);
+      ContactIds.mask(reply.contactId()), attempts, reason, error);
     publishFailed(reply.contactId(), reply.processId(), attempts, reason, error);
   }
 
