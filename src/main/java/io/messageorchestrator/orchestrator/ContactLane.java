@@ -1,10 +1,11 @@
 package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.core.InboundMessage;
-import io.vertx.core.eventbus.Message;
+import io.messageorchestrator.core.ProcessResult;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 
 /**
  * Everything the orchestrator knows about one contact: its lease (the message being processed, if any) and its FIFO
@@ -18,6 +19,8 @@ final class ContactLane {
   /** Registered in the global concurrency line; the grant will arrive on the shard context. */
   boolean waitingForPermit;
   long idleSince;
+  /** In its {@link ContactTable}'s busy map (else in the idle one). */
+  boolean busy;
 
   ContactLane(String contactId) {
     this.contactId = contactId;
@@ -73,8 +76,8 @@ final class ContactLane {
     /** {@code message.toJson()}, built once for all of this message's events (never mutated after). */
     final JsonObject messageJson;
     final long acceptedAt;
-    /** The request still waiting for an answer, or {@code null} once answered. */
-    Message<Object> caller;
+    /** Answers the request still waiting, or {@code null} once answered. */
+    Consumer<ProcessResult> caller;
     long lockWaitTimer = -1;
     /** The caller was told {@code queued}; the reply will only travel on {@code messageProcessed}. */
     boolean answeredQueued;
@@ -82,7 +85,7 @@ final class ContactLane {
     String dedupKey;
 
     Pending(String processId, String contactId, InboundMessage message, JsonObject messageJson, long acceptedAt,
-            Message<Object> caller) {
+            Consumer<ProcessResult> caller) {
       this.processId = processId;
       this.contactId = contactId;
       this.message = message;
