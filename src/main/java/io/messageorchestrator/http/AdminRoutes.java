@@ -3,9 +3,11 @@ package io.messageorchestrator.http;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -34,6 +36,8 @@ import java.util.List;
  */
 public final class AdminRoutes {
   static final long SSE_HEARTBEAT_MS = 15_000;
+  /** Bytes an {@code /admin/events} subscriber may leave unread (beyond the kernel's buffers) before it is dropped. */
+  static final int SSE_MAX_PENDING_BYTES = 1 << 20;
   static final List<String> FORWARDING_HEADERS = List.of("Forwarded", "X-Forwarded-For", "X-Real-IP");
   static final String FORWARDING_HEADERS_TEXT = "Forwarded, X-Forwarded-For, X-Real-IP";
   /** {@code /stats} fields left out without admin credentials: contact ids (phone numbers) and configuration. */
@@ -46,6 +50,7 @@ public final class AdminRoutes {
   private final OrchestratorClient client;
   private final String token;
   private final List<String> streamedEvents;
+  private final RateLimitedLog slowClients = new RateLimitedLog(LOG, HttpVerticle.REFUSAL_LOG_INTERVAL);
 
   /**
    * @param token          the admin bearer token, or {@code null} to allow loopback callers only
@@ -150,7 +155,8 @@ public final class AdminRoutes {
   /**
    * Relays events as {@code event: <name>} / {@code data: <json>}. Events of one shard arrive in the order they were
    * published (all consumers of a stream share this verticle's context). A client that cannot keep up is
-   * disconnected rather than buffered without bound; it can reconnect.
+   * disconnected once {@value #SSE_MAX_PENDING_BYTES} bytes written to it are not yet handed to the network, rather
+   * than buffered without bound; it can reconnect.
    */
   private void streamEvents(RoutingContext ctx) {
     HttpServerResponse response = ctx.response();
@@ -158,31 +164,58 @@ public final class AdminRoutes {
       .putHeader("Content-Type", "text/event-stream")
       .putHeader("Cache-Control", "no-cache")
       .putHeader("X-Accel-Buffering", "no");
-    List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+    SseClient client = new SseClient(ctx);
     for (String event : streamedEvents) {
-      consumers.add(vertx.eventBus().consumer(Addresses.event(event), message -> {
-        if (response.closed() || response.ended()) {
-          return;
-        }
-        if (response.writeQueueFull()) {
-          response.reset();
-          return;
-        }
-        response.write("event: " + event + "\ndata: " + message.body().encode() + "\n\n");
-      }));
+      client.consumers.add(vertx.eventBus().consumer(Addresses.event(event), message ->
+        client.send("event: " + event + "\ndata: " + message.body().encode() + "\n\n")));
     }
-    long heartbeat = vertx.setPeriodic(SSE_HEARTBEAT_MS, id -> {
-      if (!response.closed() && !response.ended()) {
-        response.write(": keep-alive\n\n");
-      }
-    });
-    response.closeHandler(closed -> {
-      vertx.cancelTimer(heartbeat);
-      consumers.forEach(MessageConsumer::unregister);
-    });
-    Future.all(consumers.stream().map(MessageConsumer::completion).toList())
-      .onSuccess(ready -> response.write(": connected\n\n"))
+    client.heartbeat = vertx.setPeriodic(SSE_HEARTBEAT_MS, id -> client.send(": keep-alive\n\n"));
+    response.closeHandler(closed -> client.stop());
+    Future.all(client.consumers.stream().map(MessageConsumer::completion).toList())
+      .onSuccess(ready -> client.send(": connected\n\n"))
       .onFailure(failure -> Responses.error(ctx, 503, "unavailable", failure.getMessage()));
+  }
+
+  /**
+   * One {@code /admin/events} subscriber: counts the bytes written but not yet handed to the network, and
+   * disconnects the subscriber when they exceed the bound or Vert.x reports its write queue full. Confined to this
+   * verticle's event loop.
+   */
+  private final class SseClient {
+    private final RoutingContext ctx;
+    private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+    private long heartbeat = -1;
+    private long pendingBytes;
+    private boolean stopped;
+
+    SseClient(RoutingContext ctx) {
+      this.ctx = ctx;
+    }
+
+    void send(String text) {
+      HttpServerResponse response = ctx.response();
+      if (stopped || response.closed() || response.ended()) {
+        return;
+      }
+      Buffer bytes = Buffer.buffer(text);
+      if (pendingBytes + bytes.length() > SSE_MAX_PENDING_BYTES || response.writeQueueFull()) {
+        slowClients.warn("Disconnected a slow /admin/events client {}: {} bytes were waiting to be sent",
+          ctx.request().remoteAddress(), pendingBytes);
+        stop(); // at once: no event is queued for it while the connection closes
+        ctx.request().connection().close();
+        return;
+      }
+      pendingBytes += bytes.length();
+      response.write(bytes).onComplete(written -> pendingBytes -= bytes.length());
+    }
+
+    void stop() {
+      if (!stopped) {
+        stopped = true;
+        vertx.cancelTimer(heartbeat);
+        consumers.forEach(MessageConsumer::unregister);
+      }
+    }
   }
 
   private static void respond(RoutingContext ctx, Future<JsonObject> answer) {
