@@ -10,6 +10,7 @@ import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.core.RejectReason;
 import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.messageorchestrator.orchestrator.ContactLane.Pending;
+import io.messageorchestrator.orchestrator.Outcomes.LeaseRelease;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -244,11 +245,11 @@ final class ContactStateMachine {
       // The agent gave up at its deadline (e.g. its HTTP call timed out after context.remaining()): a timeout.
       onTimeout(lease);
     } else if (outcome.error() != null) {
-      endLease(lease, Outcome.FAILED, null, outcome.error());
+      endLease(lease, Outcome.FAILED, null, outcome.error(), LeaseRelease.ORDINARY);
     } else if (outcome.response() == null || outcome.response().isBlank()) {
-      endLease(lease, Outcome.FAILED, null, "the agent returned an empty response");
+      endLease(lease, Outcome.FAILED, null, "the agent returned an empty response", LeaseRelease.ORDINARY);
     } else {
-      endLease(lease, Outcome.PROCESSED, outcome, null);
+      endLease(lease, Outcome.PROCESSED, outcome, null, LeaseRelease.ORDINARY);
     }
   }
 
@@ -257,14 +258,15 @@ final class ContactStateMachine {
       return;
     }
     effects.cancelAgentCall(lease.pending.processId);
-    endLease(lease, Outcome.TIMED_OUT, null, "processing timed out after " + config.processingTimeout() + " ms");
+    endLease(lease, Outcome.TIMED_OUT, null, "processing timed out after " + config.processingTimeout() + " ms",
+      LeaseRelease.FORCED);
   }
 
   /** A lease ends with an outcome of processing; the lane goes on with its next message. */
-  private void endLease(Lease lease, Outcome outcome, AgentOutcome reply, String error) {
+  private void endLease(Lease lease, Outcome outcome, AgentOutcome reply, String error, LeaseRelease release) {
     ContactLane lane = lease.lane;
     releaseLease(lease);
-    ProcessResult result = finish(lease.pending, outcome, reply, error, lease);
+    ProcessResult result = finish(lease.pending, outcome, reply, error, lease, release);
     pump(lane);
     contacts.markIdleIfIdle(lane, time.monotonicMillis());
     completeDrainIfIdle();
@@ -284,16 +286,17 @@ final class ContactStateMachine {
   /** A message that never ran (dropped or discarded): its outcome, and the waiting caller's answer. */
   private void finish(Pending pending, Outcome outcome, String error) {
     cancelLockWait(pending);
-    answer(pending, finish(pending, outcome, null, error, null));
+    answer(pending, finish(pending, outcome, null, error, null, LeaseRelease.NONE));
   }
 
   /**
    * Where every accepted message ends, exactly once (R9): see {@link Outcomes}. {@code lease} is the lease it held
    * (already released), or {@code null} if it never started. Returns the answer for the waiting caller.
    */
-  private ProcessResult finish(Pending pending, Outcome outcome, AgentOutcome reply, String error, Lease lease) {
+  private ProcessResult finish(Pending pending, Outcome outcome, AgentOutcome reply, String error, Lease lease,
+                               LeaseRelease release) {
     long duration = lease == null ? 0 : time.monotonicMillis() - lease.startedAt;
-    return outcomes.record(pending, outcome, reply, error, lease != null, duration);
+    return outcomes.record(pending, outcome, reply, error, release, duration);
   }
 
   private static void answer(Pending pending, ProcessResult result) {
@@ -326,7 +329,7 @@ final class ContactStateMachine {
         LOG.warn("Releasing stale lease of contact {} (process {}, {} ms old)", lane.contactId,
           lease.pending.processId, now - lease.startedAt);
         effects.cancelAgentCall(lease.pending.processId);
-        endLease(lease, Outcome.TIMED_OUT, null, "stale lease released by deadlock detection");
+        endLease(lease, Outcome.TIMED_OUT, null, "stale lease released by deadlock detection", LeaseRelease.FORCED);
         resolved++;
       } else if (lease == null && !lane.waitingForPermit && lane.queueSize() > 0) {
         LOG.warn("Restarting stalled queue of contact {} ({} waiting)", lane.contactId, lane.queueSize());
@@ -351,7 +354,7 @@ final class ContactStateMachine {
     Lease lease = lane.lease;
     LOG.warn("Emergency unlock of contact {} (process {})", contactId, lease.pending.processId);
     effects.cancelAgentCall(lease.pending.processId);
-    endLease(lease, Outcome.FAILED, null, "emergency unlock");
+    endLease(lease, Outcome.FAILED, null, "emergency unlock", LeaseRelease.FORCED);
     return 1;
   }
 
@@ -409,7 +412,7 @@ final class ContactStateMachine {
         effects.cancelAgentCall(lease.pending.processId);
         releaseLease(lease);
         answer(lease.pending, finish(lease.pending, Outcome.DISCARDED_ON_SHUTDOWN, null,
-          "discarded: shutdown grace period ended while it was processing", lease));
+          "discarded: shutdown grace period ended while it was processing", lease, LeaseRelease.FORCED));
         locksReleased++;
         messagesDropped++;
       }

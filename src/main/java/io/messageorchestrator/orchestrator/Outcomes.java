@@ -24,11 +24,11 @@ final class Outcomes {
   }
 
   /**
-   * @param heldLease whether the message held a lease (it started processing) — its release is announced
-   * @param duration  how long it held the lease (ms)
+   * @param release  how its lease ended, if it held one
+   * @param duration how long it held the lease (ms)
    * @return the answer for the caller still waiting, if any
    */
-  ProcessResult record(Pending pending, Outcome outcome, AgentOutcome reply, String error, boolean heldLease,
+  ProcessResult record(Pending pending, Outcome outcome, AgentOutcome reply, String error, LeaseRelease release,
                        long duration) {
     metrics.outcome(outcome);
     ProcessResult result = resultOf(pending, outcome, reply, error);
@@ -49,12 +49,22 @@ final class Outcomes {
           OrchestratorEvents.messageProcessed(pending, outcome, result, duration, reply));
       }
     }
-    if (heldLease && (config.stepEvents() || outcome != Outcome.PROCESSED)) {
-      // Forced releases (R5, R7, R8, R11) are always announced.
+    if (release == LeaseRelease.FORCED || release == LeaseRelease.ORDINARY && config.stepEvents()) {
+      // Forced releases (R5, R7, R8, R11) are always announced; ordinary ones are a per-step event.
       effects.publish(Events.LOCK_RELEASED,
         OrchestratorEvents.lockReleased(pending.contactId, duration, pending.processId));
     }
     return result;
+  }
+
+  /** How a message's lease ended. */
+  enum LeaseRelease {
+    /** It never held one (dropped or discarded while waiting). */
+    NONE,
+    /** The agent answered: a reply, an error or an empty response. */
+    ORDINARY,
+    /** The orchestrator took it back: timeout, stale-lease sweep, emergency unlock, shutdown. */
+    FORCED
   }
 
   private ProcessResult resultOf(Pending pending, Outcome outcome, AgentOutcome reply, String error) {
