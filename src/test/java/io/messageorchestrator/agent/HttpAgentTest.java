@@ -21,6 +21,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,8 +39,14 @@ class HttpAgentTest {
   /** The JSON body of the first request the fake agent received. */
   private final Promise<JsonObject> agentRequest = Promise.promise();
 
+  /** A loopback port bound but never listening: connections to it are refused, and no other test can take it. */
+  private Socket reservedPort;
+
   @AfterEach
-  void stop(VertxTestContext testContext) {
+  void stop(VertxTestContext testContext) throws IOException {
+    if (reservedPort != null) {
+      reservedPort.close();
+    }
     Suites.stopIfStarted(suite, testContext);
   }
 
@@ -149,17 +158,19 @@ class HttpAgentTest {
 
   @Test
   @DisplayName("an agent URL nobody listens on fails the message with the fallback text")
-  void unreachableAgentFails(Vertx vertx, VertxTestContext testContext) {
+  void unreachableAgentFails(Vertx vertx, VertxTestContext testContext) throws IOException {
     Promise<JsonObject> processingError = Promise.promise();
-    vertx.createHttpServer().requestHandler(request -> { }).listen(0, "127.0.0.1")
-      .compose(server -> server.close().map(server.actualPort()))
-      .compose(closedPort -> OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(new JsonObject()
-          .put("processingTimeout", 5_000)
-          .put("shards", 2)
-          .put("shutdownGracePeriod", 500)
-          .put("processor", new JsonObject().put("type", "http")
-            .put("url", "http://127.0.0.1:" + closedPort + "/agent"))),
-        OrchestratorSuite.Options.defaults().withoutHttp()))
+    // Not a port closed after use: another suite running alongside could bind it meanwhile.
+    reservedPort = new Socket();
+    reservedPort.bind(new InetSocketAddress("127.0.0.1", 0));
+    int closedPort = reservedPort.getLocalPort();
+    OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(new JsonObject()
+        .put("processingTimeout", 5_000)
+        .put("shards", 2)
+        .put("shutdownGracePeriod", 500)
+        .put("processor", new JsonObject().put("type", "http")
+          .put("url", "http://127.0.0.1:" + closedPort + "/agent"))),
+      OrchestratorSuite.Options.defaults().withoutHttp())
       .onSuccess(deployed -> suite = deployed)
       .compose(deployed -> deployed.client().on(Events.PROCESSING_ERROR, processingError::tryComplete).completion()
         .compose(v -> deployed.client().processMessage(CONTACT, InboundMessage.text("anyone there?"))))

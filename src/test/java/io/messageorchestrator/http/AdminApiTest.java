@@ -5,7 +5,9 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteExtension;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -26,18 +28,13 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class AdminApiTest {
-
-  private static OrchestratorSuite start(Vertx vertx, JsonObject overrides, TestAgent agent) {
-    return Suites.startWithHttp(vertx, overrides, agent);
-  }
 
   @Test
   @DisplayName("with an admin token, admin routes need 'Authorization: Bearer <token>'")
-  void tokenRequired(Vertx vertx) {
-    OrchestratorSuite suite = start(vertx, new JsonObject().put("admin", new JsonObject().put("token", "s3cret")),
-      new TestAgent());
+  @SuiteConfig(value = "admin.token=s3cret", http = true)
+  void tokenRequired(Vertx vertx, OrchestratorSuite suite) {
     WebClient web = WebClient.create(vertx);
     int port = suite.httpPort();
 
@@ -66,10 +63,8 @@ class AdminApiTest {
 
   @Test
   @DisplayName("contact status, unlock one, unlock all and deadlock resolution are served under /admin")
-  void operations(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = start(vertx, new JsonObject().put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
+  @SuiteConfig(value = "lockTimeout=0", http = true)
+  void operations(Vertx vertx, OrchestratorSuite suite, EventRecorder events) {
     WebClient web = WebClient.create(vertx);
     int port = suite.httpPort();
     suite.client().processMessage("111", InboundMessage.text("hang"));
@@ -96,16 +91,18 @@ class AdminApiTest {
 
   @Test
   @DisplayName("GET /admin/events streams every event as SSE; a contact's orchestrator events arrive in order")
-  void serverSentEvents(Vertx vertx) {
-    OrchestratorSuite suite = start(vertx, new JsonObject(), new TestAgent());
+  @SuiteConfig(http = true)
+  void serverSentEvents(Vertx vertx, OrchestratorSuite suite) {
     HttpClient http = vertx.createHttpClient();
     StringBuilder stream = new StringBuilder();
+    Promise<String> contentType = Promise.promise();
     Promise<Void> connected = Promise.promise();
     Promise<String> sawEnough = Promise.promise();
+    // Callbacks only record: assertions run on the test thread, where a failure is reported as such.
     http.request(HttpMethod.GET, suite.httpPort(), "127.0.0.1", "/admin/events")
       .compose(request -> request.send())
       .onSuccess(response -> {
-        assertThat(response.getHeader("Content-Type")).isEqualTo("text/event-stream");
+        contentType.complete(String.valueOf(response.getHeader("Content-Type")));
         response.handler(chunk -> {
           stream.append(chunk.toString());
           if (stream.toString().contains(": connected")) {
@@ -119,6 +116,7 @@ class AdminApiTest {
         });
       })
       .onFailure(connected::tryFail);
+    assertThat(Await.result(contentType.future())).isEqualTo("text/event-stream");
     Await.result(connected.future());
 
     Await.result(suite.client().processMessage("sse", InboundMessage.text("one")));
@@ -148,10 +146,8 @@ class AdminApiTest {
 
   @Test
   @DisplayName("GET /metrics serves Prometheus text with the orchestrator's meters")
-  void prometheusMetrics(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = start(vertx, new JsonObject().put("maxQueueSize", 1).put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
+  @SuiteConfig(value = {"maxQueueSize=1", "lockTimeout=0"}, http = true)
+  void prometheusMetrics(Vertx vertx, OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     suite.client().processMessage("m", InboundMessage.text("block:m"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     Await.result(suite.client().processMessage("m", InboundMessage.text("queued")));

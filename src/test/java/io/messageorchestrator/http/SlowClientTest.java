@@ -5,7 +5,8 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -21,18 +22,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class SlowClientTest {
-
-  private static OrchestratorSuite start(Vertx vertx) {
-    return Suites.startWithHttp(vertx, new JsonObject().put("http", new JsonObject().put("requestBodyTimeout", 300)),
-      new TestAgent());
-  }
 
   @Test
   @DisplayName("a client that sends half a body and stalls gets 408 and is disconnected; the server keeps serving")
-  void slowBodyTimesOut(Vertx vertx) {
-    OrchestratorSuite suite = start(vertx);
+  @SuiteConfig(value = "http.requestBodyTimeout=300", http = true)
+  void slowBodyTimesOut(Vertx vertx, OrchestratorSuite suite) {
     NetSocket socket = Await.result(vertx.createNetClient().connect(suite.httpPort(), "127.0.0.1"));
     StringBuilder received = new StringBuilder();
     Promise<String> closed = Promise.promise();
@@ -52,8 +48,8 @@ class SlowClientTest {
 
   @Test
   @DisplayName("a webhook body that is not JSON by Content-Type is refused with 415 JSON")
-  void wrongContentType(Vertx vertx) {
-    OrchestratorSuite suite = start(vertx);
+  @SuiteConfig(value = "http.requestBodyTimeout=300", http = true)
+  void wrongContentType(Vertx vertx, OrchestratorSuite suite) {
 
     HttpResponse<Buffer> response = Await.result(WebClient.create(vertx).post(suite.httpPort(), "127.0.0.1", "/webhook")
       .putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("from=1&body=hi")));
@@ -64,13 +60,11 @@ class SlowClientTest {
 
   @Test
   @DisplayName("readiness is up while running and goes down as soon as a graceful shutdown starts")
-  void readinessFlips(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.startWithHttp(vertx, new JsonObject().put("shutdownGracePeriod", 10_000), agent);
+  @SuiteConfig(value = "shutdownGracePeriod=10000", http = true)
+  void readinessFlips(Vertx vertx, OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     WebClient web = WebClient.create(vertx);
     assertThat(Await.result(web.get(suite.httpPort(), "127.0.0.1", "/health/ready").send()).statusCode())
       .isEqualTo(200);
-    EventRecorder events = EventRecorder.attach(vertx);
     suite.client().processMessage("r", InboundMessage.text("block:r"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
 
@@ -86,10 +80,8 @@ class SlowClientTest {
 
   @Test
   @DisplayName("with webhook.secret set, POST /webhook needs X-Webhook-Secret; without it nothing is processed")
-  void sharedSecret(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.startWithHttp(vertx,
-      new JsonObject().put("webhook", new JsonObject().put("secret", "shh")), agent);
+  @SuiteConfig(value = "webhook.secret=shh", http = true)
+  void sharedSecret(Vertx vertx, OrchestratorSuite suite, TestAgent agent) {
     WebClient web = WebClient.create(vertx);
     JsonObject body = new JsonObject().put("from", "5511999990000").put("body", "hi");
 

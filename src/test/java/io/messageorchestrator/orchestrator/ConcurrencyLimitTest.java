@@ -6,10 +6,10 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
@@ -21,16 +21,13 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** R3: contacts only ever wait on each other through maxConcurrentContacts, and then they wait fairly. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class ConcurrencyLimitTest {
 
   @Test
   @DisplayName("at the global limit new contacts wait in line instead of failing, and start when a slot frees")
-  void waitsInsteadOfFailing(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("maxConcurrentContacts", 2), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig("maxConcurrentContacts=2")
+  void waitsInsteadOfFailing(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     Future<ProcessResult> a = suite.client().processMessage("A", InboundMessage.text("block:A"));
     Future<ProcessResult> b = suite.client().processMessage("B", InboundMessage.text("block:B"));
     events.awaitAll(Events.LOCK_ACQUIRED, 2);
@@ -52,12 +49,8 @@ class ConcurrencyLimitTest {
 
   @Test
   @DisplayName("a contact that finishes goes behind contacts already waiting: the line is fair across contacts")
-  void fairAcrossContacts(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("maxConcurrentContacts", 1)
-      .put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig({"maxConcurrentContacts=1", "lockTimeout=0"})
+  void fairAcrossContacts(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     suite.client().processMessage("A", InboundMessage.text("block:A1"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     Await.result(suite.client().processMessage("A", InboundMessage.text("A2")));
@@ -71,12 +64,8 @@ class ConcurrencyLimitTest {
 
   @Test
   @DisplayName("the number of contacts processing at once never exceeds maxConcurrentContacts")
-  void neverAboveLimit(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("maxConcurrentContacts", 3)
-      .put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig({"maxConcurrentContacts=3", "lockTimeout=0"})
+  void neverAboveLimit(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     for (int i = 0; i < 12; i++) {
       suite.client().processMessage("contact-" + i, InboundMessage.text("sleep:20"));
     }

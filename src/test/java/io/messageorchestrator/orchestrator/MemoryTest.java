@@ -6,10 +6,11 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.ManualClock;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
@@ -17,24 +18,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** R12: contacts with nothing to do are forgotten after idleContactTtl; busy ones never are. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class MemoryTest {
 
   @Test
   @DisplayName("idle contacts are forgotten after idleContactTtl while a busy contact is kept")
-  void idleContactsEvicted(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    AtomicLong clock = new AtomicLong(10_000_000);
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("idleContactTtl", 1_000)
-      .put("maxConcurrentContacts", 500), agent, clock::get);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig({"idleContactTtl=1000", "maxConcurrentContacts=500"})
+  void idleContactsEvicted(OrchestratorSuite suite, TestAgent agent, EventRecorder events, ManualClock clock) {
     List<Future<ProcessResult>> results = IntStream.range(0, 300)
       .mapToObj(i -> suite.client().processMessage("idle-" + i, InboundMessage.text("hi"))).toList();
     Await.result(Future.all(results));
@@ -42,7 +37,7 @@ class MemoryTest {
     events.awaitFirst(Events.LOCK_ACQUIRED, e -> e.getString("contactId").equals("busy"));
     assertThat(Await.result(suite.client().getStats()).getLong("rememberedContacts")).isEqualTo(301);
 
-    clock.addAndGet(1_001);
+    clock.advance(1_001);
     int evicted = events.awaitSum(Events.CONTACTS_EVICTED, "count", 300).stream()
       .mapToInt(e -> e.getInteger("count")).sum();
 
@@ -56,15 +51,10 @@ class MemoryTest {
 
   @Test
   @DisplayName("a forgotten contact comes back as new when it writes again")
-  void forgottenContactReturns(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    AtomicLong clock = new AtomicLong(10_000_000);
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("idleContactTtl", 500).put("shards", 1),
-      agent, clock::get);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig({"idleContactTtl=500", "shards=1"})
+  void forgottenContactReturns(OrchestratorSuite suite, EventRecorder events, ManualClock clock) {
     Await.result(suite.client().processMessage("back", InboundMessage.text("one")));
-    clock.addAndGet(501);
+    clock.advance(501);
     events.awaitAll(Events.CONTACTS_EVICTED, 1);
     assertThat(Await.result(suite.client().contactStatus("back")).getBoolean("known")).isFalse();
 

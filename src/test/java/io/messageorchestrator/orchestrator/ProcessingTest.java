@@ -7,7 +7,8 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -25,16 +26,12 @@ import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class ProcessingTest {
 
   @Test
   @DisplayName("a message is processed and its events come in the original's order")
-  void basicProcessing(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject(), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  void basicProcessing(OrchestratorSuite suite, EventRecorder events) {
     ProcessResult result = Await.result(suite.client().processMessage("contact_123", InboundMessage.text("Hello!")));
 
     assertThat(result.status()).isEqualTo(ProcessResult.Status.PROCESSED);
@@ -55,11 +52,8 @@ class ProcessingTest {
 
   @Test
   @DisplayName("the built-in echo agent replies with the text it received")
-  void echoAgent(Vertx vertx) {
-    OrchestratorSuite suite = Await.result(OrchestratorSuite.deploy(vertx,
-      io.messageorchestrator.config.OrchestratorConfig.from(Suites.baseConfig()),
-      OrchestratorSuite.Options.defaults().withoutHttp()));
-
+  @SuiteConfig(configuredProcessor = true)
+  void echoAgent(OrchestratorSuite suite) {
     ProcessResult result = Await.result(suite.client().processMessage("5511999990000", InboundMessage.text("olá 👋")));
 
     assertThat(result.response()).isEqualTo("olá 👋");
@@ -67,10 +61,8 @@ class ProcessingTest {
 
   @Test
   @DisplayName("concurrent messages for one contact run one at a time, in the order they were accepted")
-  void oneContactSerialized(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("maxQueueSize", 100), agent);
-
+  @SuiteConfig("maxQueueSize=100")
+  void oneContactSerialized(OrchestratorSuite suite, TestAgent agent) {
     List<Future<ProcessResult>> results = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       results.add(suite.client().processMessage("alice", InboundMessage.text("sleep:2#" + i)));
@@ -86,11 +78,7 @@ class ProcessingTest {
 
   @Test
   @DisplayName("different contacts are processed in parallel: a blocked contact does not hold others")
-  void contactsIndependent(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject(), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  void contactsIndependent(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     Future<ProcessResult> blocked = suite.client().processMessage("slow", InboundMessage.text("block:slow"));
     events.awaitFirst(Events.LOCK_ACQUIRED, e -> e.getString("contactId").equals("slow"));
     List<Future<ProcessResult>> others = IntStream.range(0, 20)
@@ -104,11 +92,8 @@ class ProcessingTest {
 
   @Test
   @DisplayName("an agent that throws or answers empty gives a failed outcome with the fallback text and a processingError")
-  void errorHandling(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("fallbackResponse", "sorry!"), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig("fallbackResponse=sorry!")
+  void errorHandling(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     ProcessResult thrown = Await.result(suite.client().processMessage("bob", InboundMessage.text("fail")));
     ProcessResult empty = Await.result(suite.client().processMessage("bob", InboundMessage.text("empty")));
     ProcessResult fine = Await.result(suite.client().processMessage("bob", InboundMessage.text("ok")));
@@ -138,10 +123,7 @@ class ProcessingTest {
 
   @Test
   @DisplayName("invalid requests fail with code 400 naming the field, and nothing is processed")
-  void invalidRequests(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject(), agent);
-
+  void invalidRequests(Vertx vertx, OrchestratorSuite suite) {
     for (JsonObject bad : List.of(
       new JsonObject().put("message", new JsonObject().put("text", "x")),
       new JsonObject().put("contactId", "").put("message", new JsonObject().put("text", "x")),
@@ -160,11 +142,8 @@ class ProcessingTest {
 
   @Test
   @DisplayName("statistics have the original's fields and count exactly")
-  void statistics(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig("lockTimeout=0")
+  void statistics(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     for (int i = 0; i < 5; i++) {
       Await.result(suite.client().processMessage("c" + i, InboundMessage.text("m" + i)));
     }
@@ -199,12 +178,8 @@ class ProcessingTest {
 
   @Test
   @DisplayName("statistics lists are capped, largest first, while totals stay exact")
-  void statsListsCapped(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("statsListLimit", 3).put("lockTimeout", 0)
-      .put("maxConcurrentContacts", 100), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig({"statsListLimit=3", "lockTimeout=0", "maxConcurrentContacts=100"})
+  void statsListsCapped(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     for (int contact = 0; contact < 8; contact++) {
       suite.client().processMessage("q" + contact, InboundMessage.text("block:cap"));
       for (int queued = 0; queued < contact; queued++) {
@@ -227,11 +202,8 @@ class ProcessingTest {
 
   @Test
   @DisplayName("messages sent to the public orchestrator.process address keep their order per contact")
-  void publicAddressKeepsOrder(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("shards", 4).put("maxQueueSize", 100)
-      .put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
+  @SuiteConfig({"shards=4", "maxQueueSize=100", "lockTimeout=0"})
+  void publicAddressKeepsOrder(Vertx vertx, OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     List<String> contacts = List.of("a", "b", "c", "d", "e", "f");
 
     Promise<Void> sent = Promise.promise();

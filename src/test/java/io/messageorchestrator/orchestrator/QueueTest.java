@@ -6,10 +6,10 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
@@ -21,16 +21,13 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** R4 bounded queues with explicit overflow, R6 lock wait and the delivery of queued messages' replies. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class QueueTest {
 
   @Test
   @DisplayName("overflow policy 'reject' refuses the newest message with queue_full and processes the rest in order")
-  void rejectOnOverflow(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("maxQueueSize", 2).put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig({"maxQueueSize=2", "lockTimeout=0"})
+  void rejectOnOverflow(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     suite.client().processMessage("q", InboundMessage.text("block:first"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     ProcessResult second = Await.result(suite.client().processMessage("q", InboundMessage.text("second")));
@@ -54,12 +51,8 @@ class QueueTest {
 
   @Test
   @DisplayName("overflow policy 'dropOldest' drops the oldest waiting message with an event and a count")
-  void dropOldestOnOverflow(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("maxQueueSize", 2).put("lockTimeout", 0)
-      .put("queueOverflow", "dropOldest"), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig({"maxQueueSize=2", "lockTimeout=0", "queueOverflow=dropOldest"})
+  void dropOldestOnOverflow(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     suite.client().processMessage("d", InboundMessage.text("block:first"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     ProcessResult second = Await.result(suite.client().processMessage("d", InboundMessage.text("second")));
@@ -79,11 +72,8 @@ class QueueTest {
 
   @Test
   @DisplayName("lockTimeout 0 answers queued at once, and the queued message's reply arrives on messageProcessed")
-  void queuedReplyIsDelivered(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig("lockTimeout=0")
+  void queuedReplyIsDelivered(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     Future<ProcessResult> first = suite.client().processMessage("r", InboundMessage.text("block:r"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     ProcessResult queued = Await.result(suite.client().processMessage("r", InboundMessage.text("where is my order?")));
@@ -106,11 +96,8 @@ class QueueTest {
 
   @Test
   @DisplayName("a caller whose message starts within lockTimeout receives the processed result, not 'queued'")
-  void startsWithinLockTimeout(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("lockTimeout", 10_000), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig("lockTimeout=10000")
+  void startsWithinLockTimeout(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     suite.client().processMessage("w", InboundMessage.text("block:w"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     Future<ProcessResult> second = suite.client().processMessage("w", InboundMessage.text("second"));
@@ -125,11 +112,8 @@ class QueueTest {
 
   @Test
   @DisplayName("a caller still waiting when lockTimeout expires gets queued with its position; the message runs later")
-  void lockTimeoutExpires(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("lockTimeout", 150), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig("lockTimeout=150")
+  void lockTimeoutExpires(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     suite.client().processMessage("x", InboundMessage.text("block:x"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     Future<ProcessResult> second = suite.client().processMessage("x", InboundMessage.text("second"));
@@ -147,12 +131,8 @@ class QueueTest {
 
   @Test
   @DisplayName("a node-wide cap on waiting messages rejects with 'overloaded' instead of growing without bound")
-  void totalQueueCap(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("shards", 1).put("maxTotalQueued", 3)
-      .put("lockTimeout", 0).put("maxConcurrentContacts", 1), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig({"shards=1", "maxTotalQueued=3", "lockTimeout=0", "maxConcurrentContacts=1"})
+  void totalQueueCap(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     suite.client().processMessage("a", InboundMessage.text("block:cap"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     for (int i = 0; i < 3; i++) {

@@ -6,10 +6,11 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.ManualClock;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
@@ -17,30 +18,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** R7 stale-lease sweep and R8 emergency unlock: the safety nets release leases and let queued work resume. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class RecoveryTest {
 
   @Test
   @DisplayName("the deadlock sweep releases a lease older than processingTimeout + grace and the queue resumes")
-  void staleLeaseReleased(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    AtomicLong clock = new AtomicLong(1_000_000);
+  @SuiteConfig({"processingTimeout=60000", "lockTimeout=0"})
+  void staleLeaseReleased(OrchestratorSuite suite, EventRecorder events, ManualClock clock) {
     // Timers use real time, so a 60 s processingTimeout never fires here: only the sweep can free the lease.
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("processingTimeout", 60_000)
-      .put("lockTimeout", 0), agent, clock::get);
-    EventRecorder events = EventRecorder.attach(vertx);
 
     Future<ProcessResult> stuck = suite.client().processMessage("z", InboundMessage.text("hang"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     Await.result(suite.client().processMessage("z", InboundMessage.text("waiting")));
 
     assertThat(Await.result(suite.client().detectAndResolveDeadlocks())).isZero();
-    clock.addAndGet(60_000 + ShardVerticle.STALE_LEASE_GRACE_MS + 1);
+    clock.advance(60_000 + ShardVerticle.STALE_LEASE_GRACE_MS + 1);
     assertThat(Await.result(suite.client().detectAndResolveDeadlocks())).isEqualTo(1);
 
     JsonObject resolved = events.awaitAll(Events.DEADLOCKS_RESOLVED, 1).get(0);
@@ -54,27 +50,20 @@ class RecoveryTest {
 
   @Test
   @DisplayName("the sweep runs by itself every deadlockCheckInterval")
-  void periodicSweep(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    AtomicLong clock = new AtomicLong(1_000_000);
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("processingTimeout", 60_000)
-      .put("deadlockCheckInterval", 50).put("shards", 1), agent, clock::get);
-    EventRecorder events = EventRecorder.attach(vertx);
+  @SuiteConfig({"processingTimeout=60000", "deadlockCheckInterval=50", "shards=1"})
+  void periodicSweep(OrchestratorSuite suite, EventRecorder events, ManualClock clock) {
     suite.client().processMessage("p", InboundMessage.text("hang"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
 
-    clock.addAndGet(120_000);
+    clock.advance(120_000);
 
     assertThat(events.awaitAll(Events.DEADLOCKS_RESOLVED, 1).get(0).getInteger("count")).isEqualTo(1);
   }
 
   @Test
   @DisplayName("emergencyUnlock(contact) releases the lease (1), emits lockReleased, and the contact's queue resumes")
-  void unlockOneContact(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig("lockTimeout=0")
+  void unlockOneContact(OrchestratorSuite suite, EventRecorder events) {
     Future<ProcessResult> stuck = suite.client().processMessage("u", InboundMessage.text("hang"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     Await.result(suite.client().processMessage("u", InboundMessage.text("queued-1")));
@@ -95,11 +84,7 @@ class RecoveryTest {
 
   @Test
   @DisplayName("emergencyUnlock() releases every lease of every shard and returns how many")
-  void unlockAll(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject(), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  void unlockAll(OrchestratorSuite suite, EventRecorder events) {
     List<String> contacts = List.of("k1", "k2", "k3", "k4", "k5");
     contacts.forEach(contact -> suite.client().processMessage(contact, InboundMessage.text("hang")));
     events.awaitAll(Events.LOCK_ACQUIRED, contacts.size());

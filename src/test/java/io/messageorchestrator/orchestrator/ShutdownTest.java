@@ -6,10 +6,10 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
@@ -19,16 +19,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** R11: stop accepting, let work finish within the grace period, then discard the rest with events and counts. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class ShutdownTest {
 
   @Test
   @DisplayName("during a graceful shutdown new messages are refused while in-flight and queued work completes")
-  void drainsWithinGrace(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("shutdownGracePeriod", 10_000)
-      .put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
+  @SuiteConfig({"shutdownGracePeriod=10000", "lockTimeout=0"})
+  void drainsWithinGrace(OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     Future<ProcessResult> inFlight = suite.client().processMessage("s", InboundMessage.text("block:s"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     Await.result(suite.client().processMessage("s", InboundMessage.text("queued-1")));
@@ -55,11 +52,8 @@ class ShutdownTest {
 
   @Test
   @DisplayName("work left when the grace period ends is discarded with an event each, and cleanupComplete counts it")
-  void discardsAfterGrace(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("shutdownGracePeriod", 100)
-      .put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
+  @SuiteConfig({"shutdownGracePeriod=100", "lockTimeout=0"})
+  void discardsAfterGrace(OrchestratorSuite suite, EventRecorder events) {
     Future<ProcessResult> inFlight = suite.client().processMessage("h", InboundMessage.text("hang"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     Await.result(suite.client().processMessage("h", InboundMessage.text("queued-1")));

@@ -6,10 +6,10 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
@@ -18,17 +18,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class StepEventsTest {
 
   @Test
   @DisplayName("with events.steps=false the per-step events are not published, outcomes and forced releases still are")
-  void stepEventsOff(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("events", new JsonObject().put("steps", false)),
-      agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig("events.steps=false")
+  void stepEventsOff(OrchestratorSuite suite, EventRecorder events) {
     Await.result(suite.client().processMessage("quiet", InboundMessage.text("hello")));
     Future<ProcessResult> stuck = suite.client().processMessage("stuck", InboundMessage.text("hang"));
     Await.result(suite.client().processMessage("quiet", InboundMessage.text("again")));

@@ -53,10 +53,38 @@ class StressTest {
   private static final class StressAgent implements AgentProcessor {
     final Map<String, List<Attempt>> attempts = new ConcurrentHashMap<>();
     final AtomicInteger lateAnswers = new AtomicInteger();
+    /** Calls started and calls ended; guarded by {@code this}. */
+    private int started;
+    private int ended;
+
+    /**
+     * Waits until every call that started has ended. Once every message has its outcome no new call can start (a
+     * lease's task reaches the worker before the cancel its end publishes), so this proves the agent is done.
+     */
+    synchronized void awaitAllCallsEnded() throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (ended < started) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError((started - ended) + " agent calls still running after 60 s");
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+    }
+
+    private synchronized void callStarted() {
+      started++;
+    }
+
+    private synchronized void callEnded() {
+      ended++;
+      notifyAll();
+    }
 
     @Override
     public AgentReply process(io.messageorchestrator.core.InboundMessage message, ProcessingContext context)
       throws Exception {
+      callStarted();
       long start = System.nanoTime();
       boolean interrupted = false;
       String[] script = message.text().split("\\|");
@@ -91,13 +119,35 @@ class StressTest {
       } finally {
         attempts.computeIfAbsent(context.contactId(), id -> new CopyOnWriteArrayList<>())
           .add(new Attempt(context.processId(), sequence, start, System.nanoTime(), interrupted));
+        callEnded();
+      }
+    }
+  }
+
+  /** How many times an event was seen; the test thread waits for a count. */
+  private static final class EventCount {
+    private long count;
+
+    synchronized void increment() {
+      count++;
+      notifyAll();
+    }
+
+    synchronized void awaitAtLeast(long expected) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (count < expected) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError("saw " + count + " events, expected " + expected);
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
       }
     }
   }
 
   @Test
   @DisplayName("50,000 random messages over 2,000 contacts: one at a time per contact, in order, one outcome each, nothing late delivered")
-  void randomisedLoad(Vertx vertx) {
+  void randomisedLoad(Vertx vertx) throws InterruptedException {
     long seed = System.nanoTime();
     System.out.println("StressTest seed " + seed);
     Random random = new Random(seed);
@@ -114,6 +164,8 @@ class StressTest {
     Queue<String> delivered = new ConcurrentLinkedQueue<>();
     AtomicInteger terminalCount = new AtomicInteger();
     Promise<Void> allDone = Promise.promise();
+    EventCount lateDiscarded = new EventCount();
+    Await.result(suite.client().on(Events.LATE_RESULT_DISCARDED, body -> lateDiscarded.increment()).completion());
     for (String event : List.of(Events.MESSAGE_PROCESSED, Events.MESSAGE_DROPPED, Events.MESSAGE_DISCARDED)) {
       Await.result(suite.client().on(event, body -> {
         terminalEvents.merge(body.getString("processId"), 1, Integer::sum);
@@ -187,11 +239,14 @@ class StressTest {
       || timedOut.contains(processId));
 
     // No late result was ever delivered, and every one of them was counted: an answer (reply or error, not an
-    // interruption) to an attempt whose lease had timed out.
-    assertThat(delivered).noneMatch(response -> response.startsWith("LATE"));
+    // interruption) to an attempt whose lease had timed out. Stubborn calls answer after their message's outcome:
+    // wait until every call has ended and each late answer has been announced before reading the counters.
+    agent.awaitAllCallsEnded();
     long lateAnswers = agent.attempts.values().stream().flatMap(List::stream)
       .filter(attempt -> timedOut.contains(attempt.processId()) && !attempt.interrupted()).count();
     assertThat(lateAnswers).isGreaterThanOrEqualTo(agent.lateAnswers.get()).isPositive();
+    lateDiscarded.awaitAtLeast(lateAnswers);
+    assertThat(delivered).noneMatch(response -> response.startsWith("LATE"));
     JsonObject stats = Await.result(suite.client().getStats());
     assertThat(stats.getLong("lateResultsDiscarded")).isEqualTo(lateAnswers);
     assertThat(stats.getLong("totalProcessed") + stats.getLong("totalErrors")).isEqualTo(MESSAGES);

@@ -6,30 +6,28 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** R5: an attempt past processingTimeout is abandoned, its thread interrupted, and its late result fenced off. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class TimeoutTest {
 
   @Test
   @DisplayName("a hung agent times out: fallback reply, processingTimeout event, totalTimeouts+1, thread interrupted, next message runs")
-  void hungAgentTimesOut(Vertx vertx) throws InterruptedException {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("processingTimeout", 200)
-      .put("fallbackResponse", "one moment please"), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig({"processingTimeout=200", "fallbackResponse=one moment please"})
+  void hungAgentTimesOut(OrchestratorSuite suite, TestAgent agent, EventRecorder events) throws InterruptedException {
     Future<ProcessResult> hung = suite.client().processMessage("t", InboundMessage.text("hang"));
     Future<ProcessResult> next = suite.client().processMessage("t", InboundMessage.text("next"));
 
@@ -38,50 +36,63 @@ class TimeoutTest {
     assertThat(timedOut.success()).isFalse();
     assertThat(timedOut.fallback()).isTrue();
     assertThat(timedOut.response()).isEqualTo("one moment please");
-    assertThat(Await.result(next).response()).isEqualTo("re:next");
-    JsonObject timeoutEvent = events.awaitAll(Events.PROCESSING_TIMEOUT, 1).get(0);
+    JsonObject timeoutEvent = events.awaitFirst(Events.PROCESSING_TIMEOUT,
+      e -> e.getString("processId").equals(timedOut.processId()));
     assertThat(timeoutEvent.getString("contactId")).isEqualTo("t");
-    assertThat(timeoutEvent.getString("processId")).isEqualTo(timedOut.processId());
     agent.awaitInterrupt();
-    assertThat(agent.interruptions()).isEqualTo(1);
     JsonObject processed = events.awaitFirst(Events.MESSAGE_PROCESSED,
       e -> e.getString("processId").equals(timedOut.processId()));
     assertThat(processed.getString("outcome")).isEqualTo("timed_out");
     assertThat(processed.getString("response")).isEqualTo("one moment please");
+
+    // The contact moved on: the next message got the lease only once the hung one had timed out, reached the agent
+    // and ended. Its own outcome is not asserted: it too has only 200 ms, which a loaded machine may exceed.
+    String nextId = Await.result(next).processId();
+    events.awaitFirst(Events.MESSAGE_PROCESSED, e -> e.getString("processId").equals(nextId));
+    assertThat(agent.startedFor("t")).containsExactly("hang", "next");
+    List<String> order = events.all().stream()
+      .filter(event -> event.name().equals(Events.PROCESSING_TIMEOUT) || event.name().equals(Events.LOCK_ACQUIRED))
+      .map(event -> event.name() + " " + event.body().getString("processId")).toList();
+    assertThat(order).containsSubsequence(Events.LOCK_ACQUIRED + " " + timedOut.processId(),
+      Events.PROCESSING_TIMEOUT + " " + timedOut.processId(), Events.LOCK_ACQUIRED + " " + nextId);
+    // Counted exactly, whatever the next message's outcome was.
+    List<JsonObject> outcomes = events.all(Events.MESSAGE_PROCESSED);
     JsonObject stats = Await.result(suite.client().getStats());
-    assertThat(stats.getLong("totalTimeouts")).isEqualTo(1);
-    assertThat(stats.getLong("totalProcessed")).isEqualTo(1);
+    assertThat(stats.getLong("totalTimeouts"))
+      .isEqualTo(outcomes.stream().filter(e -> e.getString("outcome").equals("timed_out")).count());
+    assertThat(stats.getLong("totalProcessed"))
+      .isEqualTo(outcomes.stream().filter(e -> e.getString("outcome").equals("processed")).count());
   }
 
   @Test
   @DisplayName("a result that arrives after its lease ended is discarded, never delivered, and counted")
-  void lateResultIsFenced(Vertx vertx) throws InterruptedException {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("processingTimeout", 150), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig("processingTimeout=150")
+  void lateResultIsFenced(OrchestratorSuite suite, TestAgent agent, EventRecorder events) throws InterruptedException {
     ProcessResult timedOut = Await.result(suite.client().processMessage("s", InboundMessage.text("stubborn:late")));
     assertThat(timedOut.status()).isEqualTo(ProcessResult.Status.TIMED_OUT);
     agent.awaitInterrupt();
-    ProcessResult after = Await.result(suite.client().processMessage("s", InboundMessage.text("after")));
-    assertThat(after.response()).isEqualTo("re:after");
+    // The contact moves on while the stubborn call still runs. This call blocks until interrupted: whether its own
+    // lease is still current when the late answer lands or not, an interrupted call is never counted as late.
+    Future<ProcessResult> after = suite.client().processMessage("s", InboundMessage.text("block:after"));
+    agent.awaitStarted("block:after");
+    assertThat(agent.startedFor("s")).containsExactly("stubborn:late", "block:after");
 
     agent.open("late");
-    JsonObject discarded = events.awaitAll(Events.LATE_RESULT_DISCARDED, 1).get(0);
-    assertThat(discarded.getString("processId")).isEqualTo(timedOut.processId());
+    JsonObject discarded = events.awaitFirst(Events.LATE_RESULT_DISCARDED,
+      e -> e.getString("processId").equals(timedOut.processId()));
     assertThat(discarded.getLong("fencingToken")).isPositive();
+    String afterId = Await.result(after).processId();
+    events.awaitFirst(Events.MESSAGE_PROCESSED, e -> e.getString("processId").equals(afterId));
     assertThat(events.all(Events.MESSAGE_PROCESSED)).extracting(e -> e.getString("response"))
       .noneMatch(response -> response.startsWith("late:"));
+    assertThat(events.all(Events.LATE_RESULT_DISCARDED)).hasSize(1);
     assertThat(Await.result(suite.client().getStats()).getLong("lateResultsDiscarded")).isEqualTo(1);
   }
 
   @Test
   @DisplayName("each lease carries a new fencing token")
-  void fencingTokensIncrease(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("shards", 1), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
-
+  @SuiteConfig("shards=1")
+  void fencingTokensIncrease(OrchestratorSuite suite, EventRecorder events) {
     Await.result(suite.client().processMessage("f", InboundMessage.text("one")));
     Await.result(suite.client().processMessage("f", InboundMessage.text("two")));
 

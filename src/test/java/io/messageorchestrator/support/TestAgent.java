@@ -27,6 +27,8 @@ public final class TestAgent implements AgentProcessor {
   private final AtomicInteger maxInFlightTotal = new AtomicInteger();
   private final AtomicInteger interrupted = new AtomicInteger();
   private final CountDownLatch firstInterrupt = new CountDownLatch(1);
+  private volatile boolean allOpen;
+  private final Map<String, CountDownLatch> startedTexts = new ConcurrentHashMap<>();
 
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
@@ -34,6 +36,7 @@ public final class TestAgent implements AgentProcessor {
     maxInFlightPerContact.accumulateAndGet(running.incrementAndGet(), Math::max);
     maxInFlightTotal.accumulateAndGet(inFlightTotal.incrementAndGet(), Math::max);
     started.computeIfAbsent(context.contactId(), id -> new CopyOnWriteArrayList<>()).add(message.text());
+    startedText(message.text()).countDown();
     try {
       return AgentReply.of(run(message.text()));
     } catch (InterruptedException e) {
@@ -76,11 +79,17 @@ public final class TestAgent implements AgentProcessor {
   }
 
   public CountDownLatch gate(String name) {
-    return gates.computeIfAbsent(name, key -> new CountDownLatch(1));
+    return gates.computeIfAbsent(name, key -> new CountDownLatch(allOpen ? 0 : 1));
   }
 
   public void open(String name) {
     gate(name).countDown();
+  }
+
+  /** Opens every gate, present and future: after a test, so that no agent call stays blocked. */
+  public void openAll() {
+    allOpen = true;
+    gates.values().forEach(CountDownLatch::countDown);
   }
 
   public int maxInFlightPerContact() {
@@ -94,6 +103,17 @@ public final class TestAgent implements AgentProcessor {
 
   public List<String> startedFor(String contactId) {
     return started.getOrDefault(contactId, List.of());
+  }
+
+  /** Waits (on the test thread) until a call with this text has started. */
+  public void awaitStarted(String text) throws InterruptedException {
+    if (!startedText(text).await(20, java.util.concurrent.TimeUnit.SECONDS)) {
+      throw new AssertionError("no agent call with text '" + text + "' started");
+    }
+  }
+
+  private CountDownLatch startedText(String text) {
+    return startedTexts.computeIfAbsent(text, key -> new CountDownLatch(1));
   }
 
   public int interruptions() {
