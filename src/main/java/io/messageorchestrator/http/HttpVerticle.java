@@ -77,8 +77,8 @@ public final class HttpVerticle extends VerticleBase {
     router.route().handler(this::limitBodyTime).failureHandler(framing::onRouteFailure);
     vertx.setPeriodic(Math.max(10, Math.min(config.http().requestBodyTimeout() / 4, 1_000)), id -> closeSlowBodies());
     // The busiest route first: the router tries routes in order.
+    router.post("/webhook").handler(MediaTypes.require(MediaTypes.JSON));
     router.post("/webhook")
-      .consumes("application/json")
       .handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodySize()))
       .handler(this::checkSharedSecret)
       .handler(this::onWebhook);

@@ -87,8 +87,8 @@ final class RequestFraming {
    */
   void watch(HttpConnection connection, HttpServerOptions options) {
     if (!StrictRequestDecoder.install(connection, options)) {
-      LOG.warn("HTTP connection from {} keeps Netty's decoder: Content-Length + chunked is not detected",
-        connection.remoteAddress());
+      connectionErrors.warn("HTTP connection from {} keeps Netty's decoder: Content-Length + chunked is not "
+        + "detected", connection.remoteAddress());
     }
     connection.exceptionHandler(failure -> {
       if (isDecodingFailure(failure)) {

@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import static io.messageorchestrator.http.Responses.error;
@@ -90,7 +89,7 @@ public final class WebhookRoutes {
 
   private void mountPost(Router router, String path, String mediaType, BodyHandler body,
                          Handler<RoutingContext> handler) {
-    router.post(path).handler(requireMediaType(mediaType)).failureHandler(this::onFailure);
+    router.post(path).handler(MediaTypes.require(mediaType)).failureHandler(this::onFailure);
     router.post(path).handler(body).handler(guarded(handler)).failureHandler(this::onFailure);
   }
 
@@ -206,29 +205,6 @@ public final class WebhookRoutes {
 
   private void publishStatus(JsonObject status) {
     vertx.eventBus().publish(Addresses.event(STATUS_EVENT), status, EventJsonCodec.DELIVERY);
-  }
-
-  /** 415 unless the Content-Type is {@code mediaType}, optionally with {@code charset=utf-8}. */
-  private static Handler<RoutingContext> requireMediaType(String mediaType) {
-    return ctx -> {
-      String header = ctx.request().getHeader(CONTENT_TYPE);
-      if (header != null) {
-        String[] parts = header.split(";");
-        boolean utf8 = true;
-        for (int i = 1; i < parts.length; i++) {
-          String[] parameter = parts[i].split("=", 2);
-          if (parameter[0].trim().equalsIgnoreCase("charset")) {
-            String charset = parameter.length > 1 ? parameter[1].trim().replace("\"", "") : "";
-            utf8 = charset.equalsIgnoreCase("utf-8") || charset.equalsIgnoreCase("utf8");
-          }
-        }
-        if (utf8 && parts[0].trim().toLowerCase(Locale.ROOT).equals(mediaType)) {
-          ctx.next();
-          return;
-        }
-      }
-      error(ctx, 415, "unsupported_media_type", "Content-Type must be " + mediaType + " (UTF-8)", null);
-    };
   }
 
   /** Maps client mistakes thrown by the handlers to their 4xx; anything else reaches the failure handler. */

@@ -9,7 +9,6 @@ import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
