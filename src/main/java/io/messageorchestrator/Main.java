@@ -2,9 +2,13 @@ package io.messageorchestrator;
 
 import io.messageorchestrator.config.ConfigException;
 import io.messageorchestrator.config.ConfigLoader;
+import io.messageorchestrator.config.OrchestratorConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -12,73 +16,188 @@ import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.CountDownLatch;
+import java.net.BindException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * Starts the service: {@code java -jar message-orchestrator.jar [-conf conf/config.json]}. Stops gracefully on
- * SIGTERM/SIGINT (R11).
+ * Starts the service: {@code java -jar message-orchestrator.jar [-conf conf/config.json]}.
+ *
+ * <p>Exit status: 0 after a complete graceful drain on SIGTERM/SIGINT (R11); 1 when start-up fails (one line on
+ * stderr says why: the setting, the file or the port); 2 for a wrong command line. The shutdown hook is registered
+ * before anything is deployed, so a signal during start-up drains whatever start-up deployed.
+ *
+ * <p>Not built on vertx-launcher-application's {@code VertxApplication}: its hooks would own the command line, the
+ * shutdown hook and the exit codes, while the drain must run before Vert.x closes and the configuration needs our
+ * file-then-environment loading (see the H19 commit).
  */
 public final class Main {
+  static final String USAGE = "Usage: java -jar message-orchestrator.jar [-conf <config.json>]";
+  static final int EXIT_STARTUP_FAILED = 1;
+  static final int EXIT_USAGE = 2;
+  /** How long a signal received during start-up waits for start-up to end before giving up on a drain. */
+  private static final long STARTUP_WAIT_MS = 60_000;
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   private Main() {
   }
 
-  public static void main(String[] args) throws InterruptedException {
-    String configFile = ConfigLoader.DEFAULT_FILE;
-    for (int i = 0; i < args.length; i++) {
-      if (("-conf".equals(args[i]) || "--conf".equals(args[i])) && i + 1 < args.length) {
-        configFile = args[++i];
-      } else {
-        System.err.println("Usage: java -jar message-orchestrator.jar [-conf <config.json>]");
-        System.exit(2);
+  /** The command line. */
+  record Arguments(String configFile) {
+
+    /** @throws IllegalArgumentException naming the argument that is wrong */
+    static Arguments parse(String... args) {
+      String configFile = ConfigLoader.DEFAULT_FILE;
+      for (int i = 0; i < args.length; i++) {
+        if ("-conf".equals(args[i]) || "--conf".equals(args[i])) {
+          if (i + 1 >= args.length || args[i + 1].isBlank()) {
+            throw new IllegalArgumentException(args[i] + " needs a file name");
+          }
+          configFile = args[++i];
+        } else {
+          throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+        }
       }
+      return new Arguments(configFile);
     }
+  }
+
+  public static void main(String[] args) {
+    Arguments arguments;
+    try {
+      arguments = Arguments.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("message-orchestrator: " + e.getMessage());
+      System.err.println(USAGE);
+      System.exit(EXIT_USAGE);
+      return;
+    }
+    Vertx vertx = createVertx();
+    Promise<OrchestratorConfig> configured = Promise.promise();
+    Promise<OrchestratorSuite> started = Promise.promise();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(vertx, started.future()), "orchestrator-shutdown"));
+    LOG.info("Starting message-orchestrator with {}", arguments.configFile());
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    ConfigLoader.load(vertx, arguments.configFile())
+      .onComplete(configured)
+      .compose(config -> OrchestratorSuite.deploy(vertx, config,
+        OrchestratorSuite.Options.defaults().withRegistry(registry)))
+      .onComplete(started);
+    try {
+      await(started.future(), Long.MAX_VALUE);
+    } catch (ExecutionException e) {
+      System.err.println("message-orchestrator: " + startupFailure(e.getCause(), configured.future()));
+      if (!(e.getCause() instanceof ConfigException) && bindFailure(e.getCause()) == null) {
+        e.getCause().printStackTrace();
+      }
+      closeQuietly(vertx);
+      System.exit(EXIT_STARTUP_FAILED);
+    } catch (InterruptedException | TimeoutException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Vertx createVertx() {
     MicrometerMetricsOptions metricsOptions = new MicrometerMetricsOptions()
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
       .setJvmMetricsEnabled(true)
       .setEnabled(true);
-    Vertx vertx = Vertx.builder()
+    return Vertx.builder()
       .with(new VertxOptions().setMetricsOptions(metricsOptions)
         .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors()))
       .withMetrics(new MicrometerMetricsFactory())
       .build();
-    MeterRegistry registry = BackendRegistries.getDefaultNow();
-    CountDownLatch started = new CountDownLatch(1);
-    OrchestratorSuite[] running = new OrchestratorSuite[1];
-    ConfigLoader.load(vertx, configFile)
-      .compose(config -> OrchestratorSuite.deploy(vertx, config,
-        OrchestratorSuite.Options.defaults().withRegistry(registry)))
-      .onComplete(result -> {
-        if (result.succeeded()) {
-          running[0] = result.result();
-        } else {
-          Throwable cause = result.cause();
-          LOG.error("Start-up failed: {}", cause instanceof ConfigException ? cause.getMessage() : cause.toString(),
-            cause instanceof ConfigException ? null : cause);
-        }
-        started.countDown();
-      });
-    started.await();
-    if (running[0] == null) {
-      vertx.close();
-      System.exit(1);
-    }
-    OrchestratorSuite suite = running[0];
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("Shutting down: draining for up to {} ms", suite.config().shutdownGracePeriod());
-      // Shards drain for up to the grace period, then reply delivery gets its own grace period for the last replies.
-      long waitMs = 2 * suite.config().shutdownGracePeriod() + 15_000;
-      CountDownLatch closed = new CountDownLatch(1);
-      suite.stop().eventually(vertx::close).onComplete(done -> closed.countDown());
-      try {
-        if (!closed.await(waitMs, TimeUnit.MILLISECONDS)) {
-          LOG.warn("Shutdown did not finish within {} ms", waitMs);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+  }
+
+  /**
+   * The shutdown hook: waits for start-up to end (a signal may arrive in the middle of it), drains the suite, closes
+   * Vert.x and ends the process with status 0 once the drain completed. After a failed start-up it does nothing:
+   * {@link #main} reports the failure and exits 1.
+   */
+  private static void shutDown(Vertx vertx, Future<OrchestratorSuite> started) {
+    OrchestratorSuite suite;
+    try {
+      if (!started.isComplete()) {
+        LOG.info("Shutdown requested during start-up: draining what start-up deploys");
       }
-    }, "orchestrator-shutdown"));
+      suite = await(started, STARTUP_WAIT_MS);
+    } catch (ExecutionException e) {
+      return;
+    } catch (TimeoutException e) {
+      LOG.warn("Start-up did not finish within {} ms of the shutdown request: closing without a drain",
+        STARTUP_WAIT_MS);
+      closeQuietly(vertx);
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    LOG.info("Shutting down: draining for up to {} ms", suite.config().shutdownGracePeriod());
+    // Shards drain for up to the grace period, then reply delivery gets its own grace period for the last replies.
+    long waitMs = 2 * suite.config().shutdownGracePeriod() + 15_000;
+    JsonObject totals;
+    try {
+      totals = await(suite.stop().compose(drained -> vertx.close().map(drained)), waitMs);
+    } catch (TimeoutException e) {
+      LOG.warn("Shutdown did not finish within {} ms", waitMs);
+      return;
+    } catch (ExecutionException e) {
+      LOG.warn("Shutdown failed: {}", e.getCause().toString());
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    LOG.info("Shutdown complete: {}", totals.encode());
+    // A drained service exits 0 (not the JVM's 143 for SIGTERM), so supervisors see a clean stop. Logging is flushed
+    // first: halt skips whatever else would run at exit.
+    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
+      logging.stop();
+    }
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(0);
+  }
+
+  /** One line for an operator: the setting, the file or the port at fault. */
+  static String startupFailure(Throwable failure, Future<OrchestratorConfig> configured) {
+    if (failure instanceof ConfigException) {
+      return "start-up failed: " + failure.getMessage();
+    }
+    BindException bind = bindFailure(failure);
+    if (bind != null && configured.succeeded()) {
+      OrchestratorConfig.Http http = configured.result().http();
+      return "start-up failed: cannot listen on " + http.host() + ":" + http.port() + " ("
+        + (bind.getMessage() == null ? "bind failed" : bind.getMessage()) + "); the port is set by 'http.port'"
+        + " (env HTTP_PORT), the address by 'http.host' (env HTTP_HOST)";
+    }
+    return "start-up failed: " + failure;
+  }
+
+  private static BindException bindFailure(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof BindException bind) {
+        return bind;
+      }
+    }
+    return null;
+  }
+
+  private static <T> T await(Future<T> future, long timeoutMs)
+    throws ExecutionException, InterruptedException, TimeoutException {
+    CompletableFuture<T> completion = future.toCompletionStage().toCompletableFuture();
+    return timeoutMs == Long.MAX_VALUE ? completion.get() : completion.get(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  private static void closeQuietly(Vertx vertx) {
+    try {
+      await(vertx.close(), 10_000);
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("Closing Vert.x failed: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -149,7 +149,7 @@ public final class OrchestratorSuite {
         adminDeployment = id;
         // Exactly one instance: it consumes a published event, and per-contact reply order needs one owner.
         return vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.shutdownGracePeriod(),
-          metrics.registry(), null, config.idleContactTtl(), options.clock()));
+          metrics.registry()));
       })
       .compose(id -> {
         outboundDeployment = id;

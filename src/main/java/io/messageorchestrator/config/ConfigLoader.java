@@ -50,14 +50,25 @@ public final class ConfigLoader {
             fileConfig.put(entry.getKey(), entry.getValue());
           }
         }
-        return resolve(fileConfig, env);
+        return resolve(fileConfig, "file '" + file + "'", env);
       });
   }
 
   /** Applies environment overrides to a configuration object and validates the result. */
   public static OrchestratorConfig resolve(JsonObject fileConfig, Map<String, String> env) {
-    JsonObject effective = OrchestratorConfig.defaults().mergeIn(fileConfig.copy(), true);
-    EnvironmentOverrides.apply(OrchestratorConfig.defaults(), effective, env);
-    return OrchestratorConfig.from(effective);
+    return resolve(fileConfig, "the configuration file", env);
+  }
+
+  /**
+   * @param source names where {@code fileConfig} came from in error messages, e.g. {@code file 'conf/prod.json'}
+   * @throws ConfigException for an unknown key (with the closest known one) or an invalid value, naming whether the
+   *                         value came from the file or from an environment variable
+   */
+  public static OrchestratorConfig resolve(JsonObject fileConfig, String source, Map<String, String> env) {
+    JsonObject shape = OrchestratorConfig.defaults();
+    KnownKeys.check(shape, fileConfig, source);
+    JsonObject effective = shape.copy().mergeIn(fileConfig.copy(), true);
+    Set<String> fromEnvironment = EnvironmentOverrides.apply(shape, effective, env);
+    return OrchestratorConfig.from(effective, new ValueOrigins(source, fileConfig, fromEnvironment));
   }
 }

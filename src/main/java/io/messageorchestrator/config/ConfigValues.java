@@ -1,22 +1,44 @@
 package io.messageorchestrator.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Typed, validated reads of dotted keys ({@code http.port}) from a configuration object. Values may be JSON numbers
  * or strings (environment overrides arrive as strings); anything else fails with a {@link ConfigException} naming
- * the key.
+ * the key and where its value came from (file, environment variable or default).
  */
 final class ConfigValues {
   private final JsonObject root;
+  private final ValueOrigins origins;
+  /** The lower bound each numeric key was checked against, in reading order (the README documents them). */
+  private final Map<String, Long> minimums = new LinkedHashMap<>();
 
-  ConfigValues(JsonObject root) {
+  ConfigValues(JsonObject root, ValueOrigins origins) {
     this.root = root;
+    this.origins = origins;
+  }
+
+  ValueOrigins origins() {
+    return origins;
+  }
+
+  Map<String, Long> minimums() {
+    return minimums;
   }
 
   Object raw(String path) {
+    return raw(root, path);
+  }
+
+  static Object raw(JsonObject root, String path) {
     JsonObject node = root;
     String[] parts = path.split("\\.");
     for (int i = 0; i < parts.length - 1; i++) {
@@ -30,6 +52,7 @@ final class ConfigValues {
   }
 
   long longValue(String path, long min, long max) {
+    minimums.put(path, min);
     Object value = raw(path);
     long parsed;
     if (value instanceof Number number) {
@@ -44,7 +67,7 @@ final class ConfigValues {
         throw invalid(path, value, "a whole number");
       }
     } else if (value == null) {
-      throw new ConfigException("Invalid configuration: '" + path + "' is missing");
+      throw new ConfigException("Invalid configuration: '" + path + "' is missing (" + origins.howToSet(path) + ")");
     } else {
       throw invalid(path, value, "a whole number");
     }
@@ -85,9 +108,32 @@ final class ConfigValues {
   String string(String path) {
     String value = optionalString(path);
     if (value == null) {
-      throw new ConfigException("Invalid configuration: '" + path + "' must not be empty");
+      throw new ConfigException("Invalid configuration: '" + path + "' (" + origins.describe(path)
+        + ") must not be empty");
     }
     return value;
+  }
+
+  /**
+   * A list of strings: a JSON array of strings, or one comma-separated string (as an environment variable gives
+   * it). Entries are trimmed; blank entries are dropped.
+   */
+  List<String> stringList(String path) {
+    Object value = raw(path);
+    List<String> items = new ArrayList<>();
+    if (value instanceof String text) {
+      items.addAll(Arrays.asList(text.split(",")));
+    } else if (value instanceof JsonArray array) {
+      for (Object item : array) {
+        if (!(item instanceof String text)) {
+          throw invalid(path, value, "a list of strings");
+        }
+        items.add(text);
+      }
+    } else if (value != null) {
+      throw invalid(path, value, "a list of strings or a comma-separated string");
+    }
+    return items.stream().map(String::trim).filter(item -> !item.isEmpty()).toList();
   }
 
   String oneOf(String path, Set<String> allowed) {
@@ -98,8 +144,12 @@ final class ConfigValues {
     return value;
   }
 
-  private static ConfigException invalid(String path, Object value, String expected) {
-    return new ConfigException("Invalid configuration: '" + path + "' (env " + EnvironmentOverrides.envName(path)
-      + ") must be " + expected + ", got " + (value instanceof String ? "'" + value + "'" : value));
+  private ConfigException invalid(String path, Object value, String expected) {
+    return problem(path, "must be " + expected + ", got " + (value instanceof String ? "'" + value + "'" : value));
+  }
+
+  /** {@code Invalid configuration: 'lockTimeout' (set in file 'x.json') <problem>}. */
+  ConfigException problem(String path, String problem) {
+    return new ConfigException("Invalid configuration: '" + path + "' (" + origins.describe(path) + ") " + problem);
   }
 }

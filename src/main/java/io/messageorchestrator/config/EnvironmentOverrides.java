@@ -50,13 +50,19 @@ public final class EnvironmentOverrides {
     }
   }
 
-  /** Copies into {@code target} each leaf of {@code shape} whose environment variable is set in {@code env}. */
-  public static JsonObject apply(JsonObject shape, JsonObject target, Map<String, String> env) {
-    applyAt("", shape, target, env);
-    return target;
+  /**
+   * Copies into {@code target} each leaf of {@code shape} whose environment variable is set in {@code env}.
+   *
+   * @return the dotted paths that an environment variable set
+   */
+  public static Set<String> apply(JsonObject shape, JsonObject target, Map<String, String> env) {
+    Set<String> applied = new LinkedHashSet<>();
+    applyAt("", shape, target, env, applied);
+    return applied;
   }
 
-  private static void applyAt(String prefix, JsonObject shape, JsonObject target, Map<String, String> env) {
+  private static void applyAt(String prefix, JsonObject shape, JsonObject target, Map<String, String> env,
+                              Set<String> applied) {
     for (Map.Entry<String, Object> entry : shape) {
       String path = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
       if (entry.getValue() instanceof JsonObject group) {
@@ -66,11 +72,12 @@ public final class EnvironmentOverrides {
         }
         JsonObject targetGroup = existingValue instanceof JsonObject existing ? existing : new JsonObject();
         target.put(entry.getKey(), targetGroup);
-        applyAt(path, group, targetGroup, env);
+        applyAt(path, group, targetGroup, env, applied);
       } else {
         String value = env.get(envName(path));
         if (value != null) {
           target.put(entry.getKey(), value);
+          applied.add(path);
         }
       }
     }

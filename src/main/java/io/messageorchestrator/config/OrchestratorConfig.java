@@ -1,7 +1,9 @@
 package io.messageorchestrator.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -73,8 +75,14 @@ public record OrchestratorConfig(
    * @param url       endpoint of the {@code http} processor
    * @param address   event-bus address of the {@code eventbus} processor
    * @param className implementation of {@code AgentProcessor} for the {@code class} processor
+   * @param classpath jars or folders where the {@code class} processor is looked up, besides the service's own
+   *                  classpath (which {@code java -jar} fixes to the jar); empty: the service's classpath only
    */
-  public record Processor(String type, String url, String address, String className, int workerInstances) {
+  public record Processor(String type, String url, String address, String className, int workerInstances,
+                          List<String> classpath) {
+    public Processor {
+      classpath = List.copyOf(classpath);
+    }
   }
 
   public static final Set<String> PROCESSOR_TYPES = Set.of("echo", "http", "eventbus", "class");
@@ -108,6 +116,7 @@ public record OrchestratorConfig(
         .put("url", "")
         .put("address", "")
         .put("class", "")
+        .put("classpath", new JsonArray())
         .put("workerInstances", 1))
       .put("admin", new JsonObject()
         .put("token", ""))
@@ -117,21 +126,33 @@ public record OrchestratorConfig(
       .put("outbound", OutboundSettings.defaults());
   }
 
-  /** Reads and validates {@code json} (missing keys take their defaults). */
+  /**
+   * Reads and validates {@code json} (missing keys take their defaults).
+   *
+   * @throws ConfigException naming the key, for an unknown key or an invalid value
+   */
   public static OrchestratorConfig from(JsonObject json) {
-    ConfigValues v = new ConfigValues(defaults().mergeIn(json, true));
+    return from(json, ValueOrigins.object(json));
+  }
+
+  static OrchestratorConfig from(JsonObject json, ValueOrigins origins) {
+    KnownKeys.check(defaults(), json, origins.source());
+    return read(new ConfigValues(defaults().mergeIn(json, true), origins));
+  }
+
+  static OrchestratorConfig read(ConfigValues v) {
     long day = 86_400_000L;
     String processorType = v.oneOf("processor.type", PROCESSOR_TYPES);
     Processor processor = new Processor(processorType, v.optionalString("processor.url"),
       v.optionalString("processor.address"), v.optionalString("processor.class"),
-      v.intValue("processor.workerInstances", 1, 64));
+      v.intValue("processor.workerInstances", 1, 64), v.stringList("processor.classpath"));
     switch (processorType) {
       case "http" -> {
-        requireSet(processor.url(), "processor.url", "processor.type is 'http'");
-        requireHttpUrl(processor.url(), "processor.url");
+        requireSet(v, processor.url(), "processor.url", "processor.type");
+        requireHttpUrl(v, processor.url(), "processor.url");
       }
-      case "eventbus" -> requireSet(processor.address(), "processor.address", "processor.type is 'eventbus'");
-      case "class" -> requireSet(processor.className(), "processor.class", "processor.type is 'class'");
+      case "eventbus" -> requireSet(v, processor.address(), "processor.address", "processor.type");
+      case "class" -> requireSet(v, processor.className(), "processor.class", "processor.type");
       default -> { }
     }
     return new OrchestratorConfig(
@@ -159,22 +180,28 @@ public record OrchestratorConfig(
       OutboundSettings.from(v));
   }
 
-  private static void requireHttpUrl(String value, String key) {
+  /** The lower bound of every numeric key, as validated (the README's Configuration table documents each). */
+  static java.util.Map<String, Long> minimums() {
+    ConfigValues values = new ConfigValues(defaults(), ValueOrigins.object(new JsonObject()));
+    read(values);
+    return values.minimums();
+  }
+
+  private static void requireHttpUrl(ConfigValues v, String value, String key) {
     try {
       java.net.URI uri = new java.net.URI(value);
       if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
         throw new java.net.URISyntaxException(value, "not an absolute http(s) URL");
       }
     } catch (java.net.URISyntaxException e) {
-      throw new ConfigException("Invalid configuration: '" + key + "' (env " + EnvironmentOverrides.envName(key)
-        + ") must be an absolute http(s) URL, got '" + value + "'");
+      throw v.problem(key, "must be an absolute http(s) URL, got '" + value + "'");
     }
   }
 
-  private static void requireSet(String value, String key, String because) {
+  private static void requireSet(ConfigValues v, String value, String key, String becauseKey) {
     if (value == null) {
-      throw new ConfigException("Invalid configuration: '" + key + "' (env " + EnvironmentOverrides.envName(key)
-        + ") must be set because " + because);
+      throw new ConfigException("Invalid configuration: '" + key + "' must be set because '" + becauseKey + "' is '"
+        + v.raw(becauseKey) + "' (" + v.origins().describe(becauseKey) + "); " + v.origins().howToSet(key));
     }
   }
 

@@ -86,17 +86,17 @@ public record OutboundSettings(
     String url = v.optionalString("outbound.url");
     String token = v.optionalString("outbound.token");
     if (type != Type.LOG) {
-      url = requireHttpUrl(url, type);
+      url = requireHttpUrl(v, url, type);
     }
     if (type == Type.WHATSAPP_CLOUD || type == Type.EVOLUTION) {
-      require(token != null, "outbound.token", "must be set because outbound.type is '" + type.configName + "'");
+      requireSet(v, token != null, "outbound.token", type);
     }
     String apiVersion = v.string("outbound.apiVersion");
-    require(API_VERSION.matcher(apiVersion).matches(), "outbound.apiVersion",
+    require(v, API_VERSION.matcher(apiVersion).matches(), "outbound.apiVersion",
       "must look like v21.0, got '" + apiVersion + "'");
     long initialBackoff = v.longValue("outbound.initialBackoff", 1, DAY);
     long maxBackoff = v.longValue("outbound.maxBackoff", 1, DAY);
-    require(maxBackoff >= initialBackoff, "outbound.maxBackoff",
+    require(v, maxBackoff >= initialBackoff, "outbound.maxBackoff",
       "must be at least outbound.initialBackoff (" + initialBackoff + ")");
     return new OutboundSettings(type, url, token, v.optionalString("outbound.phoneNumberId"),
       v.optionalString("outbound.instance"), apiVersion, v.intValue("outbound.maxAttempts", 1, 100),
@@ -106,8 +106,11 @@ public record OutboundSettings(
 
   /** Reads and validates an {@code outbound} group on its own (missing keys take their defaults). */
   public static OutboundSettings fromJson(JsonObject outbound) {
-    JsonObject group = defaults().mergeIn(outbound == null ? new JsonObject() : outbound, true);
-    return from(new ConfigValues(new JsonObject().put(GROUP, group)));
+    JsonObject given = new JsonObject().put(GROUP, outbound == null ? new JsonObject() : outbound);
+    ValueOrigins origins = ValueOrigins.object(given);
+    KnownKeys.check(new JsonObject().put(GROUP, defaults()), given, origins.source());
+    JsonObject group = defaults().mergeIn(given.getJsonObject(GROUP), true);
+    return from(new ConfigValues(new JsonObject().put(GROUP, group), origins));
   }
 
   /** The settings without the token, for logs and statistics. */
@@ -131,14 +134,14 @@ public record OutboundSettings(
     return "OutboundSettings" + toStatsJson().put("token", token == null ? null : "***").encode();
   }
 
-  private static String requireHttpUrl(String url, Type type) {
-    require(url != null, "outbound.url", "must be set because outbound.type is '" + type.configName + "'");
+  private static String requireHttpUrl(ConfigValues v, String url, Type type) {
+    requireSet(v, url != null, "outbound.url", type);
     try {
       URI uri = new URI(url);
-      require(("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))
+      require(v, ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))
         && uri.getHost() != null, "outbound.url", "must be an absolute http(s) URL, got '" + url + "'");
     } catch (URISyntaxException e) {
-      require(false, "outbound.url", "must be an absolute http(s) URL, got '" + url + "'");
+      require(v, false, "outbound.url", "must be an absolute http(s) URL, got '" + url + "'");
     }
     String trimmed = url;
     while (trimmed.endsWith("/")) {
@@ -147,10 +150,16 @@ public record OutboundSettings(
     return trimmed;
   }
 
-  private static void require(boolean condition, String key, String problem) {
+  private static void require(ConfigValues v, boolean condition, String key, String problem) {
     if (!condition) {
-      throw new ConfigException("Invalid configuration: '" + key + "' (env " + EnvironmentOverrides.envName(key)
-        + ") " + problem);
+      throw v.problem(key, problem);
+    }
+  }
+
+  private static void requireSet(ConfigValues v, boolean isSet, String key, Type type) {
+    if (!isSet) {
+      throw new ConfigException("Invalid configuration: '" + key + "' must be set because 'outbound.type' is '"
+        + type.configName + "' (" + v.origins().describe("outbound.type") + "); " + v.origins().howToSet(key));
     }
   }
 }

@@ -62,7 +62,10 @@ public record WebhookSettings(
 
   /** Reads and validates {@code json}; missing keys take their defaults. */
   public static WebhookSettings from(JsonObject json) {
-    return from(new ConfigValues(defaults().mergeIn(json == null ? new JsonObject() : json, true)));
+    JsonObject given = json == null ? new JsonObject() : json;
+    ValueOrigins origins = ValueOrigins.object(given);
+    KnownKeys.check(defaults(), given, origins.source());
+    return from(new ConfigValues(defaults().mergeIn(given, true), origins));
   }
 
   /** Which secrets are set, never their values (safe to log). */

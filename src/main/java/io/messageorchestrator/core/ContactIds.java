@@ -26,6 +26,19 @@ public final class ContactIds {
     return id;
   }
 
+  /**
+   * The id as logs may show it: every character but the last four replaced by {@code *}
+   * ({@code 5511999990000} → {@code *********0000}); ids of four characters or fewer are masked entirely. Logs are
+   * read by more people than the data they describe, and a full phone number is personal data.
+   */
+  public static String mask(String id) {
+    if (id == null) {
+      return null;
+    }
+    int shown = id.length() > 4 ? 4 : 0;
+    return "*".repeat(id.length() - shown) + id.substring(id.length() - shown);
+  }
+
   /** The {@code contactId} of an admin request, or {@code null} when absent or not a string. */
   public static String optional(io.vertx.core.json.JsonObject request) {
     return request != null && request.getValue("contactId") instanceof String id ? id : null;

@@ -7,9 +7,12 @@ import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Codec of published events: on the wire exactly like Vert.x's JSON codec, but local consumers all receive the
- * same instance instead of a deep copy each (every message publishes several events; copying them was a tenth of
- * the CPU per message). Contract: <b>event payloads are read-only</b> — a consumer must copy before changing one.
+ * Codec of published events: on the wire exactly like Vert.x's JSON codec, but local consumers do not get a deep
+ * copy each (every message publishes several events; copying them was a tenth of the CPU per message). They share
+ * the publisher's payload through a {@link ReadOnlyJsonObject} view instead — a few bytes per consumer, whatever the
+ * payload's size — so a consumer that tries to change its event (or a nested object such as {@code message}) gets an
+ * {@link UnsupportedOperationException} instead of racing with consumers on other event loops; {@code copy()} gives
+ * it a mutable copy. Contract for publishers: a payload is not changed after it is published.
  */
 public final class EventJsonCodec implements MessageCodec<JsonObject, JsonObject> {
   public static final String NAME = "orchestrator-event-json";
@@ -35,12 +38,12 @@ public final class EventJsonCodec implements MessageCodec<JsonObject, JsonObject
   public JsonObject decodeFromWire(int pos, Buffer buffer) {
     int length = buffer.getInt(pos);
     pos += 4;
-    return new JsonObject(buffer.slice(pos, pos + length));
+    return ReadOnlyJsonObject.of(new JsonObject(buffer.slice(pos, pos + length)));
   }
 
   @Override
   public JsonObject transform(JsonObject event) {
-    return event;
+    return ReadOnlyJsonObject.of(event);
   }
 
   @Override

@@ -3,15 +3,20 @@ package io.messageorchestrator.http;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -23,16 +28,29 @@ import java.util.List;
 /**
  * The admin API under {@code /admin}: statistics, one contact's status, emergency unlock, deadlock resolution and
  * {@code GET /admin/events}, a Server-Sent Events stream of every orchestrator event (the original's real-time
- * notifications). Requires {@code Authorization: Bearer <admin.token>}; with no token configured only loopback
- * callers are served.
+ * notifications); and {@code GET /stats}, whose contact lists and configuration only admins see.
+ *
+ * <p>Admin credentials: {@code Authorization: Bearer <admin.token>}. With no token configured, a loopback caller is
+ * trusted, unless the request carries a forwarding header ({@value #FORWARDING_HEADERS_TEXT}): behind a reverse
+ * proxy on the same host every caller is loopback, and the proxy says so with those headers.
  */
 public final class AdminRoutes {
   static final long SSE_HEARTBEAT_MS = 15_000;
+  /** Bytes an {@code /admin/events} subscriber may leave unread (beyond the kernel's buffers) before it is dropped. */
+  static final int SSE_MAX_PENDING_BYTES = 1 << 20;
+  static final List<String> FORWARDING_HEADERS = List.of("Forwarded", "X-Forwarded-For", "X-Real-IP");
+  static final String FORWARDING_HEADERS_TEXT = "Forwarded, X-Forwarded-For, X-Real-IP";
+  /** {@code /stats} fields left out without admin credentials: contact ids (phone numbers) and configuration. */
+  static final String CONFIG_FIELD = "config";
+  private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
+  /** Local-map key: the token-less warning is logged once per Vert.x instance, not once per HTTP verticle. */
+  private static final String WARNED_KEY = AdminRoutes.class.getName() + ".tokenlessWarning";
 
   private final Vertx vertx;
   private final OrchestratorClient client;
   private final String token;
   private final List<String> streamedEvents;
+  private final RateLimitedLog slowClients = new RateLimitedLog(LOG, HttpVerticle.REFUSAL_LOG_INTERVAL);
 
   /**
    * @param token          the admin bearer token, or {@code null} to allow loopback callers only
@@ -46,6 +64,15 @@ public final class AdminRoutes {
   }
 
   public void mount(Router router) {
+    if (token == null && vertx.sharedData().getLocalMap(WARNED_KEY).putIfAbsent("warned", true) == null) {
+      LOG.warn("admin.token is not set: /admin and the full /stats answer loopback callers without credentials "
+        + "(requests with {} are refused); set admin.token (ADMIN_TOKEN) before exposing the port, even through a "
+        + "reverse proxy", FORWARDING_HEADERS_TEXT);
+    }
+    router.get("/stats").handler(ctx -> client.getStats()
+      .onSuccess(stats -> Responses.json(ctx, 200, denial(ctx) == null ? stats : countsOnly(stats)))
+      .onFailure(failure -> Responses.error(ctx, 503, "unavailable", "statistics unavailable: "
+        + failure.getMessage())));
     router.route("/admin/*").handler(this::authorize);
     router.get("/admin/stats").handler(ctx -> respond(ctx, client.getStats()));
     router.get("/admin/contacts/:contactId").handler(ctx -> respond(ctx,
@@ -65,23 +92,53 @@ public final class AdminRoutes {
   }
 
   private void authorize(RoutingContext ctx) {
-    if (token == null) {
-      if (isLoopback(ctx.request().remoteAddress())) {
-        ctx.next();
-      } else {
-        Responses.error(ctx, 403, "forbidden", "admin API answers loopback callers only (set admin.token)");
-      }
+    Denial denial = denial(ctx);
+    if (denial == null) {
+      ctx.next();
       return;
     }
-    String header = ctx.request().getHeader("Authorization");
-    String expected = "Bearer " + token;
-    if (header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8),
-      expected.getBytes(StandardCharsets.UTF_8))) {
-      ctx.next();
-    } else {
+    if (denial.status() == 401) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
-      Responses.error(ctx, 401, "unauthorized", "missing or wrong admin bearer token");
     }
+    Responses.error(ctx, denial.status(), denial.code(), denial.message());
+  }
+
+  /** Why this request has no admin credentials, or {@code null} when it has them. */
+  private Denial denial(RoutingContext ctx) {
+    if (token != null) {
+      String header = ctx.request().getHeader("Authorization");
+      String expected = "Bearer " + token;
+      return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8),
+        expected.getBytes(StandardCharsets.UTF_8)) ? null
+        : new Denial(401, "unauthorized", "missing or wrong admin bearer token");
+    }
+    for (String forwarding : FORWARDING_HEADERS) {
+      if (ctx.request().headers().contains(forwarding)) {
+        return new Denial(403, "forbidden", "without admin.token, requests through a proxy (" + forwarding
+          + " header) are refused: set admin.token");
+      }
+    }
+    return isLoopback(ctx.request().remoteAddress()) ? null
+      : new Denial(403, "forbidden", "admin API answers loopback callers only (set admin.token)");
+  }
+
+  private record Denial(int status, String code, String message) {
+  }
+
+  /**
+   * The statistics without admin credentials: counts only. Every list (they name contacts, i.e. phone numbers) and
+   * the configuration are left out, at any depth, so a list added to the statistics later stays private too.
+   */
+  static JsonObject countsOnly(JsonObject stats) {
+    JsonObject counts = new JsonObject();
+    stats.forEach(field -> {
+      Object value = field.getValue();
+      if (CONFIG_FIELD.equals(field.getKey()) || value instanceof JsonArray) {
+        return;
+      }
+      counts.put(field.getKey(), value instanceof JsonObject nested ? countsOnly(nested) : value);
+    });
+    return counts;
   }
 
   static boolean isLoopback(SocketAddress address) {
@@ -98,7 +155,8 @@ public final class AdminRoutes {
   /**
    * Relays events as {@code event: <name>} / {@code data: <json>}. Events of one shard arrive in the order they were
    * published (all consumers of a stream share this verticle's context). A client that cannot keep up is
-   * disconnected rather than buffered without bound; it can reconnect.
+   * disconnected once {@value #SSE_MAX_PENDING_BYTES} bytes written to it are not yet handed to the network, rather
+   * than buffered without bound; it can reconnect.
    */
   private void streamEvents(RoutingContext ctx) {
     HttpServerResponse response = ctx.response();
@@ -106,31 +164,58 @@ public final class AdminRoutes {
       .putHeader("Content-Type", "text/event-stream")
       .putHeader("Cache-Control", "no-cache")
       .putHeader("X-Accel-Buffering", "no");
-    List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+    SseClient client = new SseClient(ctx);
     for (String event : streamedEvents) {
-      consumers.add(vertx.eventBus().consumer(Addresses.event(event), message -> {
-        if (response.closed() || response.ended()) {
-          return;
-        }
-        if (response.writeQueueFull()) {
-          response.reset();
-          return;
-        }
-        response.write("event: " + event + "\ndata: " + message.body().encode() + "\n\n");
-      }));
+      client.consumers.add(vertx.eventBus().consumer(Addresses.event(event), message ->
+        client.send("event: " + event + "\ndata: " + message.body().encode() + "\n\n")));
     }
-    long heartbeat = vertx.setPeriodic(SSE_HEARTBEAT_MS, id -> {
-      if (!response.closed() && !response.ended()) {
-        response.write(": keep-alive\n\n");
-      }
-    });
-    response.closeHandler(closed -> {
-      vertx.cancelTimer(heartbeat);
-      consumers.forEach(MessageConsumer::unregister);
-    });
-    Future.all(consumers.stream().map(MessageConsumer::completion).toList())
-      .onSuccess(ready -> response.write(": connected\n\n"))
+    client.heartbeat = vertx.setPeriodic(SSE_HEARTBEAT_MS, id -> client.send(": keep-alive\n\n"));
+    response.closeHandler(closed -> client.stop());
+    Future.all(client.consumers.stream().map(MessageConsumer::completion).toList())
+      .onSuccess(ready -> client.send(": connected\n\n"))
       .onFailure(failure -> Responses.error(ctx, 503, "unavailable", failure.getMessage()));
+  }
+
+  /**
+   * One {@code /admin/events} subscriber: counts the bytes written but not yet handed to the network, and
+   * disconnects the subscriber when they exceed the bound or Vert.x reports its write queue full. Confined to this
+   * verticle's event loop.
+   */
+  private final class SseClient {
+    private final RoutingContext ctx;
+    private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+    private long heartbeat = -1;
+    private long pendingBytes;
+    private boolean stopped;
+
+    SseClient(RoutingContext ctx) {
+      this.ctx = ctx;
+    }
+
+    void send(String text) {
+      HttpServerResponse response = ctx.response();
+      if (stopped || response.closed() || response.ended()) {
+        return;
+      }
+      Buffer bytes = Buffer.buffer(text);
+      if (pendingBytes + bytes.length() > SSE_MAX_PENDING_BYTES || response.writeQueueFull()) {
+        slowClients.warn("Disconnected a slow /admin/events client {}: {} bytes were waiting to be sent",
+          ctx.request().remoteAddress(), pendingBytes);
+        stop(); // at once: no event is queued for it while the connection closes
+        ctx.request().connection().close();
+        return;
+      }
+      pendingBytes += bytes.length();
+      response.write(bytes).onComplete(written -> pendingBytes -= bytes.length());
+    }
+
+    void stop() {
+      if (!stopped) {
+        stopped = true;
+        vertx.cancelTimer(heartbeat);
+        consumers.forEach(MessageConsumer::unregister);
+      }
+    }
   }
 
   private static void respond(RoutingContext ctx, Future<JsonObject> answer) {

@@ -4,6 +4,7 @@ import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.core.ProcessResult;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +47,8 @@ import static io.messageorchestrator.http.Responses.json;
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
   static final String SECRET_HEADER = "X-Webhook-Secret";
+  /** Refusals (429/503) are logged at WARN, at most one line per interval per HTTP instance: a flood costs one line. */
+  static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
 
   private final OrchestratorConfig config;
   private final OrchestratorClient client;
@@ -54,6 +58,8 @@ public final class HttpVerticle extends VerticleBase {
   private final List<String> streamedEvents;
   /** Requests whose body is still arriving, oldest first, with their start ({@code nanoTime}); this context only. */
   private final LinkedHashMap<RoutingContext, Long> bodiesInFlight = new LinkedHashMap<>();
+  private final RateLimitedLog refusals = new RateLimitedLog(LOG, REFUSAL_LOG_INTERVAL);
+  private final RequestFraming framing = new RequestFraming();
 
   public HttpVerticle(OrchestratorConfig config, OrchestratorClient client, Lifecycle lifecycle,
                       MeterRegistry registry, List<String> streamedEvents, IntConsumer onListening) {
@@ -68,11 +74,11 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    router.route().handler(this::limitBodyTime);
+    router.route().handler(this::limitBodyTime).failureHandler(framing::onRouteFailure);
     vertx.setPeriodic(Math.max(10, Math.min(config.http().requestBodyTimeout() / 4, 1_000)), id -> closeSlowBodies());
     // The busiest route first: the router tries routes in order.
+    router.post("/webhook").handler(MediaTypes.require(MediaTypes.JSON));
     router.post("/webhook")
-      .consumes("application/json")
       .handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodySize()))
       .handler(this::checkSharedSecret)
       .handler(this::onWebhook);
@@ -88,9 +94,6 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
     new AdminRoutes(vertx, client, config.admin().token(), streamedEvents).mount(router);
-    router.get("/stats").handler(ctx -> client.getStats()
-      .onSuccess(stats -> json(ctx, 200, stats))
-      .onFailure(failure -> error(ctx, 503, "unavailable", "statistics unavailable: " + failure.getMessage())));
     new WebhookRoutes(vertx, config.webhooks(), client, config.http().maxBodySize()).mount(router);
     router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().path()));
     router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed",
@@ -114,8 +117,15 @@ public final class HttpVerticle extends VerticleBase {
       // No WebSockets are served: without compression to negotiate, Vert.x adds no WebSocket extension handler to
       // every connection's pipeline (it inspected each response written).
       .setPerFrameWebSocketCompressionSupported(false)
-      .setPerMessageWebSocketCompressionSupported(false);
-    return vertx.createHttpServer(options).requestHandler(router).listen()
+      .setPerMessageWebSocketCompressionSupported(false)
+      // HTTP/1.1 only: no h2c (prior knowledge or Upgrade), so each connection's pipeline is built when it is
+      // accepted and RequestFraming can swap its decoder before it reads a byte.
+      .setHttp2ClearTextEnabled(false);
+    return vertx.createHttpServer(options)
+      .connectionHandler(connection -> framing.watch(connection, options))
+      .invalidRequestHandler(framing::onInvalidRequest)
+      .requestHandler(framing.guard(router))
+      .listen()
       .onSuccess(server -> onListening.accept(server.actualPort()));
   }
 
@@ -199,13 +209,13 @@ public final class HttpVerticle extends VerticleBase {
         && reply.failureCode() == 400) {
         error(ctx, 400, "invalid_field", reply.getMessage());
       } else {
-        LOG.warn("Orchestrator did not answer for contact {}: {}", contactId, result.cause().getMessage());
+        refusals.warn("POST /webhook answered 503: the orchestrator did not answer: {}", result.cause().getMessage());
         error(ctx, 503, "unavailable", "the orchestrator did not answer: " + result.cause().getMessage());
       }
     });
   }
 
-  private static void answer(RoutingContext ctx, ProcessResult result) {
+  private void answer(RoutingContext ctx, ProcessResult result) {
     int status = 200;
     if (result.status() == ProcessResult.Status.REJECTED) {
       if ("shutting_down".equals(result.reason())) {
@@ -213,6 +223,7 @@ public final class HttpVerticle extends VerticleBase {
       } else {
         status = 429;
         ctx.response().putHeader("Retry-After", "1");
+        refusals.warn("POST /webhook answered 429 ({})", result.reason());
       }
     }
     json(ctx, status, result.toJson());

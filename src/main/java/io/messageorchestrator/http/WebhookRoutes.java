@@ -4,6 +4,7 @@ import io.messageorchestrator.config.WebhookSettings;
 import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.core.RejectReason;
@@ -28,7 +29,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import static io.messageorchestrator.http.Responses.error;
@@ -62,6 +62,8 @@ public final class WebhookRoutes {
   private final WebhookSettings settings;
   private final OrchestratorClient client;
   private final int maxBodySize;
+  /** Refused messages, logged without contact ids (phone numbers) and at most one line per interval. */
+  private final RateLimitedLog refusals = new RateLimitedLog(LOG, HttpVerticle.REFUSAL_LOG_INTERVAL);
 
   /** @param maxBodySize the largest accepted body in bytes; larger ones get a 413 */
   public WebhookRoutes(Vertx vertx, WebhookSettings settings, OrchestratorClient client, int maxBodySize) {
@@ -87,7 +89,7 @@ public final class WebhookRoutes {
 
   private void mountPost(Router router, String path, String mediaType, BodyHandler body,
                          Handler<RoutingContext> handler) {
-    router.post(path).handler(requireMediaType(mediaType)).failureHandler(this::onFailure);
+    router.post(path).handler(MediaTypes.require(mediaType)).failureHandler(this::onFailure);
     router.post(path).handler(body).handler(guarded(handler)).failureHandler(this::onFailure);
   }
 
@@ -170,16 +172,16 @@ public final class WebhookRoutes {
         Future<ProcessResult> answer = answers.get(i);
         WebhookMessage message = messages.get(i);
         if (answer.failed()) {
-          LOG.warn("Webhook message {} of contact {} could not be offered: {}", message.message().messageId(),
-            message.contactId(), answer.cause().getMessage());
+          refusals.warn("Webhook answered 503: message {} could not be offered: {}", message.message().messageId(),
+            answer.cause().getMessage());
           return Future.failedFuture(new WebhookException(503, "unavailable",
             "the orchestrator did not answer; retry later", null));
         }
         ProcessResult result = answer.result();
         if (result.status() == ProcessResult.Status.REJECTED) {
-          LOG.warn("Webhook message {} of contact {} was refused ({}); the provider will retry",
-            message.message().messageId(), message.contactId(), result.reason());
           boolean draining = RejectReason.SHUTTING_DOWN.label().equals(result.reason());
+          refusals.warn("Webhook answered {}: message {} was refused ({}); the provider will retry",
+            draining ? 503 : 429, message.message().messageId(), result.reason());
           return Future.failedFuture(new WebhookException(draining ? 503 : 429, result.reason(), result.error(), null));
         }
       }
@@ -203,29 +205,6 @@ public final class WebhookRoutes {
 
   private void publishStatus(JsonObject status) {
     vertx.eventBus().publish(Addresses.event(STATUS_EVENT), status, EventJsonCodec.DELIVERY);
-  }
-
-  /** 415 unless the Content-Type is {@code mediaType}, optionally with {@code charset=utf-8}. */
-  private static Handler<RoutingContext> requireMediaType(String mediaType) {
-    return ctx -> {
-      String header = ctx.request().getHeader(CONTENT_TYPE);
-      if (header != null) {
-        String[] parts = header.split(";");
-        boolean utf8 = true;
-        for (int i = 1; i < parts.length; i++) {
-          String[] parameter = parts[i].split("=", 2);
-          if (parameter[0].trim().equalsIgnoreCase("charset")) {
-            String charset = parameter.length > 1 ? parameter[1].trim().replace("\"", "") : "";
-            utf8 = charset.equalsIgnoreCase("utf-8") || charset.equalsIgnoreCase("utf8");
-          }
-        }
-        if (utf8 && parts[0].trim().toLowerCase(Locale.ROOT).equals(mediaType)) {
-          ctx.next();
-          return;
-        }
-      }
-      error(ctx, 415, "unsupported_media_type", "Content-Type must be " + mediaType + " (UTF-8)", null);
-    };
   }
 
   /** Maps client mistakes thrown by the handlers to their 4xx; anything else reaches the failure handler. */

@@ -3,6 +3,7 @@ package io.messageorchestrator.orchestrator;
 import io.vertx.core.Context;
 
 import java.util.Queue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,7 +20,7 @@ public final class GlobalConcurrencyLimit {
   private final AtomicInteger available;
   private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
 
-  private record Waiter(Context context, Runnable onGrant) {
+  private record Waiter(Executor context, Runnable onGrant) {
   }
 
   public GlobalConcurrencyLimit(int limit) {
@@ -33,6 +34,11 @@ public final class GlobalConcurrencyLimit {
    * {@link #release()} it, even when it no longer needs it.
    */
   public boolean acquireOrWait(Context context, Runnable onGrant) {
+    return acquireOrWait(task -> context.runOnContext(ignored -> task.run()), onGrant);
+  }
+
+  /** As {@link #acquireOrWait(Context, Runnable)}, the grant running on {@code context} (e.g. a shard's context). */
+  public boolean acquireOrWait(Executor context, Runnable onGrant) {
     if (waiters.isEmpty() && tryTake()) {
       return true;
     }
@@ -64,7 +70,7 @@ public final class GlobalConcurrencyLimit {
       if (next == null) {
         available.incrementAndGet(); // another thread took the last waiter; give the permit back and look again
       } else {
-        next.context().runOnContext(ignored -> next.onGrant().run());
+        next.context().execute(next.onGrant());
       }
     }
   }

@@ -7,17 +7,19 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The processing deadlines (R5) of one shard's leases, on one timer. Every lease of a shard gets the same
  * {@code processingTimeout}, so deadlines fall in start order: leases wait in a FIFO list (unlinked in O(1) when
  * they end) and a single timer waits for the oldest. A timer per lease cost a priority-queue insertion and removal
- * per message on the event loop. Deadlines are measured on {@link System#nanoTime()} (real time, like any timer),
- * whatever clock the shard uses for ages. Confined to the shard's context.
+ * per message on the event loop. Deadlines are measured on a monotonic nanosecond clock ({@link System#nanoTime()}:
+ * real time, like any timer), whatever clock the shard uses for ages. Confined to the shard's context.
  */
 final class LeaseDeadlines {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseDeadlines.class);
-  private final Vertx vertx;
+  private final Timers timers;
+  private final LongSupplier nanoClock;
   private final long timeoutNanos;
   private final Consumer<Lease> onExpired;
   private Lease oldest;
@@ -26,14 +28,19 @@ final class LeaseDeadlines {
   private long timerId = -1;
 
   LeaseDeadlines(Vertx vertx, long timeoutMillis, Consumer<Lease> onExpired) {
-    this.vertx = vertx;
+    this(Timers.of(vertx), System::nanoTime, timeoutMillis, onExpired);
+  }
+
+  LeaseDeadlines(Timers timers, LongSupplier nanoClock, long timeoutMillis, Consumer<Lease> onExpired) {
+    this.timers = timers;
+    this.nanoClock = nanoClock;
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     this.onExpired = onExpired;
   }
 
   /** Starts the lease's clock: {@code onExpired} gets it after {@code processingTimeout} unless removed first. */
   void add(Lease lease) {
-    lease.deadlineNanos = System.nanoTime() + timeoutNanos;
+    lease.deadlineNanos = nanoClock.getAsLong() + timeoutNanos;
     lease.olderByDeadline = newest;
     if (newest == null) {
       oldest = lease;
@@ -69,14 +76,14 @@ final class LeaseDeadlines {
     if (timerId != -1 || oldest == null) {
       return;
     }
-    long waitNanos = oldest.deadlineNanos - System.nanoTime();
+    long waitNanos = oldest.deadlineNanos - nanoClock.getAsLong();
     long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos + 999_999)); // never before the deadline
-    timerId = vertx.setTimer(waitMillis, id -> expireDue());
+    timerId = timers.setTimer(waitMillis, this::expireDue);
   }
 
   private void expireDue() {
     timerId = -1;
-    long now = System.nanoTime();
+    long now = nanoClock.getAsLong();
     while (oldest != null && oldest.deadlineNanos - now <= 0) {
       Lease expired = oldest;
       remove(expired);

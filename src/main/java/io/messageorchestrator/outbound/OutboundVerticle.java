@@ -3,6 +3,7 @@ package io.messageorchestrator.outbound;
 import io.messageorchestrator.config.OutboundSettings;
 import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.Events;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.AsyncResult;
@@ -18,10 +19,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.LongSupplier;
 
 /**
  * Delivers every reply announced by {@code messageProcessed} to its contact through a {@link ReplySender}, and
@@ -32,13 +31,13 @@ import java.util.function.LongSupplier;
  *   up; different contacts proceed in parallel, at most {@link HttpReplies#MAX_CONNECTIONS} attempts at once;</li>
  *   <li>retryable failures (transport errors, timeouts, 408, 429, 5xx) are retried after an exponential backoff
  *   with full jitter up to {@code outbound.maxAttempts}; other refusals fail at once ({@code replyFailed});</li>
- *   <li>a {@code processId} already seen is ignored, so a repeated event never sends a reply twice (ids are
- *   remembered for {@code seenTtlMs}, at most {@value #SEEN_CAPACITY} of them);</li>
- *   <li>fallback replies are skipped, with a {@code replySkipped} event, when {@code outbound.sendFallbacks} is
+ *  *   <li>fallback replies are skipped, with a {@code replySkipped} event, when {@code outbound.sendFallbacks} is
  *   false;</li>
  *   <li>at most {@code outbound.maxPending} replies wait or are in flight; beyond that a reply fails at once
  *   with reason {@code overloaded}.</li>
  * </ul>
+ * A shard publishes each {@code processId}'s {@code messageProcessed} exactly once, and only on its own node (the
+ * consumer is local), so no repeat guard is kept: each event is one reply to send.
  * All state lives on this verticle's event-loop context, without locks. Deploy exactly <b>one</b> instance per
  * node: the event is published, so every instance would receive and send every reply (a deployment with several
  * instances fails to start). The consumer is local: in a cluster each node delivers the replies of its own shards.
@@ -46,9 +45,6 @@ import java.util.function.LongSupplier;
  */
 public final class OutboundVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(OutboundVerticle.class);
-  /** How many recent {@code processId}s are remembered to ignore repeated events. */
-  static final int SEEN_CAPACITY = 100_000;
-  static final long DEFAULT_SEEN_TTL_MS = 600_000;
 
   private final OutboundSettings settings;
   private final long shutdownGraceMs;
@@ -58,10 +54,6 @@ public final class OutboundVerticle extends VerticleBase {
   private final Map<String, Outbox> outboxes = new HashMap<>();
   /** Contacts whose next attempt may start, waiting for an in-flight slot, oldest first. */
   private final ArrayDeque<Outbox> ready = new ArrayDeque<>();
-  /** Process ids already taken, with when: oldest first, forgotten after {@code seenTtlMs} or beyond capacity. */
-  private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>();
-  private final long seenTtlMs;
-  private final LongSupplier clock;
   private ReplySender sender;
   private EventBus eventBus;
   private int pending;
@@ -89,18 +81,6 @@ public final class OutboundVerticle extends VerticleBase {
    */
   public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry,
                           ReplySender sender) {
-    this(settings, shutdownGraceMs, registry, sender, DEFAULT_SEEN_TTL_MS, System::currentTimeMillis);
-  }
-
-  /**
-   * @param seenTtlMs how long a delivered process id is remembered against repeats (the suite passes
-   *                  {@code idleContactTtl}: a reply's id is remembered as long as its contact is)
-   * @param clock     milliseconds for that memory (the suite's clock, injectable in tests)
-   */
-  public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry,
-                          ReplySender sender, long seenTtlMs, LongSupplier clock) {
-    this.seenTtlMs = seenTtlMs;
-    this.clock = clock;
     this.settings = settings;
     this.shutdownGraceMs = shutdownGraceMs;
     this.metrics = new ReplyMetrics(registry);
@@ -117,7 +97,6 @@ public final class OutboundVerticle extends VerticleBase {
     }
     EventJsonCodec.register(vertx); // its events are published like the orchestrator's (a no-op if already there)
     eventBus = vertx.eventBus();
-    vertx.setPeriodic(Math.max(50, Math.min(seenTtlMs / 2, 60_000)), id -> forgetExpired(clock.getAsLong()));
     sender = injectedSender != null ? injectedSender : ReplySender.create(vertx, settings);
     LOG.info("Outbound delivery: {}", settings);
     return eventBus.<JsonObject>localConsumer(Addresses.event(Events.MESSAGE_PROCESSED), this::onProcessed)
@@ -152,14 +131,10 @@ public final class OutboundVerticle extends VerticleBase {
       reply = OutboundReply.fromEvent(event.body());
     } catch (IllegalArgumentException e) {
       JsonObject body = event.body() == null ? new JsonObject() : event.body();
-      LOG.warn("Cannot deliver a reply of contact {} (process {}): {}", body.getValue("contactId"),
-        body.getValue("processId"), e.getMessage());
+      LOG.warn("Cannot deliver a reply of contact {} (process {}): {}",
+        ContactIds.mask(String.valueOf(body.getValue("contactId"))), body.getValue("processId"), e.getMessage());
       publishFailed(body.getValue("contactId"), body.getValue("processId"), 0, OutboundEvents.REASON_INVALID,
         e.getMessage());
-      return;
-    }
-    if (!remember(reply.processId())) {
-      LOG.debug("Ignoring a repeated messageProcessed event of process {}", reply.processId());
       return;
     }
     if (reply.fallback() && !settings.sendFallbacks()) {
@@ -232,7 +207,7 @@ public final class OutboundVerticle extends VerticleBase {
       long latencyMs = (System.nanoTime() - delivery.acceptedAtNanos) / 1_000_000;
       metrics.delivered();
       LOG.debug("Delivered the reply of process {} to contact {} ({} attempts, {} ms)", reply.processId(),
-        reply.contactId(), delivery.attempts, latencyMs);
+        ContactIds.mask(reply.contactId()), delivery.attempts, latencyMs);
       publish(OutboundEvents.REPLY_DELIVERED, new JsonObject().put("contactId", reply.contactId())
         .put("processId", reply.processId()).put("attempts", delivery.attempts).put("latencyMs", latencyMs));
       finishHead(outbox);
@@ -243,7 +218,7 @@ public final class OutboundVerticle extends VerticleBase {
       if (retryable && delivery.attempts < settings.maxAttempts()) {
         long delay = backoff.delay(delivery.attempts, refusal == null ? -1 : refusal.retryAfterMs());
         LOG.debug("Attempt {} of process {} for contact {} failed ({}); retrying in {} ms", delivery.attempts,
-          reply.processId(), reply.contactId(), describe(cause), delay);
+          reply.processId(), ContactIds.mask(reply.contactId()), describe(cause), delay);
         outbox.retryTimer = vertx.setTimer(delay, id -> {
           outbox.retryTimer = -1;
           ready.add(outbox);
@@ -302,7 +277,7 @@ public final class OutboundVerticle extends VerticleBase {
 
   private void fail(OutboundReply reply, int attempts, String reason, String error) {
     LOG.warn("Giving up the reply of process {} to contact {} after {} attempts ({}): {}", reply.processId(),
-      reply.contactId(), attempts, reason, error);
+      ContactIds.mask(reply.contactId()), attempts, reason, error);
     publishFailed(reply.contactId(), reply.processId(), attempts, reason, error);
   }
 
@@ -351,26 +326,6 @@ public final class OutboundVerticle extends VerticleBase {
     Delivery(OutboundReply reply, long acceptedAtNanos) {
       this.reply = reply;
       this.acceptedAtNanos = acceptedAtNanos;
-    }
-  }
-
-  /** Records a process id; {@code false} if it was taken already (within {@code seenTtlMs}). */
-  private boolean remember(String processId) {
-    long now = clock.getAsLong();
-    forgetExpired(now);
-    if (seen.putIfAbsent(processId, now) != null) {
-      return false;
-    }
-    if (seen.size() > SEEN_CAPACITY) {
-      seen.pollFirstEntry();
-    }
-    return true;
-  }
-
-  private void forgetExpired(long now) {
-    Map.Entry<String, Long> oldest;
-    while ((oldest = seen.firstEntry()) != null && now - oldest.getValue() >= seenTtlMs) {
-      seen.pollFirstEntry();
     }
   }
 }

@@ -13,6 +13,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /** Strict decoding of webhook bodies and typed field reads whose errors name the field's path. */
 public final class Payloads {
@@ -47,7 +48,45 @@ public final class Payloads {
     if (!(value instanceof JsonObject object)) {
       throw new WebhookException(400, "invalid_json", "body must be a JSON object", null);
     }
+    if (!wellFormed(object)) {
+      throw new WebhookException(400, "invalid_encoding",
+        "body contains an unpaired surrogate escape (such as \"\\ud800\"): not Unicode text", null);
+    }
     return object;
+  }
+
+  /**
+   * Whether every string and key in {@code value} is well-formed UTF-16: JSON's {@code \\uXXXX} escapes can spell a
+   * lone surrogate, which valid UTF-8 bytes cannot, and which no reply channel could encode.
+   */
+  private static boolean wellFormed(Object value) {
+    if (value instanceof String text) {
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++;
+        } else if (Character.isSurrogate(c)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (value instanceof JsonObject object) {
+      for (Map.Entry<String, Object> field : object) {
+        if (!wellFormed(field.getKey()) || !wellFormed(field.getValue())) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (value instanceof JsonArray array) {
+      for (Object element : array) {
+        if (!wellFormed(element)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   static JsonObject object(JsonObject parent, String key, String path, boolean required) {

@@ -24,7 +24,7 @@ class ConfigLoaderLoadTest {
 
   @BeforeAll
   static void environmentDoesNotOverrideTheKeysUnderTest() {
-    for (String name : new String[] {"PROCESSING_TIMEOUT", "LOCK_TIMEOUT", "MAX_QUEUE_SIZE", "HTTP_PORT",
+    for (String name : new String[] {"PROCESSING_TIMEOUT", "LOCK_TIMEOUT", "MAX_QUEUE_SIZE", "HTTP_PORT", "HTTP_MAX_BODY_SIZE",
       "PROCESSOR_TYPE"}) {
       assumeTrue(System.getenv(name) == null, name + " is set in this environment");
     }
@@ -56,6 +56,34 @@ class ConfigLoaderLoadTest {
 
     ConfigLoader.load(vertx, file.toString()).onComplete(testContext.failing(failure -> testContext.verify(() -> {
       assertThat(failure).isInstanceOf(ConfigException.class).hasMessageContaining("lockTimeout");
+      testContext.completeNow();
+    })));
+  }
+
+  @Test
+  @DisplayName("a misspelt key in the file fails naming the file, the key and the closest known key")
+  void misspeltKeyInFileFails(Vertx vertx, VertxTestContext testContext, @TempDir Path dir) throws Exception {
+    Path file = dir.resolve("misspelt.json");
+    Files.writeString(file, "{\"procesingTimeout\": 1000}");
+
+    ConfigLoader.load(vertx, file.toString()).onComplete(testContext.failing(failure -> testContext.verify(() -> {
+      assertThat(failure).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("unknown key 'procesingTimeout' (in file '" + file + "')")
+        .hasMessageContaining("did you mean 'processingTimeout'?");
+      testContext.completeNow();
+    })));
+  }
+
+  @Test
+  @DisplayName("an invalid value in the file is reported as set in that file, not by an environment variable")
+  void invalidValueNamesTheFile(Vertx vertx, VertxTestContext testContext, @TempDir Path dir) throws Exception {
+    Path file = dir.resolve("small-body.json");
+    Files.writeString(file, "{\"http\": {\"maxBodySize\": 10}}");
+
+    ConfigLoader.load(vertx, file.toString()).onComplete(testContext.failing(failure -> testContext.verify(() -> {
+      assertThat(failure).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'http.maxBodySize' (set in file '" + file + "')")
+        .hasMessageNotContaining("env");
       testContext.completeNow();
     })));
   }

@@ -44,14 +44,14 @@ class OutboundSettingsTest {
   }
 
   @Test
-  @DisplayName("invalid settings fail with a message naming the key and its environment variable")
+  @DisplayName("invalid settings fail with a message naming the key and where its value came from")
   void invalidSettingsNameTheirKey() {
-    assertInvalid(new JsonObject().put("type", "sms"), "'outbound.type' (env OUTBOUND_TYPE)");
+    assertInvalid(new JsonObject().put("type", "sms"), "'outbound.type' (set in the configuration object)");
     assertInvalid(new JsonObject().put("type", "evolution").put("token", "k"), "'outbound.url'");
     assertInvalid(new JsonObject().put("type", "http").put("url", "ftp://x"), "'outbound.url'");
     assertInvalid(new JsonObject().put("type", "http").put("url", "not a url"), "'outbound.url'");
     assertInvalid(new JsonObject().put("type", "whatsapp-cloud").put("url", "https://graph.facebook.com"),
-      "'outbound.token' (env OUTBOUND_TOKEN)");
+      "'outbound.token' must be set");
     assertInvalid(new JsonObject().put("apiVersion", "21"), "'outbound.apiVersion'");
     assertInvalid(new JsonObject().put("maxAttempts", 0), "'outbound.maxAttempts'");
     assertInvalid(new JsonObject().put("timeout", 0), "'outbound.timeout'");

@@ -252,25 +252,6 @@ class OutboundVerticleTest {
   // ---------------------------------------------------------------- once, in order, bounded
 
   @Test
-  @DisplayName("the same processId published twice is delivered once")
-  void duplicateEventIsDeliveredOnce(Vertx vertx, VertxTestContext ctx) {
-    FakeProvider provider = new FakeProvider(vertx, FakeProvider.always(200));
-    Future<Probe> done = provider.start()
-      .compose(p -> Probe.start(vertx))
-      .compose(probe -> deploy(vertx, cloud(provider.url(), new JsonObject().put("phoneNumberId", "1")), null)
-        .compose(id -> {
-          publish(vertx, processed("c1", "p1", "first"));
-          publish(vertx, processed("c1", "p1", "first"));
-          publish(vertx, processed("c1", "p2", "second"));
-          return probe.next(OutboundEvents.REPLY_DELIVERED, "p2").map(probe);
-        }));
-    finish(ctx, done, probe -> {
-      assertThat(provider.texts()).containsExactly("first", "second");
-      assertThat(probe.log()).containsExactly("replyDelivered:p1", "replyDelivered:p2");
-    });
-  }
-
-  @Test
   @DisplayName("a contact's replies reach the provider in processed order even when the first is slow, "
     + "while another contact's reply is not held up")
   void perContactOrderWithoutHeadOfLineBlockingAcrossContacts(Vertx vertx, VertxTestContext ctx) {

@@ -1,0 +1,468 @@
+package io.messageorchestrator.orchestrator;
+
+import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.config.OrchestratorConfig.QueueOverflow;
+import io.messageorchestrator.core.AgentOutcome;
+import io.messageorchestrator.core.AgentResult;
+import io.messageorchestrator.core.Events;
+import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.core.RejectReason;
+import io.messageorchestrator.orchestrator.ContactLane.Lease;
+import io.messageorchestrator.orchestrator.ContactLane.Pending;
+import io.messageorchestrator.orchestrator.Outcomes.LeaseRelease;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * The per-contact state machine of one shard: lanes, queues, leases and every message's one outcome. Plain Java,
+ * confined to the shard's context; it reaches the outside world only through {@link ShardEffects} (events, agent
+ * calls, timers), the node-wide {@link GlobalConcurrencyLimit} and the callers' answer callbacks, so tests drive it
+ * without a Vert.x instance and with their own {@link TimeSource}.
+ *
+ * <p>The points a durable journal hooks into: {@link #admit} (a message is accepted: it will get exactly one
+ * outcome), {@link #startLease} (it starts processing) and {@link #finish} (its outcome, the one place every accepted
+ * message ends). {@link #releaseLease} is the one lease teardown.
+ */
+final class ContactStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(ContactStateMachine.class);
+  /** A lease this much older than {@code processingTimeout} is stale: its deadline should have ended it (R7). */
+  static final long STALE_LEASE_GRACE_MS = 1_000;
+  /** An agent error this close to the deadline is the agent giving up because of it (timers are ~1 ms coarse). */
+  static final long DEADLINE_SLACK_MS = 10;
+
+  private final int shardIndex;
+  private final String processIdPrefix;
+  private final int maxQueuedInShard;
+  private final OrchestratorConfig config;
+  private final GlobalConcurrencyLimit limit;
+  /** Where permit grants run: the shard's context. */
+  private final Executor shardContext;
+  private final OrchestratorMetrics metrics;
+  private final Lifecycle lifecycle;
+  private final TimeSource time;
+  private final ShardEffects effects;
+  private final ContactTable contacts = new ContactTable();
+  private final DedupCache dedup;
+  private final LeaseDeadlines deadlines;
+  private final Outcomes outcomes;
+  private long processSequence;
+  private long fencingSequence;
+  private int queuedInShard;
+  private int leasesInShard;
+  private boolean stopping;
+  /** Runs once when stopping and nothing is queued or leased any more. */
+  private Runnable onDrained;
+
+  ContactStateMachine(int shardIndex, int shardCount, String processIdPrefix, OrchestratorConfig config,
+                      GlobalConcurrencyLimit limit, Executor shardContext, OrchestratorMetrics metrics,
+                      Lifecycle lifecycle, TimeSource time, ShardEffects effects) {
+    this.shardIndex = shardIndex;
+    this.processIdPrefix = processIdPrefix;
+    this.maxQueuedInShard = (config.maxTotalQueued() + shardCount - 1) / shardCount;
+    this.config = config;
+    this.limit = limit;
+    this.shardContext = shardContext;
+    this.metrics = metrics;
+    this.lifecycle = lifecycle;
+    this.time = time;
+    this.effects = effects;
+    this.dedup = new DedupCache(config.dedupWindow(), (config.dedupMaxEntries() + shardCount - 1) / shardCount);
+    this.outcomes = new Outcomes(config, metrics, effects);
+    this.deadlines = new LeaseDeadlines(effects, time::timerNanos, config.processingTimeout(), this::onTimeout);
+  }
+
+  // ---------------------------------------------------------------- intake
+
+  /**
+   * A message for a contact of this shard; {@code caller} gets exactly one answer.
+   *
+   * @param acceptOnly answer {@code accepted} as soon as the message has its place (webhooks: the provider must be
+   *                   answered fast); otherwise wait up to {@code lockTimeout} for it to start (R6)
+   */
+  void accept(String contactId, InboundMessage message, boolean acceptOnly, Consumer<ProcessResult> caller) {
+    long now = time.monotonicMillis();
+    JsonObject messageJson = message.toJson();
+    metrics.received();
+    if (config.stepEvents()) {
+      effects.publish(Events.MESSAGE_RECEIVED,
+        OrchestratorEvents.messageReceived(contactId, messageJson, time.wallMillis()));
+    }
+    if (stopping || lifecycle.isDraining()) {
+      reject(caller, contactId, messageJson, null, RejectReason.SHUTTING_DOWN, "the orchestrator is shutting down");
+      return;
+    }
+    String dedupKey = dedup.keyOf(contactId, message.messageId());
+    if (dedup.seen(dedupKey, now)) {
+      metrics.duplicate();
+      effects.publish(Events.DUPLICATE_IGNORED, OrchestratorEvents.duplicateIgnored(contactId, message.messageId()));
+      caller.accept(ProcessResult.ofDuplicate());
+      return;
+    }
+    ContactLane lane = contacts.getOrCreate(contactId, now);
+    String processId = processIdPrefix + (++processSequence);
+    if (lane.queueSize() >= config.maxQueueSize()) {
+      if (config.queueOverflow() == QueueOverflow.REJECT) {
+        reject(caller, contactId, messageJson, processId, RejectReason.QUEUE_FULL,
+          "contact already has " + lane.queueSize() + " messages waiting (maxQueueSize)");
+        contacts.markIdleIfIdle(lane, now);
+        return;
+      }
+      Pending oldest = lane.pollQueue();
+      queuedDelta(-1);
+      dedup.forget(oldest.dedupKey); // never processed: the provider's retry must not count as a duplicate
+      finish(oldest, Outcome.DROPPED, "dropped to make room for a newer message (queueOverflow=dropOldest)");
+    } else if (queuedInShard >= maxQueuedInShard) {
+      reject(caller, contactId, messageJson, processId, RejectReason.OVERLOADED,
+        "too many messages waiting on this node (maxTotalQueued)");
+      contacts.markIdleIfIdle(lane, now);
+      return;
+    }
+    Pending pending = new Pending(processId, contactId, message, messageJson, now, acceptOnly ? null : caller);
+    pending.answeredQueued = acceptOnly;
+    pending.dedupKey = dedupKey;
+    admit(lane, pending);
+    int position = lane.positionOf(pending);
+    if (position > 0) {
+      effects.publish(Events.MESSAGE_QUEUED,
+        OrchestratorEvents.messageQueued(contactId, lane.queueSize(), position, pending));
+    }
+    if (acceptOnly) {
+      caller.accept(ProcessResult.accepted(processId, position));
+    } else if (position > 0) { // (at 0 it started at once: the caller gets the processed result)
+      if (config.lockTimeout() == 0) {
+        answerQueued(lane, pending);
+      } else {
+        pending.lockWaitTimer = effects.setTimer(config.lockTimeout(), () -> {
+          pending.lockWaitTimer = -1;
+          answerQueued(lane, pending);
+        });
+      }
+    }
+  }
+
+  /** The message is accepted: remembered for deduplication, in its lane's queue, and started if the lane is free. */
+  private void admit(ContactLane lane, Pending pending) {
+    dedup.remember(pending.dedupKey, pending.acceptedAt);
+    lane.enqueue(pending);
+    queuedDelta(1);
+    contacts.markBusy(lane);
+    pump(lane);
+  }
+
+  /**
+   * Test hook for R7's second half, called by tests only: queues a message without starting it or waiting for a
+   * permit — the stalled lane {@link #detectAndResolveDeadlocks} restarts (as a lost permit wake-up would leave it).
+   */
+  void stallForTest(String contactId, InboundMessage message) {
+    long now = time.monotonicMillis();
+    ContactLane lane = contacts.getOrCreate(contactId, now);
+    Pending pending = new Pending(processIdPrefix + (++processSequence), contactId, message, message.toJson(), now,
+      null);
+    pending.answeredQueued = true;
+    lane.enqueue(pending);
+    queuedDelta(1);
+    contacts.markBusy(lane);
+  }
+
+  private void reject(Consumer<ProcessResult> caller, String contactId, JsonObject messageJson, String processId,
+                      RejectReason reason, String error) {
+    metrics.rejected(reason);
+    effects.publish(Events.MESSAGE_REJECTED,
+      OrchestratorEvents.messageRejected(contactId, reason.label(), error, messageJson));
+    caller.accept(ProcessResult.rejected(processId, reason.label(), error));
+  }
+
+  /** R6: the caller stops waiting for the lock; the message keeps its place and its reply goes out later. */
+  private void answerQueued(ContactLane lane, Pending pending) {
+    if (pending.caller == null) {
+      return;
+    }
+    int position = lane.positionOf(pending);
+    if (position == 0) {
+      return; // started meanwhile: the caller will get the processed result
+    }
+    pending.caller.accept(ProcessResult.queued(pending.processId, position));
+    pending.caller = null;
+    pending.answeredQueued = true;
+  }
+
+  // ---------------------------------------------------------------- processing
+
+  /** Starts the lane's next message if it is free and has work, taking a node-wide permit or waiting for one. */
+  private void pump(ContactLane lane) {
+    if (lane.lease != null || lane.waitingForPermit || lane.queueSize() == 0) {
+      return;
+    }
+    if (limit.acquireOrWait(shardContext, () -> onPermitGranted(lane))) {
+      startLease(lane);
+    } else {
+      lane.waitingForPermit = true;
+    }
+  }
+
+  private void onPermitGranted(ContactLane lane) {
+    lane.waitingForPermit = false;
+    if (lane.lease == null && lane.queueSize() > 0) {
+      startLease(lane);
+    } else {
+      limit.release(); // the work this permit was for is gone (unlocked, dropped or discarded)
+      contacts.markIdleIfIdle(lane, time.monotonicMillis());
+    }
+  }
+
+  /** The lane's next message starts processing (the lane holds a permit). */
+  private void startLease(ContactLane lane) {
+    Pending pending = lane.pollQueue();
+    queuedDelta(-1);
+    cancelLockWait(pending);
+    long now = time.monotonicMillis();
+    Lease lease = new Lease(lane, pending, ++fencingSequence, now);
+    lane.lease = lease;
+    leasesInShard++;
+    metrics.leasesDelta(1);
+    metrics.queueWait(now - pending.acceptedAt);
+    deadlines.add(lease);
+    if (config.stepEvents()) {
+      effects.publish(Events.LOCK_ACQUIRED,
+        OrchestratorEvents.lockAcquired(lane.contactId, pending.processId, lease.token, time.wallMillis()));
+    }
+    effects.startAgentCall(lease);
+  }
+
+  /** An agent's answer: accepted only for the contact's current lease (same fencing token) before its deadline. */
+  void onAgentResult(AgentResult result) {
+    ContactLane lane = contacts.get(result.contactId());
+    Lease lease = lane == null ? null : lane.lease;
+    boolean current = lease != null && lease.token == result.fencingToken();
+    if (current && time.monotonicMillis() - lease.startedAt >= config.processingTimeout()) {
+      // Past its deadline but the timer has not run yet (a busy event loop runs due timers after queued messages):
+      // the deadline, not the timer, decides.
+      onTimeout(lease);
+      current = false;
+    }
+    AgentOutcome outcome = result.outcome();
+    if (!current) {
+      // Fenced: the lease ended (timeout, unlock, shutdown). Never deliver; count real late answers.
+      if (!outcome.cancelled()) {
+        metrics.lateResult();
+        effects.publish(Events.LATE_RESULT_DISCARDED, OrchestratorEvents.lateResultDiscarded(result.contactId(),
+          result.processId(), result.fencingToken(), time.wallMillis() - result.deadlineEpochMs()));
+      }
+      return;
+    }
+    boolean atDeadline = time.monotonicMillis() - lease.startedAt >= config.processingTimeout() - DEADLINE_SLACK_MS;
+    if (outcome.error() != null && atDeadline) {
+      // The agent gave up at its deadline (e.g. its HTTP call timed out after context.remaining()): a timeout.
+      onTimeout(lease);
+    } else if (outcome.error() != null) {
+      endLease(lease, Outcome.FAILED, null, outcome.error(), LeaseRelease.ORDINARY);
+    } else if (outcome.response() == null || outcome.response().isBlank()) {
+      endLease(lease, Outcome.FAILED, null, "the agent returned an empty response", LeaseRelease.ORDINARY);
+    } else {
+      endLease(lease, Outcome.PROCESSED, outcome, null, LeaseRelease.ORDINARY);
+    }
+  }
+
+  private void onTimeout(Lease lease) {
+    if (lease.lane.lease != lease) {
+      return;
+    }
+    effects.cancelAgentCall(lease.pending.processId);
+    endLease(lease, Outcome.TIMED_OUT, null, "processing timed out after " + config.processingTimeout() + " ms",
+      LeaseRelease.FORCED);
+  }
+
+  /** A lease ends with an outcome of processing; the lane goes on with its next message. */
+  private void endLease(Lease lease, Outcome outcome, AgentOutcome reply, String error, LeaseRelease release) {
+    ContactLane lane = lease.lane;
+    releaseLease(lease);
+    ProcessResult result = finish(lease.pending, outcome, reply, error, lease, release);
+    pump(lane);
+    contacts.markIdleIfIdle(lane, time.monotonicMillis());
+    completeDrainIfIdle();
+    // Last: whoever learns the result finds the shard's state already consistent with it.
+    answer(lease.pending, result);
+  }
+
+  /** The one lease teardown: its deadline, the lane's lock, the counts and the node-wide permit. */
+  private void releaseLease(Lease lease) {
+    deadlines.remove(lease);
+    lease.lane.lease = null;
+    leasesInShard--;
+    metrics.leasesDelta(-1);
+    limit.release();
+  }
+
+  /** A message that never ran (dropped or discarded): its outcome, and the waiting caller's answer. */
+  private void finish(Pending pending, Outcome outcome, String error) {
+    cancelLockWait(pending);
+    answer(pending, finish(pending, outcome, null, error, null, LeaseRelease.NONE));
+  }
+
+  /**
+   * Where every accepted message ends, exactly once (R9): see {@link Outcomes}. {@code lease} is the lease it held
+   * (already released), or {@code null} if it never started. Returns the answer for the waiting caller.
+   */
+  private ProcessResult finish(Pending pending, Outcome outcome, AgentOutcome reply, String error, Lease lease,
+                               LeaseRelease release) {
+    long duration = lease == null ? 0 : time.monotonicMillis() - lease.startedAt;
+    return outcomes.record(pending, outcome, reply, error, release, duration);
+  }
+
+  private static void answer(Pending pending, ProcessResult result) {
+    if (pending.caller != null) {
+      Consumer<ProcessResult> caller = pending.caller;
+      pending.caller = null;
+      caller.accept(result);
+    }
+  }
+
+  private void cancelLockWait(Pending pending) {
+    if (pending.lockWaitTimer >= 0) {
+      effects.cancelTimer(pending.lockWaitTimer);
+      pending.lockWaitTimer = -1;
+    }
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  /**
+   * R7: releases leases older than {@code processingTimeout} + grace (outcome {@code timed_out}) and restarts
+   * stalled lanes (free, with a queue, not waiting for a permit). A safety net behind {@link LeaseDeadlines}.
+   */
+  int detectAndResolveDeadlocks() {
+    long now = time.monotonicMillis();
+    int resolved = 0;
+    for (ContactLane lane : contacts.busySnapshot()) {
+      Lease lease = lane.lease;
+      if (lease != null && now - lease.startedAt > config.processingTimeout() + STALE_LEASE_GRACE_MS) {
+        LOG.warn("Releasing stale lease of contact {} (process {}, {} ms old)", lane.contactId,
+          lease.pending.processId, now - lease.startedAt);
+        effects.cancelAgentCall(lease.pending.processId);
+        endLease(lease, Outcome.TIMED_OUT, null, "stale lease released by deadlock detection", LeaseRelease.FORCED);
+        resolved++;
+      } else if (lease == null && !lane.waitingForPermit && lane.queueSize() > 0) {
+        LOG.warn("Restarting stalled queue of contact {} ({} waiting)", lane.contactId, lane.queueSize());
+        pump(lane);
+        resolved++;
+      }
+    }
+    if (resolved > 0) {
+      metrics.deadlocksResolved(resolved);
+      effects.publish(Events.DEADLOCKS_RESOLVED,
+        OrchestratorEvents.deadlocksResolved(resolved, time.wallMillis(), shardIndex));
+    }
+    return resolved;
+  }
+
+  /** R8: releases the contact's lease (fenced; the in-flight message fails with the fallback) and resumes its queue. */
+  int emergencyUnlock(String contactId) {
+    ContactLane lane = contacts.get(contactId);
+    if (lane == null || lane.lease == null) {
+      return 0;
+    }
+    Lease lease = lane.lease;
+    LOG.warn("Emergency unlock of contact {} (process {})", contactId, lease.pending.processId);
+    effects.cancelAgentCall(lease.pending.processId);
+    endLease(lease, Outcome.FAILED, null, "emergency unlock", LeaseRelease.FORCED);
+    return 1;
+  }
+
+  int emergencyUnlockAll() {
+    int unlocked = 0;
+    for (ContactLane lane : contacts.busySnapshot()) {
+      unlocked += emergencyUnlock(lane.contactId);
+    }
+    return unlocked;
+  }
+
+  /** R12: forgets contacts idle for longer than {@code idleContactTtl}. */
+  void evictIdleContacts() {
+    int evicted = contacts.evictIdleSince(time.monotonicMillis(), config.idleContactTtl());
+    if (evicted > 0) {
+      metrics.evicted(evicted);
+      effects.publish(Events.CONTACTS_EVICTED,
+        OrchestratorEvents.contactsEvicted(evicted, contacts.size(), shardIndex));
+    }
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /** R11: refuses new messages from now on; {@code onDrained} runs once nothing is queued or leased. */
+  void stopAccepting(Runnable onDrained) {
+    stopping = true;
+    this.onDrained = onDrained;
+    completeDrainIfIdle();
+  }
+
+  private void completeDrainIfIdle() {
+    if (onDrained != null && leasesInShard == 0 && queuedInShard == 0) {
+      Runnable drained = onDrained;
+      onDrained = null;
+      drained.run();
+    }
+  }
+
+  /** After the grace period: every message still waiting or running ends as {@code discarded_on_shutdown}. */
+  JsonObject discardEverything() {
+    stopping = true;
+    onDrained = null;
+    int locksReleased = 0;
+    int messagesDropped = 0;
+    for (ContactLane lane : contacts.busySnapshot()) {
+      Pending waiting;
+      while ((waiting = lane.pollQueue()) != null) {
+        queuedDelta(-1);
+        finish(waiting, Outcome.DISCARDED_ON_SHUTDOWN,
+          "discarded: shutdown grace period ended before it was processed");
+        messagesDropped++;
+      }
+      Lease lease = lane.lease;
+      if (lease != null) {
+        effects.cancelAgentCall(lease.pending.processId);
+        releaseLease(lease);
+        answer(lease.pending, finish(lease.pending, Outcome.DISCARDED_ON_SHUTDOWN, null,
+          "discarded: shutdown grace period ended while it was processing", lease, LeaseRelease.FORCED));
+        locksReleased++;
+        messagesDropped++;
+      }
+    }
+    if (locksReleased + messagesDropped > 0) {
+      LOG.warn("Shard {} shut down with {} leases released and {} messages discarded", shardIndex, locksReleased,
+        messagesDropped);
+    }
+    return new JsonObject().put("locksReleased", locksReleased).put("messagesDropped", messagesDropped);
+  }
+
+  private void queuedDelta(int delta) {
+    queuedInShard += delta;
+    metrics.queuedDelta(delta);
+  }
+
+  // ---------------------------------------------------------------- read-only views (statistics, status)
+
+  ContactTable contacts() {
+    return contacts;
+  }
+
+  int queuedInShard() {
+    return queuedInShard;
+  }
+
+  int leasesInShard() {
+    return leasesInShard;
+  }
+
+  int dedupEntries() {
+    return dedup.size();
+  }
+
+  long now() {
+    return time.monotonicMillis();
+  }
+}

@@ -1,0 +1,101 @@
+package io.messageorchestrator.orchestrator;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/**
+ * The contacts one shard remembers (R12). Every lane is in exactly one of two maps:
+ * <ul>
+ *   <li>{@code busy}: lanes with a lease, a queue or a pending permit — what sweeps and statistics look at;</li>
+ *   <li>{@code idle}: lanes with nothing to do, in the order they became idle, so the head is the longest idle and
+ *   eviction never skips over busy lanes.</li>
+ * </ul>
+ * Confined to its shard's context.
+ */
+final class ContactTable {
+  private final HashMap<String, ContactLane> busy = new HashMap<>();
+  private LinkedHashMap<String, ContactLane> idle = new LinkedHashMap<>();
+  /** The most idle lanes remembered since the idle table was last rebuilt (hash tables never shrink by themselves). */
+  private int idleHighWater;
+
+  ContactLane get(String contactId) {
+    ContactLane lane = busy.get(contactId);
+    return lane != null ? lane : idle.get(contactId);
+  }
+
+  /** The contact's lane; a new one starts idle (it becomes busy when a message is enqueued). */
+  ContactLane getOrCreate(String contactId, long now) {
+    ContactLane lane = get(contactId);
+    if (lane == null) {
+      lane = new ContactLane(contactId);
+      lane.idleSince = now;
+      idle.put(contactId, lane);
+      idleHighWater = Math.max(idleHighWater, idle.size());
+    }
+    return lane;
+  }
+
+  void markBusy(ContactLane lane) {
+    if (!lane.busy) {
+      lane.busy = true;
+      idle.remove(lane.contactId);
+      busy.put(lane.contactId, lane);
+    }
+  }
+
+  /** A lane that has nothing to do (any more) becomes the newest idle lane. */
+  void markIdleIfIdle(ContactLane lane, long now) {
+    if (!lane.idle()) {
+      return;
+    }
+    if (lane.busy) {
+      lane.busy = false;
+      busy.remove(lane.contactId);
+    } else {
+      idle.remove(lane.contactId); // moves to the tail: idle since now
+    }
+    lane.idleSince = now;
+    idle.put(lane.contactId, lane);
+    idleHighWater = Math.max(idleHighWater, idle.size());
+  }
+
+  /** The busy lanes (a live view: copy it before ending leases while iterating). */
+  Collection<ContactLane> busyLanes() {
+    return busy.values();
+  }
+
+  List<ContactLane> busySnapshot() {
+    return new ArrayList<>(busy.values());
+  }
+
+  int size() {
+    return busy.size() + idle.size();
+  }
+
+  int busyCount() {
+    return busy.size();
+  }
+
+  /** Forgets the lanes idle for at least {@code ttl} ms; returns how many. */
+  int evictIdleSince(long now, long ttl) {
+    int evicted = 0;
+    Iterator<ContactLane> iterator = idle.values().iterator();
+    while (iterator.hasNext()) {
+      ContactLane lane = iterator.next();
+      if (now - lane.idleSince < ttl) {
+        break;
+      }
+      iterator.remove();
+      evicted++;
+    }
+    if (evicted > 0 && idle.size() < idleHighWater / 4 && idleHighWater > 4_096) {
+      idle = new LinkedHashMap<>(idle); // give back the table a burst of contacts grew
+      idleHighWater = idle.size();
+    }
+    return evicted;
+  }
+}

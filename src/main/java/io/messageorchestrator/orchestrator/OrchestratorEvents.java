@@ -1,0 +1,90 @@
+package io.messageorchestrator.orchestrator;
+
+import io.messageorchestrator.core.AgentOutcome;
+import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.orchestrator.ContactLane.Pending;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The payload of every event a shard publishes, in one place: one method per row of the README's event table, with
+ * the same fields in the same order. {@code message} is the message's JSON built once at acceptance.
+ */
+final class OrchestratorEvents {
+  private OrchestratorEvents() {
+  }
+
+  static JsonObject messageReceived(String contactId, JsonObject message, long timestamp) {
+    return new JsonObject().put("contactId", contactId).put("message", message).put("timestamp", timestamp);
+  }
+
+  static JsonObject lockAcquired(String contactId, String processId, long fencingToken, long timestamp) {
+    return new JsonObject().put("contactId", contactId).put("processId", processId).put("fencingToken", fencingToken)
+      .put("timestamp", timestamp);
+  }
+
+  static JsonObject lockReleased(String contactId, long duration, String processId) {
+    return new JsonObject().put("contactId", contactId).put("duration", duration).put("processId", processId);
+  }
+
+  static JsonObject messageQueued(String contactId, int queueSize, int queuePosition, Pending pending) {
+    return new JsonObject().put("contactId", contactId).put("queueSize", queueSize).put("queuePosition", queuePosition)
+      .put("processId", pending.processId).put("message", pending.messageJson);
+  }
+
+  /** The reply to deliver: {@code outcome} is processed, failed or timed_out. */
+  static JsonObject messageProcessed(Pending pending, Outcome outcome, ProcessResult result, long duration,
+                                     AgentOutcome reply) {
+    JsonObject processed = new JsonObject()
+      .put("contactId", pending.contactId)
+      .put("processId", pending.processId)
+      .put("messageId", pending.message.messageId())
+      .put("outcome", outcome.label())
+      .put("response", result.response())
+      .put("fallback", result.fallback())
+      .put("queued", pending.answeredQueued)
+      .put("duration", duration)
+      .put("message", pending.messageJson);
+    if (reply != null && reply.metadata() != null) {
+      processed.put("metadata", reply.metadata());
+    }
+    return processed;
+  }
+
+  static JsonObject processingError(Pending pending, String error) {
+    return new JsonObject().put("contactId", pending.contactId).put("processId", pending.processId)
+      .put("error", error).put("message", pending.messageJson);
+  }
+
+  static JsonObject processingTimeout(Pending pending, long timeout) {
+    return new JsonObject().put("contactId", pending.contactId).put("processId", pending.processId)
+      .put("timeout", timeout).put("message", pending.messageJson);
+  }
+
+  static JsonObject deadlocksResolved(int count, long timestamp, int shard) {
+    return new JsonObject().put("count", count).put("timestamp", timestamp).put("shard", shard);
+  }
+
+  static JsonObject messageRejected(String contactId, String reason, String error, JsonObject message) {
+    return new JsonObject().put("contactId", contactId).put("reason", reason).put("error", error)
+      .put("message", message);
+  }
+
+  /** {@code messageDropped} and {@code messageDiscarded}: a message accepted but never processed. */
+  static JsonObject messageUnprocessed(Pending pending, Outcome outcome, String reason) {
+    return new JsonObject().put("contactId", pending.contactId).put("processId", pending.processId)
+      .put("outcome", outcome.label()).put("reason", reason).put("message", pending.messageJson);
+  }
+
+  static JsonObject duplicateIgnored(String contactId, String messageId) {
+    return new JsonObject().put("contactId", contactId).put("messageId", messageId);
+  }
+
+  static JsonObject lateResultDiscarded(String contactId, String processId, long fencingToken, long lateByMs) {
+    return new JsonObject().put("contactId", contactId).put("processId", processId).put("fencingToken", fencingToken)
+      .put("lateByMs", lateByMs);
+  }
+
+  static JsonObject contactsEvicted(int count, int remaining, int shard) {
+    return new JsonObject().put("count", count).put("remaining", remaining).put("shard", shard);
+  }
+}

@@ -1,0 +1,82 @@
+package io.messageorchestrator.orchestrator;
+
+import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.core.AgentOutcome;
+import io.messageorchestrator.core.Events;
+import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.core.RejectReason;
+import io.messageorchestrator.orchestrator.ContactLane.Pending;
+
+/**
+ * Where every accepted message ends, exactly once (R9): the outcome is counted, announced by its events and turned
+ * into the caller's answer. {@link ContactStateMachine} calls {@link #record} at each outcome point, after the lease
+ * (if any) was released; a durable journal records the outcome here.
+ */
+final class Outcomes {
+  private final OrchestratorConfig config;
+  private final OrchestratorMetrics metrics;
+  private final ShardEffects effects;
+
+  Outcomes(OrchestratorConfig config, OrchestratorMetrics metrics, ShardEffects effects) {
+    this.config = config;
+    this.metrics = metrics;
+    this.effects = effects;
+  }
+
+  /**
+   * @param release  how its lease ended, if it held one
+   * @param duration how long it held the lease (ms)
+   * @return the answer for the caller still waiting, if any
+   */
+  ProcessResult record(Pending pending, Outcome outcome, AgentOutcome reply, String error, LeaseRelease release,
+                       long duration) {
+    metrics.outcome(outcome);
+    ProcessResult result = resultOf(pending, outcome, reply, error);
+    switch (outcome) {
+      case DROPPED -> effects.publish(Events.MESSAGE_DROPPED,
+        OrchestratorEvents.messageUnprocessed(pending, outcome, error));
+      case DISCARDED_ON_SHUTDOWN -> effects.publish(Events.MESSAGE_DISCARDED,
+        OrchestratorEvents.messageUnprocessed(pending, outcome, error));
+      default -> {
+        metrics.processingTime(duration);
+        if (outcome == Outcome.FAILED) {
+          effects.publish(Events.PROCESSING_ERROR, OrchestratorEvents.processingError(pending, error));
+        } else if (outcome == Outcome.TIMED_OUT) {
+          effects.publish(Events.PROCESSING_TIMEOUT,
+            OrchestratorEvents.processingTimeout(pending, config.processingTimeout()));
+        }
+        effects.publish(Events.MESSAGE_PROCESSED,
+          OrchestratorEvents.messageProcessed(pending, outcome, result, duration, reply));
+      }
+    }
+    if (release == LeaseRelease.FORCED || release == LeaseRelease.ORDINARY && config.stepEvents()) {
+      // Forced releases (R5, R7, R8, R11) are always announced; ordinary ones are a per-step event.
+      effects.publish(Events.LOCK_RELEASED,
+        OrchestratorEvents.lockReleased(pending.contactId, duration, pending.processId));
+    }
+    return result;
+  }
+
+  /** How a message's lease ended. */
+  enum LeaseRelease {
+    /** It never held one (dropped or discarded while waiting). */
+    NONE,
+    /** The agent answered: a reply, an error or an empty response. */
+    ORDINARY,
+    /** The orchestrator took it back: timeout, stale-lease sweep, emergency unlock, shutdown. */
+    FORCED
+  }
+
+  private ProcessResult resultOf(Pending pending, Outcome outcome, AgentOutcome reply, String error) {
+    return switch (outcome) {
+      case PROCESSED -> ProcessResult.processed(pending.processId, reply.response());
+      case TIMED_OUT -> ProcessResult.failed(ProcessResult.Status.TIMED_OUT, pending.processId,
+        config.fallbackResponse(), error);
+      case FAILED -> ProcessResult.failed(ProcessResult.Status.FAILED, pending.processId, config.fallbackResponse(),
+        error);
+      case DROPPED -> ProcessResult.rejected(pending.processId, "dropped", error);
+      case DISCARDED_ON_SHUTDOWN ->
+        ProcessResult.rejected(pending.processId, RejectReason.SHUTTING_DOWN.label(), error);
+    };
+  }
+}

@@ -1,0 +1,79 @@
+package io.messageorchestrator.http;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import io.messageorchestrator.OrchestratorSuite;
+import io.messageorchestrator.core.Events;
+import io.messageorchestrator.support.Await;
+import io.messageorchestrator.support.EventRecorder;
+import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.TestAgent;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+
+import static io.messageorchestrator.support.Fixtures.fixture;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** H25: 429 refusals are logged at WARN, and a flood of them costs a bounded number of lines. */
+@ExtendWith(VertxExtension.class)
+class RefusalLogTest {
+  private static final int FLOOD = 40;
+  /** The sender of the WhatsApp fixture, so both routes refuse the same full contact. */
+  private static final String CONTACT = "16505551234";
+
+  @Test
+  @DisplayName("a flood of 429s on /webhook and /webhook/whatsapp writes at least one and only a few WARN lines each")
+  void refusalsAreLoggedRateLimited(Vertx vertx) {
+    TestAgent agent = new TestAgent();
+    OrchestratorSuite suite = Suites.startWithHttp(vertx,
+      new JsonObject().put("maxQueueSize", 1).put("lockTimeout", 0), agent);
+    WebClient web = WebClient.create(vertx);
+    EventRecorder events = EventRecorder.attach(vertx);
+    try (LogCapture generic = LogCapture.of(HttpVerticle.class.getName(), Level.WARN);
+         LogCapture providers = LogCapture.of(WebhookRoutes.class.getName(), Level.WARN)) {
+      // Answered once the agent is done: not awaited.
+      web.post(suite.httpPort(), "127.0.0.1", "/webhook")
+        .sendJsonObject(new JsonObject().put("from", CONTACT).put("body", "block:g"));
+      events.awaitAll(Events.LOCK_ACQUIRED, 1);
+      assertThat(post(vertx, suite, new JsonObject().put("from", CONTACT).put("body", "fills the queue"))
+        .statusCode()).isEqualTo(200);
+
+      for (int i = 0; i < FLOOD; i++) {
+        assertThat(post(vertx, suite, new JsonObject().put("from", CONTACT).put("body", "too many " + i))
+          .statusCode()).isEqualTo(429);
+        assertThat(Await.result(web.post(suite.httpPort(), "127.0.0.1", WebhookRoutes.WHATSAPP_PATH)
+          .putHeader("Content-Type", "application/json")
+          .sendBuffer(Buffer.buffer(fixture("meta-cloud-inbound-text.json")))).statusCode()).isEqualTo(429);
+      }
+
+      assertBoundedWarnLines(generic.lines());
+      assertBoundedWarnLines(providers.lines());
+    } finally {
+      agent.open("g");
+    }
+  }
+
+  /** One line per 10 s interval: a handful at most even on a machine slowed down by other suites. */
+  private static void assertBoundedWarnLines(List<ILoggingEvent> lines) {
+    assertThat(lines).isNotEmpty().hasSizeLessThan(FLOOD / 4);
+    assertThat(lines).allSatisfy(line -> {
+      assertThat(line.getLevel()).isEqualTo(Level.WARN);
+      assertThat(line.getFormattedMessage()).contains("429").doesNotContain(CONTACT);
+      assertThat(line.getThrowableProxy()).isNull();
+    });
+  }
+
+  private static HttpResponse<Buffer> post(Vertx vertx, OrchestratorSuite suite, JsonObject body) {
+    return Await.result(WebClient.create(vertx).post(suite.httpPort(), "127.0.0.1", "/webhook")
+      .sendJsonObject(body));
+  }
+}
