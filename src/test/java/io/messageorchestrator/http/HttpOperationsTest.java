@@ -1,7 +1,8 @@
 package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -20,13 +21,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.concurrent.TimeUnit;
 
 import static io.messageorchestrator.http.WebhookHttp.HOST;
-import static io.messageorchestrator.http.WebhookHttp.config;
 import static io.messageorchestrator.http.WebhookHttp.get;
 import static io.messageorchestrator.http.WebhookHttp.isJson;
 import static io.messageorchestrator.http.WebhookHttp.postJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
+// As WebhookHttp.config: four shards, one HTTP instance on loopback, small bodies; the built-in echo agent.
+@SuiteConfig(value = {"shards=4", "shutdownGracePeriod=1000", "http.instances=1", "http.maxBodySize=1024", "maxQueueSize=7"},
+  http = true, configuredProcessor = true)
 @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
 @DisplayName("HTTP routes other than the webhook")
 class HttpOperationsTest {
@@ -35,20 +38,15 @@ class HttpOperationsTest {
   private int port;
 
   @BeforeEach
-  void deploy(Vertx vertx, VertxTestContext testContext) {
+  void setUp(Vertx vertx, OrchestratorSuite suite) {
     web = WebClient.create(vertx);
-    OrchestratorSuite.deploy(vertx, config(new JsonObject().put("maxQueueSize", 7)))
-      .onComplete(testContext.succeeding(deployed -> {
-        suite = deployed;
-        port = deployed.httpPort();
-        testContext.completeNow();
-      }));
+    this.suite = suite;
+    port = suite.httpPort();
   }
 
   @AfterEach
-  void stop(VertxTestContext testContext) {
+  void closeClient() {
     web.close();
-    Suites.stopIfStarted(suite, testContext);
   }
 
   @Test

@@ -1,7 +1,8 @@
 package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.orchestrator.Outcome;
 import io.vertx.core.Future;
@@ -27,14 +28,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import static io.messageorchestrator.http.WebhookHttp.config;
 import static io.messageorchestrator.http.WebhookHttp.isJson;
 import static io.messageorchestrator.http.WebhookHttp.postJson;
 import static io.messageorchestrator.http.WebhookHttp.postRaw;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
+// As WebhookHttp.config: four shards, one HTTP instance on loopback, small bodies; the built-in echo agent.
+@SuiteConfig(value = {"shards=4", "shutdownGracePeriod=1000", "http.instances=1", "http.maxBodySize=1024"},
+  http = true, configuredProcessor = true)
 @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
 @DisplayName("POST /webhook")
 class WebhookTest {
@@ -43,20 +46,15 @@ class WebhookTest {
   private int port;
 
   @BeforeEach
-  void deploy(Vertx vertx, VertxTestContext testContext) {
+  void setUp(Vertx vertx, OrchestratorSuite suite) {
     web = WebClient.create(vertx);
-    OrchestratorSuite.deploy(vertx, config(new JsonObject())).onComplete(testContext.succeeding(deployed -> {
-      suite = deployed;
-      port = deployed.httpPort();
-      testContext.verify(() -> assertThat(port).isPositive());
-      testContext.completeNow();
-    }));
+    this.suite = suite;
+    port = suite.httpPort();
   }
 
   @AfterEach
-  void stop(VertxTestContext testContext) {
+  void closeClient() {
     web.close();
-    Suites.stopIfStarted(suite, testContext);
   }
 
   /** Subscribes to the first {@code messageProcessed} event and completes once the subscription is active. */
