@@ -2,7 +2,8 @@ package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Await;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,8 +11,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -29,23 +28,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * H5: the server speaks HTTP/1.1 only (no h2c), media types are compared case-insensitively, a charset other than
  * UTF-8 is refused, and text with a lone surrogate escape is refused.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
+@SuiteConfig(http = true)
 class HttpProtocolTest {
   private static final String WEBHOOK_BODY = "{\"from\":\"5511000000002\",\"body\":\"hi\"}";
 
-  private final TestAgent agent = new TestAgent();
+  private TestAgent agent;
   private OrchestratorSuite suite;
   private WebClient web;
 
   @BeforeEach
-  void start(Vertx vertx) {
-    suite = Suites.startWithHttp(vertx, new JsonObject(), agent);
+  void start(Vertx vertx, OrchestratorSuite suite, TestAgent agent) {
+    this.suite = suite;
+    this.agent = agent;
     web = WebClient.create(vertx);
-  }
-
-  @AfterEach
-  void stop(VertxTestContext testContext) {
-    Suites.stopIfStarted(suite, testContext);
   }
 
   private HttpResponse<Buffer> post(String path, String contentType, byte[] body) {

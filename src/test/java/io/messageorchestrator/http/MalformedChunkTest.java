@@ -3,13 +3,9 @@ package io.messageorchestrator.http;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.messageorchestrator.OrchestratorSuite;
-import io.messageorchestrator.support.Suites;
-import io.messageorchestrator.support.TestAgent;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -22,7 +18,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** H2: a chunk size Netty cannot parse gets a 400 and a closed connection, and floods cost a few log lines. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
+@SuiteConfig(http = true)
 class MalformedChunkTest {
   private static final String BAD_CHUNK = "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
     + "Transfer-Encoding: chunked\r\n\r\nffffffffffffffff1\r\n{}\r\n0\r\n\r\n";
@@ -30,13 +27,8 @@ class MalformedChunkTest {
   private OrchestratorSuite suite;
 
   @BeforeEach
-  void start(Vertx vertx) {
-    suite = Suites.startWithHttp(vertx, new JsonObject(), new TestAgent());
-  }
-
-  @AfterEach
-  void stop(VertxTestContext testContext) {
-    Suites.stopIfStarted(suite, testContext);
+  void start(OrchestratorSuite suite) {
+    this.suite = suite;
   }
 
   @Test

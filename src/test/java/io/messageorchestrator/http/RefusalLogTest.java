@@ -6,7 +6,8 @@ import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,7 +25,7 @@ import static io.messageorchestrator.support.Fixtures.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** H25: 429 refusals are logged at WARN, and a flood of them costs a bounded number of lines. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class RefusalLogTest {
   private static final int FLOOD = 40;
   /** The sender of the WhatsApp fixture, so both routes refuse the same full contact. */
@@ -32,12 +33,9 @@ class RefusalLogTest {
 
   @Test
   @DisplayName("a flood of 429s on /webhook and /webhook/whatsapp writes at least one and only a few WARN lines each")
-  void refusalsAreLoggedRateLimited(Vertx vertx) {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.startWithHttp(vertx,
-      new JsonObject().put("maxQueueSize", 1).put("lockTimeout", 0), agent);
+  @SuiteConfig(value = {"maxQueueSize=1", "lockTimeout=0"}, http = true)
+  void refusalsAreLoggedRateLimited(Vertx vertx, OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
     WebClient web = WebClient.create(vertx);
-    EventRecorder events = EventRecorder.attach(vertx);
     try (LogCapture generic = LogCapture.of(HttpVerticle.class.getName(), Level.WARN);
          LogCapture providers = LogCapture.of(WebhookRoutes.class.getName(), Level.WARN)) {
       // Answered once the agent is done: not awaited.

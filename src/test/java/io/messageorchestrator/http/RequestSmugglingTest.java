@@ -1,13 +1,10 @@
 package io.messageorchestrator.http;
 
 import io.messageorchestrator.OrchestratorSuite;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.TestAgent;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -23,24 +20,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * H1: a request whose body length is ambiguous (RFC 9112 §6.1) is answered 400/501 and its connection closed; the
  * bytes after its body never run as a second request. Raw sockets: an HTTP client would not send such requests.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
+@SuiteConfig(http = true)
 @DisplayName("request smuggling: Content-Length + Transfer-Encoding and unknown transfer codings")
 class RequestSmugglingTest {
   private static final String BODY = "{\"from\":\"5511000000001\",\"body\":\"front\"}";
   /** Would be answered (404) if it ran; asks the server to close afterwards, so a vulnerable server ends too. */
   private static final String SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 
-  private final TestAgent agent = new TestAgent();
+  private TestAgent agent;
   private OrchestratorSuite suite;
 
   @BeforeEach
-  void start(Vertx vertx) {
-    suite = Suites.startWithHttp(vertx, new JsonObject(), agent);
-  }
-
-  @AfterEach
-  void stop(VertxTestContext testContext) {
-    Suites.stopIfStarted(suite, testContext);
+  void start(OrchestratorSuite suite, TestAgent agent) {
+    this.suite = suite;
+    this.agent = agent;
   }
 
   private static String chunked(String body) {

@@ -6,14 +6,12 @@ import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.support.Await;
-import io.messageorchestrator.support.Suites;
-import io.messageorchestrator.support.TestAgent;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -32,24 +30,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * H6: an {@code /admin/events} client that stops reading is disconnected once its pending bytes exceed the bound,
  * instead of having every later event buffered for it.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
+@SuiteConfig(http = true)
 class SseSlowReaderTest {
   /** ~8 KB per event. */
   private static final JsonObject EVENT = new JsonObject().put("contactId", "slow").put("padding", "x".repeat(8_000));
   /** Far more than the bound plus every kernel buffer between the two ends (a few MB on loopback). */
   private static final int MAX_EVENTS = 20_000;
 
-  private OrchestratorSuite suite;
-
-  @AfterEach
-  void stop(VertxTestContext testContext) {
-    Suites.stopIfStarted(suite, testContext);
-  }
-
   @Test
   @DisplayName("a subscriber that never reads is disconnected (logged); other subscribers and the server go on")
-  void slowReaderIsDisconnected(Vertx vertx) throws Exception {
-    suite = Suites.startWithHttp(vertx, new JsonObject(), new TestAgent());
+  void slowReaderIsDisconnected(Vertx vertx, OrchestratorSuite suite) throws Exception {
     try (LogCapture log = LogCapture.of(AdminRoutes.class.getName(), Level.WARN);
          Socket reader = new Socket()) {
       CompletableFuture<ILoggingEvent> disconnected = log.first(line -> line.getFormattedMessage()
