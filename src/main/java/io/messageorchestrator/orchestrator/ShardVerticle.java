@@ -118,6 +118,7 @@ public final class ShardVerticle extends VerticleBase {
     List<MessageConsumer<?>> consumers = new ArrayList<>(List.of(
       eventBus.<Object>consumer(Addresses.shard(index, "process"), message -> onProcess(message, false)),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "stats"), message -> message.reply(shardStats())),
+      eventBus.consumer(Addresses.shard(index, "ping"), message -> message.reply(null)), // readiness: ShardHealth
       eventBus.<JsonObject>consumer(Addresses.shard(index, "status"), this::onStatus),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "unlock"), this::onUnlock),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "deadlocks"),
