@@ -63,6 +63,7 @@ public final class Main {
     started.await();
     if (running[0] == null) {
       vertx.close();
+      Logging.flush();
       System.exit(1);
     }
     OrchestratorSuite suite = running[0];
@@ -79,6 +80,7 @@ public final class Main {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      Logging.flush();
     }, "orchestrator-shutdown"));
   }
 }
