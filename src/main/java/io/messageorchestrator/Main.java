@@ -93,6 +93,7 @@ public final class Main {
         e.getCause().printStackTrace();
       }
       closeQuietly(vertx);
+      Logging.flush();
       System.exit(EXIT_STARTUP_FAILED);
     } catch (InterruptedException | TimeoutException e) {
       Thread.currentThread().interrupt();
@@ -153,9 +154,7 @@ public final class Main {
     LOG.info("Shutdown complete: {}", totals.encode());
     // A drained service exits 0 (not the JVM's 143 for SIGTERM), so supervisors see a clean stop. Logging is flushed
     // first: halt skips whatever else would run at exit.
-    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
-      logging.stop();
-    }
+    Logging.flush();
     System.out.flush();
     System.err.flush();
     Runtime.getRuntime().halt(0);

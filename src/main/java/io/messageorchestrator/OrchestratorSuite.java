@@ -17,6 +17,7 @@ import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.orchestrator.OrchestratorMetrics;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.orchestrator.ShardHealth;
 import io.messageorchestrator.orchestrator.ShardVerticle;
 import io.messageorchestrator.outbound.OutboundEvents;
 import io.messageorchestrator.outbound.OutboundVerticle;
@@ -90,6 +91,7 @@ public final class OrchestratorSuite {
   private final AtomicInteger httpPort = new AtomicInteger(-1);
   private String workerDeployment;
   private String adminDeployment;
+  private String healthDeployment;
   private String outboundDeployment;
   private String httpDeployment;
   private Future<JsonObject> stopped;
@@ -147,6 +149,12 @@ public final class OrchestratorSuite {
       .compose(v -> vertx.deployVerticle(new AdminVerticle(shardCount, config, metrics, limit)))
       .compose(id -> {
         adminDeployment = id;
+        ShardHealth health = new ShardHealth(shardCount);
+        lifecycle.watch(health);
+        return vertx.deployVerticle(health);
+      })
+      .compose(id -> {
+        healthDeployment = id;
         // Exactly one instance: it consumes a published event, and per-contact reply order needs one owner.
         return vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.shutdownGracePeriod(),
           metrics.registry()));
@@ -199,7 +207,8 @@ public final class OrchestratorSuite {
 
   private Future<Void> undeployAll() {
     List<String> ids = new ArrayList<>(shardDeployments);
-    ids.addAll(Arrays.asList(adminDeployment, outboundDeployment, workerDeployment, httpDeployment));
+    ids.addAll(Arrays.asList(adminDeployment, healthDeployment, outboundDeployment, workerDeployment,
+      httpDeployment));
     return Future.join(ids.stream().map(this::undeploy).toList()).mapEmpty();
   }
 

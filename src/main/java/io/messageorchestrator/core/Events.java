@@ -20,10 +20,21 @@ public final class Events {
   public static final String DUPLICATE_IGNORED = "duplicateIgnored";
   public static final String LATE_RESULT_DISCARDED = "lateResultDiscarded";
   public static final String CONTACTS_EVICTED = "contactsEvicted";
+  /** A shard missed two readiness pings in a row: {@code shard, missedPings, timestamp}. */
+  public static final String SHARD_UNRESPONSIVE = "shardUnresponsive";
+  /** An unresponsive shard answers again: {@code shard, missedPings, timestamp}. */
+  public static final String SHARD_RESPONSIVE = "shardResponsive";
+
+  /**
+   * A provider delivery status, published by the HTTP webhooks (not by the shards, hence not in {@link #ALL}):
+   * counted in the statistics, never processed.
+   */
+  public static final String STATUS_RECEIVED = "statusReceived";
 
   public static final List<String> ALL = List.of(MESSAGE_RECEIVED, LOCK_ACQUIRED, LOCK_RELEASED, MESSAGE_QUEUED,
     MESSAGE_PROCESSED, PROCESSING_ERROR, DEADLOCKS_RESOLVED, CLEANUP_COMPLETE, PROCESSING_TIMEOUT, MESSAGE_REJECTED,
-    MESSAGE_DROPPED, MESSAGE_DISCARDED, DUPLICATE_IGNORED, LATE_RESULT_DISCARDED, CONTACTS_EVICTED);
+    MESSAGE_DROPPED, MESSAGE_DISCARDED, DUPLICATE_IGNORED, LATE_RESULT_DISCARDED, CONTACTS_EVICTED, SHARD_UNRESPONSIVE,
+    SHARD_RESPONSIVE);
 
   private Events() {
   }

@@ -86,7 +86,8 @@ public final class HttpVerticle extends VerticleBase {
       .register("process", promise -> promise.complete(Status.OK()));
     HealthCheckHandler readiness = HealthCheckHandler.create(vertx)
       .register("orchestrator", promise -> promise.complete(lifecycle.isReady() ? Status.OK()
-        : Status.KO(new JsonObject().put("draining", lifecycle.isDraining()))));
+        : Status.KO(new JsonObject().put("draining", lifecycle.isDraining())
+          .put("unresponsiveShards", lifecycle.unresponsiveShards()))));
     router.get("/health").handler(readiness);
     router.get("/health/ready").handler(readiness);
     router.get("/health/live").handler(liveness);

@@ -3,6 +3,7 @@ package io.messageorchestrator.http;
 import io.messageorchestrator.config.WebhookSettings;
 import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
@@ -50,7 +51,7 @@ public final class WebhookRoutes {
   public static final String EVOLUTION_PATH = "/webhook/evolution";
   public static final String TWILIO_PATH = "/webhook/twilio";
   /** Event (on {@code orchestrator.events.statusReceived}) carrying one provider delivery status. */
-  public static final String STATUS_EVENT = "statusReceived";
+  public static final String STATUS_EVENT = Events.STATUS_RECEIVED;
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookRoutes.class);
   private static final String CONTENT_TYPE = "Content-Type";

@@ -3,6 +3,7 @@ package io.messageorchestrator.orchestrator;
 import io.messageorchestrator.core.RejectReason;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.Events;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -38,12 +39,16 @@ public final class AdminVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    List<MessageConsumer<JsonObject>> consumers = List.of(
+    List<MessageConsumer<JsonObject>> consumers = new ArrayList<>(List.of(
       vertx.eventBus().consumer(Addresses.STATS, request -> reply(request, stats())),
       vertx.eventBus().consumer(Addresses.CONTACT_STATUS, this::onContactStatus),
       vertx.eventBus().consumer(Addresses.UNLOCK, this::onUnlock),
       vertx.eventBus().consumer(Addresses.RESOLVE_DEADLOCKS, request -> reply(request,
-        sumOverShards("deadlocks", "resolved").map(n -> new JsonObject().put("resolved", n)))));
+        sumOverShards("deadlocks", "resolved").map(n -> new JsonObject().put("resolved", n))))));
+    // Provider delivery statuses (published by the webhooks) are counted, never processed.
+    consumers.add(vertx.eventBus().localConsumer(Addresses.event(Events.STATUS_RECEIVED),
+      status -> metrics.statusReceived()));
+    consumers.addAll(new AgentFailureLog(System::nanoTime).register(vertx.eventBus()));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -127,6 +132,7 @@ public final class AdminVerticle extends VerticleBase {
         .put("lateResultsDiscarded", metrics.lateResultCount())
         .put("rememberedContacts", sum(shards, "rememberedContacts"))
         .put("contactsEvicted", metrics.evictedCount())
+        .put("totalStatusUpdates", metrics.statusUpdateCount())
         .put("concurrency", new JsonObject().put("limit", limit.limit()).put("inUse", limit.inUse())
           .put("waiting", limit.waiting()))
         .put("shards", shardCount);

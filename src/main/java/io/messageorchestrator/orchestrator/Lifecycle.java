@@ -1,15 +1,30 @@
 package io.messageorchestrator.orchestrator;
 
+import java.util.List;
+
 /**
- * Node-wide shutdown state shared by the verticles of one suite: once draining starts, shards refuse new messages
- * ({@code shutting_down}) and readiness reports down.
+ * Node-wide readiness and shutdown state shared by the verticles of one suite: once draining starts, shards refuse
+ * new messages ({@code shutting_down}) and readiness reports down; readiness is also down while a shard's event loop
+ * does not answer ({@link ShardHealth}).
  */
 public final class Lifecycle {
   private volatile boolean ready;
   private volatile boolean draining;
+  private volatile ShardHealth shardHealth;
 
   public boolean isReady() {
-    return ready && !draining;
+    return ready && !draining && unresponsiveShards().isEmpty();
+  }
+
+  /** Shards whose event loop missed its readiness pings (empty before the suite is up). */
+  public List<Integer> unresponsiveShards() {
+    ShardHealth health = shardHealth;
+    return health == null ? List.of() : health.unresponsiveShards();
+  }
+
+  /** Readiness follows these shards' answers from now on. */
+  public void watch(ShardHealth health) {
+    shardHealth = health;
   }
 
   public boolean isDraining() {

@@ -29,6 +29,7 @@ public final class OrchestratorMetrics {
   private final Counter deadlocks;
   private final Counter lateResults;
   private final Counter evicted;
+  private final Counter statusUpdates;
   private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
   private final Map<RejectReason, Counter> rejections = new EnumMap<>(RejectReason.class);
   private final Timer processingTime;
@@ -47,6 +48,9 @@ public final class OrchestratorMetrics {
     lateResults = Counter.builder(PREFIX + "late.results.discarded")
       .description("Agent results that arrived after their lease ended").register(registry);
     evicted = Counter.builder(PREFIX + "contacts.evicted").description("Idle contacts forgotten").register(registry);
+    statusUpdates = Counter.builder(PREFIX + "status.updates.received")
+      .description("Provider delivery statuses received by the webhooks (sent, delivered, read, failed...)")
+      .register(registry);
     for (Outcome outcome : Outcome.values()) {
       outcomes.put(outcome, Counter.builder(PREFIX + "messages.completed").tag("outcome", outcome.label())
         .description("Accepted messages by their one outcome").register(registry));
@@ -88,6 +92,10 @@ public final class OrchestratorMetrics {
 
   void evicted(int count) {
     evicted.increment(count);
+  }
+
+  void statusReceived() {
+    statusUpdates.increment();
   }
 
   void outcome(Outcome outcome) {
@@ -140,6 +148,10 @@ public final class OrchestratorMetrics {
 
   public long evictedCount() {
     return (long) evicted.count();
+  }
+
+  public long statusUpdateCount() {
+    return (long) statusUpdates.count();
   }
 
   public long queued() {

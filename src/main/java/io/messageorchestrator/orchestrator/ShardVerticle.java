@@ -88,6 +88,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
       eventBus.<Object>consumer(Addresses.shard(index, "process"), message -> onProcess(message, false)),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "stats"),
         message -> message.reply(ShardReports.stats(machine, index, config.statsListLimit()))),
+      eventBus.consumer(Addresses.shard(index, "ping"), message -> message.reply(null)), // readiness: ShardHealth
       eventBus.<JsonObject>consumer(Addresses.shard(index, "status"),
         message -> message.reply(ShardReports.status(machine, index, ContactIds.optional(message.body())))),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "unlock"), this::onUnlock),
