@@ -137,8 +137,9 @@ class HttpAgentTest {
   @DisplayName("an agent slower than processingTimeout ends the message as timed_out with the fallback text")
   void slowAgentTimesOut(Vertx vertx, VertxTestContext testContext) {
     Promise<JsonObject> timeoutEvent = Promise.promise();
-    // The fake agent never answers: only the orchestrator's deadline can end the call.
-    deployAgainst(vertx, 300, request -> { })
+    // The fake agent never answers: only the orchestrator's deadline can end the call. The deadline leaves a loaded
+    // machine ample time to have sent the request (asserted below) before it ends the call.
+    deployAgainst(vertx, 2_000, request -> { })
       .compose(deployed -> deployed.client().on(Events.PROCESSING_TIMEOUT, timeoutEvent::tryComplete).completion()
         .compose(v -> deployed.client().processMessage(CONTACT, InboundMessage.text("slow"))))
       .onComplete(testContext.succeeding(result -> {
@@ -150,7 +151,7 @@ class HttpAgentTest {
         });
         timeoutEvent.future().onComplete(testContext.succeeding(event -> testContext.verify(() -> {
           assertThat(event.getString("contactId")).isEqualTo(CONTACT);
-          assertThat(event.getLong("timeout")).isEqualTo(300);
+          assertThat(event.getLong("timeout")).isEqualTo(2_000);
           testContext.completeNow();
         })));
       }));
