@@ -236,7 +236,7 @@ final class ContactStateMachine {
       if (!outcome.cancelled()) {
         metrics.lateResult();
         effects.publish(Events.LATE_RESULT_DISCARDED, OrchestratorEvents.lateResultDiscarded(result.contactId(),
-          result.processId(), result.fencingToken(), time.wallMillis() - result.deadlineEpochMs()));
+          result.processId(), result.fencingToken(), (time.timerNanos() - result.deadlineNanos()) / 1_000_000));
       }
       return;
     }

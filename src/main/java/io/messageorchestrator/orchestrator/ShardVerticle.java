@@ -192,7 +192,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   @Override
   public void startAgentCall(Lease lease) {
     eventBus.send(Addresses.AGENT, new AgentTask(lease.lane.contactId, lease.pending.processId,
-      lease.pending.message, 1, time.wallMillis() + config.processingTimeout(), lease.token, results));
+      lease.pending.message, 1, lease.deadlineNanos, lease.token, results));
   }
 
   @Override

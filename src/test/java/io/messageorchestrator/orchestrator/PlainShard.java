@@ -104,9 +104,10 @@ final class PlainShard implements ShardEffects {
     reply(callOf(contactId), AgentOutcome.reply(response, null));
   }
 
-  /** Moves monotonic time on and runs the timers that fall due, in due order. */
+  /** Real time passes (both clocks move) and the timers that fall due run, in due order. */
   void advance(long millis) {
     monotonicMillis.addAndGet(millis);
+    wallMillis.addAndGet(millis);
     while (true) {
       Map.Entry<Long, Timer> due = timers.entrySet().stream()
         .filter(timer -> timer.getValue().dueMillis() <= monotonicMillis.get())
