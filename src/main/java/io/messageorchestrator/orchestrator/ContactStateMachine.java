@@ -192,7 +192,7 @@ final class ContactStateMachine {
 
   private void onPermitGranted(ContactLane lane) {
     lane.waitingForPermit = false;
-    if (lane.lease == null && lane.queueSize() > 0) {
+    if (lane.lease == null && lane.queueSize() > 0 && !limit.isClosed()) {
       startLease(lane);
     } else {
       limit.release(); // the work this permit was for is gone (unlocked, dropped or discarded)
@@ -391,6 +391,17 @@ final class ContactStateMachine {
       onDrained = null;
       drained.run();
     }
+  }
+
+  /**
+   * The shutdown grace period is over (R11): nothing starts any more, on any shard. Closing the node-wide limit
+   * before any shard discards means the permits a discarding shard frees go to nobody; a grant already on its way
+   * is refused in {@link #onPermitGranted}. Call it before {@link #discardEverything()}; not when a shard merely
+   * drained early (the others may still use their grace period).
+   */
+  void endGracePeriod() {
+    stopping = true;
+    limit.close();
   }
 
   /** After the grace period: every message still waiting or running ends as {@code discarded_on_shutdown}. */

@@ -124,7 +124,10 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   private Future<JsonObject> startDrain() {
     if (drainResult == null) {
       Promise<Void> drained = Promise.promise();
-      long graceTimer = vertx.setTimer(Math.max(1, config.shutdownGracePeriod()), id -> drained.tryComplete());
+      long graceTimer = vertx.setTimer(Math.max(1, config.shutdownGracePeriod()), id -> {
+        machine.endGracePeriod(); // before any discarding: no shard starts anything from now on
+        drained.tryComplete();
+      });
       machine.stopAccepting(drained::tryComplete);
       drainResult = drained.future().map(v -> {
         vertx.cancelTimer(graceTimer);
