@@ -38,6 +38,7 @@ final class ContactStateMachine {
   private final int shardIndex;
   private final String processIdPrefix;
   private final int maxQueuedInShard;
+  private final int maxContactsInShard;
   private final OrchestratorConfig config;
   private final GlobalConcurrencyLimit limit;
   /** Where permit grants run: the shard's context. */
@@ -54,6 +55,8 @@ final class ContactStateMachine {
   private long fencingSequence;
   private int queuedInShard;
   private int leasesInShard;
+  /** Idle contacts forgotten early to stay under {@code maxContacts}, not yet announced (the sweep announces them). */
+  private int evictedForRoom;
   private boolean stopping;
   /** Runs once when stopping and nothing is queued or leased any more. */
   private Runnable onDrained;
@@ -64,6 +67,7 @@ final class ContactStateMachine {
     this.shardIndex = shardIndex;
     this.processIdPrefix = processIdPrefix;
     this.maxQueuedInShard = (config.maxTotalQueued() + shardCount - 1) / shardCount;
+    this.maxContactsInShard = (int) (((long) config.maxContacts() + shardCount - 1) / shardCount);
     this.config = config;
     this.limit = limit;
     this.shardContext = shardContext;
@@ -101,6 +105,11 @@ final class ContactStateMachine {
       metrics.duplicate();
       effects.publish(Events.DUPLICATE_IGNORED, OrchestratorEvents.duplicateIgnored(contactId, message.messageId()));
       caller.accept(ProcessResult.ofDuplicate());
+      return;
+    }
+    if (!roomForContact(contactId)) {
+      reject(caller, contactId, messageJson, null, RejectReason.OVERLOADED,
+        "too many contacts active on this node (maxContacts)");
       return;
     }
     ContactLane lane = contacts.getOrCreate(contactId, now);
@@ -143,6 +152,22 @@ final class ContactStateMachine {
         });
       }
     }
+  }
+
+  /**
+   * H7: a known contact always has room; a new one gets it if the shard remembers fewer than its share of
+   * {@code maxContacts}, or by forgetting the longest-idle contact. Only when every remembered contact is busy is
+   * there none. The dedup memory is separate: a forgotten contact's recent message ids are still recognised.
+   */
+  private boolean roomForContact(String contactId) {
+    if (contacts.size() < maxContactsInShard || contacts.get(contactId) != null) {
+      return true;
+    }
+    if (contacts.evictLongestIdle()) {
+      evictedForRoom++;
+      return true;
+    }
+    return false;
   }
 
   /** The message is accepted: remembered for deduplication, in its lane's queue, and started if the lane is free. */
@@ -366,9 +391,13 @@ final class ContactStateMachine {
     return unlocked;
   }
 
-  /** R12: forgets contacts idle for longer than {@code idleContactTtl}. */
+  /**
+   * R12: forgets contacts idle for longer than {@code idleContactTtl}, and announces them together with those
+   * forgotten since the last sweep to make room under {@code maxContacts}.
+   */
   void evictIdleContacts() {
-    int evicted = contacts.evictIdleSince(time.monotonicMillis(), config.idleContactTtl());
+    int evicted = contacts.evictIdleSince(time.monotonicMillis(), config.idleContactTtl()) + evictedForRoom;
+    evictedForRoom = 0;
     if (evicted > 0) {
       metrics.evicted(evicted);
       effects.publish(Events.CONTACTS_EVICTED,
