@@ -22,6 +22,8 @@ final class ContactTable {
   private LinkedHashMap<String, ContactLane> idle = new LinkedHashMap<>();
   /** The most idle lanes remembered since the idle table was last rebuilt (hash tables never shrink by themselves). */
   private int idleHighWater;
+  /** Contacts forgotten early to make room ({@link #evictLongestIdle}) since the last sweep, which reports them. */
+  private int evictedForRoom;
 
   ContactLane get(String contactId) {
     ContactLane lane = busy.get(contactId);
@@ -92,12 +94,17 @@ final class ContactTable {
     }
     oldest.next();
     oldest.remove();
+    evictedForRoom++;
     return true;
   }
 
-  /** Forgets the lanes idle for at least {@code ttl} ms; returns how many. */
+  /**
+   * Forgets the lanes idle for at least {@code ttl} ms; returns how many, plus those forgotten early to make room
+   * since the last call.
+   */
   int evictIdleSince(long now, long ttl) {
-    int evicted = 0;
+    int evicted = evictedForRoom;
+    evictedForRoom = 0;
     Iterator<ContactLane> iterator = idle.values().iterator();
     while (iterator.hasNext()) {
       ContactLane lane = iterator.next();
