@@ -79,10 +79,6 @@ final class ContactTable {
     return busy.size() + idle.size();
   }
 
-  int busyCount() {
-    return busy.size();
-  }
-
   /**
    * Makes room for one more contact under a cap: forgets the longest-idle contact. Returns {@code false} when no
    * contact is idle (the new one must be refused). Message ids stay in the dedup memory, which is separate.
