@@ -186,9 +186,10 @@ final class ContactStateMachine {
     ProcessResult result = finish(lease.pending, outcome, reply, error, lease, release);
     pump(lane);
     contacts.markIdleIfIdle(lane, time.monotonicMillis());
-    completeDrainIfIdle();
-    // Last: whoever learns the result finds the shard's state already consistent with it.
+    // Whoever learns the result finds the shard's state already consistent with it; the answer goes out before a
+    // drain can complete, so shutdown never overtakes the last caller's reply.
     answer(lease.pending, result);
+    completeDrainIfIdle();
   }
 
   /** The one lease teardown: its deadline, the lane's lock, the counts and the node-wide permit. */
