@@ -55,12 +55,14 @@ public final class OrchestratorSuite {
    *
    * @param processor the agent; {@code null} builds the one named by {@code processor.type}
    * @param registry  where metrics go; {@code null} for a private registry
-   * @param clock     milliseconds for lease ages, idle times and dedup windows (timers still use real time)
+   * @param clock     monotonic milliseconds for lease ages, idle times and dedup windows (timers still use real
+   *                  time; event timestamps the wall clock); default {@link System#nanoTime()} in ms, so a wall-clock
+   *                  jump moves none of them
    * @param http      whether to deploy the HTTP verticle
    */
   public record Options(AgentProcessor processor, MeterRegistry registry, LongSupplier clock, boolean http) {
     public static Options defaults() {
-      return new Options(null, null, System::currentTimeMillis, true);
+      return new Options(null, null, () -> System.nanoTime() / 1_000_000, true);
     }
 
     public Options withProcessor(AgentProcessor processor) {

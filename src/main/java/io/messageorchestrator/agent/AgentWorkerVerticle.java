@@ -13,7 +13,6 @@ import io.vertx.core.eventbus.MessageConsumerOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -75,7 +74,7 @@ public final class AgentWorkerVerticle extends VerticleBase {
   private void onTask(Message<AgentTask> message) {
     AgentTask task = message.body();
     ProcessingContext processingContext = new ProcessingContext(task.contactId(), task.processId(), task.attempt(),
-      Instant.ofEpochMilli(task.deadlineEpochMs()));
+      task.deadlineNanos());
     // Registered before it can run, so the call's own removal can never precede its registration.
     FutureTask<Void> call = new FutureTask<>(() -> {
       AgentOutcome outcome = invoke(task, processingContext);

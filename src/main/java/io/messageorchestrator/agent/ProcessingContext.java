@@ -2,18 +2,72 @@ package io.messageorchestrator.agent;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
- * Who and what is being processed.
- *
- * @param attempt  1 for the first attempt of a message
- * @param deadline when the orchestrator abandons this attempt ({@code processingTimeout} after it started)
+ * Who and what is being processed, and how much time is left. The deadline is kept on the monotonic clock
+ * ({@link System#nanoTime()}), so {@link #remaining()} does not shrink or grow when the wall clock jumps (VM resume,
+ * NTP step); {@link #deadline()} is the same moment as a wall-clock instant, for logs.
  */
-public record ProcessingContext(String contactId, String processId, int attempt, Instant deadline) {
+public final class ProcessingContext {
+  private final String contactId;
+  private final String processId;
+  private final int attempt;
+  private final long deadlineNanos;
+  private final LongSupplier nanoClock;
+  private final Supplier<Instant> wallClock;
+
+  /**
+   * @param attempt       1 for the first attempt of a message
+   * @param deadlineNanos when the orchestrator abandons this attempt, on {@link System#nanoTime()}
+   */
+  public ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos) {
+    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now);
+  }
+
+  /** A context whose deadline is {@code timeout} from now (e.g. to call an agent in a test). */
+  public static ProcessingContext withTimeout(String contactId, String processId, Duration timeout) {
+    return new ProcessingContext(contactId, processId, 1, System.nanoTime() + timeout.toNanos());
+  }
+
+  ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos, LongSupplier nanoClock,
+                    Supplier<Instant> wallClock) {
+    this.contactId = contactId;
+    this.processId = processId;
+    this.attempt = attempt;
+    this.deadlineNanos = deadlineNanos;
+    this.nanoClock = nanoClock;
+    this.wallClock = wallClock;
+  }
+
+  public String contactId() {
+    return contactId;
+  }
+
+  public String processId() {
+    return processId;
+  }
+
+  /** 1 for the first attempt of a message. */
+  public int attempt() {
+    return attempt;
+  }
 
   /** Time left before the deadline, never negative: use it as the timeout of remote calls. */
   public Duration remaining() {
-    Duration left = Duration.between(Instant.now(), deadline);
-    return left.isNegative() ? Duration.ZERO : left;
+    long left = deadlineNanos - nanoClock.getAsLong();
+    return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
+  }
+
+  /** When the orchestrator abandons this attempt ({@code processingTimeout} after it started), as wall time. */
+  public Instant deadline() {
+    return wallClock.get().plusNanos(deadlineNanos - nanoClock.getAsLong());
+  }
+
+  @Override
+  public String toString() {
+    return "ProcessingContext[contactId=" + contactId + ", processId=" + processId + ", attempt=" + attempt
+      + ", remaining=" + remaining() + "]";
   }
 }

@@ -28,6 +28,7 @@ public record OrchestratorConfig(
   long shutdownGracePeriod,
   long idleContactTtl,
   int maxTotalQueued,
+  int maxContacts,
   int shards,
   String fallbackResponse,
   int statsListLimit,
@@ -101,6 +102,7 @@ public record OrchestratorConfig(
       .put("shutdownGracePeriod", 10_000)
       .put("idleContactTtl", 600_000)
       .put("maxTotalQueued", 100_000)
+      .put("maxContacts", 1_000_000)
       .put("shards", 0)
       .put("fallbackResponse", "Sorry, I could not process your message right now. Please try again in a moment.")
       .put("statsListLimit", 20)
@@ -167,6 +169,7 @@ public record OrchestratorConfig(
       v.longValue("shutdownGracePeriod", 0, day),
       v.longValue("idleContactTtl", 1, 7 * day),
       v.intValue("maxTotalQueued", 1, 100_000_000),
+      v.intValue("maxContacts", 1, 1_000_000_000),
       v.intValue("shards", 0, 1024),
       v.string("fallbackResponse"),
       v.intValue("statsListLimit", 0, 10_000),
@@ -219,6 +222,7 @@ public record OrchestratorConfig(
       .put("shutdownGracePeriod", shutdownGracePeriod)
       .put("idleContactTtl", idleContactTtl)
       .put("maxTotalQueued", maxTotalQueued)
+      .put("maxContacts", maxContacts)
       .put("processorType", processor.type());
   }
 }

@@ -1,10 +1,13 @@
 package io.messageorchestrator.core;
 
-/** Agent worker → shard, through the task's {@link AgentResultSink}: the outcome of one {@link AgentTask}. */
-public record AgentResult(String contactId, String processId, long fencingToken, long deadlineEpochMs,
+/**
+ * Agent worker → shard, through the task's {@link AgentResultSink}: the outcome of one {@link AgentTask}
+ * ({@code deadlineNanos} is the task's, on {@link System#nanoTime()}).
+ */
+public record AgentResult(String contactId, String processId, long fencingToken, long deadlineNanos,
                           AgentOutcome outcome) {
 
   public static AgentResult of(AgentTask task, AgentOutcome outcome) {
-    return new AgentResult(task.contactId(), task.processId(), task.fencingToken(), task.deadlineEpochMs(), outcome);
+    return new AgentResult(task.contactId(), task.processId(), task.fencingToken(), task.deadlineNanos(), outcome);
   }
 }

@@ -4,7 +4,10 @@ package io.messageorchestrator.core;
 public enum RejectReason {
   /** The contact already has {@code maxQueueSize} messages waiting (overflow policy {@code reject}). */
   QUEUE_FULL("queue_full"),
-  /** The shard holds {@code maxTotalQueued} waiting messages across all contacts. */
+  /**
+   * The shard holds {@code maxTotalQueued} waiting messages across all contacts, or a new contact finds
+   * {@code maxContacts} contacts remembered and none of them idle.
+   */
   OVERLOADED("overloaded"),
   /** A graceful shutdown is under way. */
   SHUTTING_DOWN("shutting_down");

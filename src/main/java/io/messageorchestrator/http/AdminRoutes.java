@@ -171,6 +171,11 @@ public final class AdminRoutes {
     }
     client.heartbeat = vertx.setPeriodic(SSE_HEARTBEAT_MS, id -> client.send(": keep-alive\n\n"));
     response.closeHandler(closed -> client.stop());
+    // A stream never ends by itself: at server shutdown it ends at once instead of holding the shutdown's grace.
+    ctx.request().connection().shutdownHandler(shutdown -> {
+      client.stop();
+      response.end();
+    });
     Future.all(client.consumers.stream().map(MessageConsumer::completion).toList())
       .onSuccess(ready -> client.send(": connected\n\n"))
       .onFailure(failure -> Responses.error(ctx, 503, "unavailable", failure.getMessage()));

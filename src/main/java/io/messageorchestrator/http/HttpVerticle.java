@@ -16,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.Status;
@@ -49,6 +50,8 @@ public final class HttpVerticle extends VerticleBase {
   static final String SECRET_HEADER = "X-Webhook-Secret";
   /** Refusals (429/503) are logged at WARN, at most one line per interval per HTTP instance: a flood costs one line. */
   static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
+  /** At stop, how long requests in flight may take to finish: their answers are already decided by the drain. */
+  static final long SHUTDOWN_GRACE_MS = 5_000;
 
   private final OrchestratorConfig config;
   private final OrchestratorClient client;
@@ -60,6 +63,7 @@ public final class HttpVerticle extends VerticleBase {
   private final LinkedHashMap<RoutingContext, Long> bodiesInFlight = new LinkedHashMap<>();
   private final RateLimitedLog refusals = new RateLimitedLog(LOG, REFUSAL_LOG_INTERVAL);
   private final RequestFraming framing = new RequestFraming();
+  private HttpServer server;
 
   public HttpVerticle(OrchestratorConfig config, OrchestratorClient client, Lifecycle lifecycle,
                       MeterRegistry registry, List<String> streamedEvents, IntConsumer onListening) {
@@ -127,7 +131,19 @@ public final class HttpVerticle extends VerticleBase {
       .invalidRequestHandler(framing::onInvalidRequest)
       .requestHandler(framing.guard(router))
       .listen()
-      .onSuccess(server -> onListening.accept(server.actualPort()));
+      .onSuccess(server -> {
+        this.server = server;
+        onListening.accept(server.actualPort());
+      });
+  }
+
+  /**
+   * Stops accepting connections and lets requests in flight finish (their answers were decided by the drain that
+   * ran before) for up to {@link #SHUTDOWN_GRACE_MS}; Vert.x's default close would cut them off.
+   */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(SHUTDOWN_GRACE_MS, TimeUnit.MILLISECONDS);
   }
 
   /**

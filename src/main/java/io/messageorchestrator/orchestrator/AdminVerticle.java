@@ -97,7 +97,7 @@ public final class AdminVerticle extends VerticleBase {
       long failed = metrics.count(Outcome.FAILED);
       long timedOut = metrics.count(Outcome.TIMED_OUT);
       long attempts = processed + failed + timedOut;
-      long uptime = System.currentTimeMillis() - metrics.startedAt();
+      long uptime = metrics.uptimeMillis();
       JsonObject rejected = new JsonObject();
       for (RejectReason reason : RejectReason.values()) {
         rejected.put(reason.label(), metrics.rejectedCount(reason));

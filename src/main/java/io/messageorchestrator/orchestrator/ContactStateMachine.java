@@ -1,13 +1,11 @@
 package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.config.OrchestratorConfig;
-import io.messageorchestrator.config.OrchestratorConfig.QueueOverflow;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.AgentResult;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.ProcessResult;
-import io.messageorchestrator.core.RejectReason;
 import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.messageorchestrator.orchestrator.ContactLane.Pending;
 import io.messageorchestrator.orchestrator.Outcomes.LeaseRelease;
@@ -24,9 +22,11 @@ import java.util.function.Consumer;
  * calls, timers), the node-wide {@link GlobalConcurrencyLimit} and the callers' answer callbacks, so tests drive it
  * without a Vert.x instance and with their own {@link TimeSource}.
  *
+ * Messages come in through the shard's {@link ShardIntake}, which decides whether they are accepted.
+ *
  * <p>The points a durable journal hooks into: {@link #admit} (a message is accepted: it will get exactly one
  * outcome), {@link #startLease} (it starts processing) and {@link #finish} (its outcome, the one place every accepted
- * message ends). {@link #releaseLease} is the one lease teardown.
+ * message ends; see {@link Outcomes}). {@link #releaseLease} is the one lease teardown.
  */
 final class ContactStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(ContactStateMachine.class);
@@ -36,8 +36,6 @@ final class ContactStateMachine {
   static final long DEADLINE_SLACK_MS = 10;
 
   private final int shardIndex;
-  private final String processIdPrefix;
-  private final int maxQueuedInShard;
   private final OrchestratorConfig config;
   private final GlobalConcurrencyLimit limit;
   /** Where permit grants run: the shard's context. */
@@ -47,10 +45,8 @@ final class ContactStateMachine {
   private final TimeSource time;
   private final ShardEffects effects;
   private final ContactTable contacts = new ContactTable();
-  private final DedupCache dedup;
   private final LeaseDeadlines deadlines;
   private final Outcomes outcomes;
-  private long processSequence;
   private long fencingSequence;
   private int queuedInShard;
   private int leasesInShard;
@@ -58,12 +54,10 @@ final class ContactStateMachine {
   /** Runs once when stopping and nothing is queued or leased any more. */
   private Runnable onDrained;
 
-  ContactStateMachine(int shardIndex, int shardCount, String processIdPrefix, OrchestratorConfig config,
-                      GlobalConcurrencyLimit limit, Executor shardContext, OrchestratorMetrics metrics,
-                      Lifecycle lifecycle, TimeSource time, ShardEffects effects) {
+  ContactStateMachine(int shardIndex, OrchestratorConfig config, GlobalConcurrencyLimit limit,
+                      Executor shardContext, OrchestratorMetrics metrics, Lifecycle lifecycle, TimeSource time,
+                      ShardEffects effects) {
     this.shardIndex = shardIndex;
-    this.processIdPrefix = processIdPrefix;
-    this.maxQueuedInShard = (config.maxTotalQueued() + shardCount - 1) / shardCount;
     this.config = config;
     this.limit = limit;
     this.shardContext = shardContext;
@@ -71,87 +65,29 @@ final class ContactStateMachine {
     this.lifecycle = lifecycle;
     this.time = time;
     this.effects = effects;
-    this.dedup = new DedupCache(config.dedupWindow(), (config.dedupMaxEntries() + shardCount - 1) / shardCount);
     this.outcomes = new Outcomes(config, metrics, effects);
     this.deadlines = new LeaseDeadlines(effects, time::timerNanos, config.processingTimeout(), this::onTimeout);
   }
 
-  // ---------------------------------------------------------------- intake
+  // ---------------------------------------------------------------- intake (see ShardIntake)
 
   /**
-   * A message for a contact of this shard; {@code caller} gets exactly one answer.
-   *
-   * @param acceptOnly answer {@code accepted} as soon as the message has its place (webhooks: the provider must be
-   *                   answered fast); otherwise wait up to {@code lockTimeout} for it to start (R6)
+   * The message is accepted (the {@link ShardIntake} checked it): it will get exactly one outcome. It joins its
+   * lane's queue and starts at once if the lane is free and a permit is available.
    */
-  void accept(String contactId, InboundMessage message, boolean acceptOnly, Consumer<ProcessResult> caller) {
-    long now = time.monotonicMillis();
-    JsonObject messageJson = message.toJson();
-    metrics.received();
-    if (config.stepEvents()) {
-      effects.publish(Events.MESSAGE_RECEIVED,
-        OrchestratorEvents.messageReceived(contactId, messageJson, time.wallMillis()));
-    }
-    if (stopping || lifecycle.isDraining()) {
-      reject(caller, contactId, messageJson, null, RejectReason.SHUTTING_DOWN, "the orchestrator is shutting down");
-      return;
-    }
-    String dedupKey = dedup.keyOf(contactId, message.messageId());
-    if (dedup.seen(dedupKey, now)) {
-      metrics.duplicate();
-      effects.publish(Events.DUPLICATE_IGNORED, OrchestratorEvents.duplicateIgnored(contactId, message.messageId()));
-      caller.accept(ProcessResult.ofDuplicate());
-      return;
-    }
-    ContactLane lane = contacts.getOrCreate(contactId, now);
-    String processId = processIdPrefix + (++processSequence);
-    if (lane.queueSize() >= config.maxQueueSize()) {
-      if (config.queueOverflow() == QueueOverflow.REJECT) {
-        reject(caller, contactId, messageJson, processId, RejectReason.QUEUE_FULL,
-          "contact already has " + lane.queueSize() + " messages waiting (maxQueueSize)");
-        contacts.markIdleIfIdle(lane, now);
-        return;
-      }
-      Pending oldest = lane.pollQueue();
-      queuedDelta(-1);
-      dedup.forget(oldest.dedupKey); // never processed: the provider's retry must not count as a duplicate
-      finish(oldest, Outcome.DROPPED, "dropped to make room for a newer message (queueOverflow=dropOldest)");
-    } else if (queuedInShard >= maxQueuedInShard) {
-      reject(caller, contactId, messageJson, processId, RejectReason.OVERLOADED,
-        "too many messages waiting on this node (maxTotalQueued)");
-      contacts.markIdleIfIdle(lane, now);
-      return;
-    }
-    Pending pending = new Pending(processId, contactId, message, messageJson, now, acceptOnly ? null : caller);
-    pending.answeredQueued = acceptOnly;
-    pending.dedupKey = dedupKey;
-    admit(lane, pending);
-    int position = lane.positionOf(pending);
-    if (position > 0) {
-      effects.publish(Events.MESSAGE_QUEUED,
-        OrchestratorEvents.messageQueued(contactId, lane.queueSize(), position, pending));
-    }
-    if (acceptOnly) {
-      caller.accept(ProcessResult.accepted(processId, position));
-    } else if (position > 0) { // (at 0 it started at once: the caller gets the processed result)
-      if (config.lockTimeout() == 0) {
-        answerQueued(lane, pending);
-      } else {
-        pending.lockWaitTimer = effects.setTimer(config.lockTimeout(), () -> {
-          pending.lockWaitTimer = -1;
-          answerQueued(lane, pending);
-        });
-      }
-    }
-  }
-
-  /** The message is accepted: remembered for deduplication, in its lane's queue, and started if the lane is free. */
-  private void admit(ContactLane lane, Pending pending) {
-    dedup.remember(pending.dedupKey, pending.acceptedAt);
+  void admit(ContactLane lane, Pending pending) {
     lane.enqueue(pending);
     queuedDelta(1);
     contacts.markBusy(lane);
     pump(lane);
+  }
+
+  /** {@code queueOverflow=dropOldest}: the lane's oldest waiting message ends {@code dropped}; returns it. */
+  Pending dropOldest(ContactLane lane, String error) {
+    Pending oldest = lane.pollQueue();
+    queuedDelta(-1);
+    finish(oldest, Outcome.DROPPED, error);
+    return oldest;
   }
 
   /**
@@ -161,34 +97,15 @@ final class ContactStateMachine {
   void stallForTest(String contactId, InboundMessage message) {
     long now = time.monotonicMillis();
     ContactLane lane = contacts.getOrCreate(contactId, now);
-    Pending pending = new Pending(processIdPrefix + (++processSequence), contactId, message, message.toJson(), now,
-      null);
+    Pending pending = new Pending("stalled-" + contactId, contactId, message, message.toJson(), now, null);
     pending.answeredQueued = true;
     lane.enqueue(pending);
     queuedDelta(1);
     contacts.markBusy(lane);
   }
 
-  private void reject(Consumer<ProcessResult> caller, String contactId, JsonObject messageJson, String processId,
-                      RejectReason reason, String error) {
-    metrics.rejected(reason);
-    effects.publish(Events.MESSAGE_REJECTED,
-      OrchestratorEvents.messageRejected(contactId, reason.label(), error, messageJson));
-    caller.accept(ProcessResult.rejected(processId, reason.label(), error));
-  }
-
-  /** R6: the caller stops waiting for the lock; the message keeps its place and its reply goes out later. */
-  private void answerQueued(ContactLane lane, Pending pending) {
-    if (pending.caller == null) {
-      return;
-    }
-    int position = lane.positionOf(pending);
-    if (position == 0) {
-      return; // started meanwhile: the caller will get the processed result
-    }
-    pending.caller.accept(ProcessResult.queued(pending.processId, position));
-    pending.caller = null;
-    pending.answeredQueued = true;
+  boolean isStopping() {
+    return stopping || lifecycle.isDraining();
   }
 
   // ---------------------------------------------------------------- processing
@@ -207,7 +124,7 @@ final class ContactStateMachine {
 
   private void onPermitGranted(ContactLane lane) {
     lane.waitingForPermit = false;
-    if (lane.lease == null && lane.queueSize() > 0) {
+    if (lane.lease == null && lane.queueSize() > 0 && !limit.isClosed()) {
       startLease(lane);
     } else {
       limit.release(); // the work this permit was for is gone (unlocked, dropped or discarded)
@@ -251,7 +168,7 @@ final class ContactStateMachine {
       if (!outcome.cancelled()) {
         metrics.lateResult();
         effects.publish(Events.LATE_RESULT_DISCARDED, OrchestratorEvents.lateResultDiscarded(result.contactId(),
-          result.processId(), result.fencingToken(), time.wallMillis() - result.deadlineEpochMs()));
+          result.processId(), result.fencingToken(), (time.timerNanos() - result.deadlineNanos()) / 1_000_000));
       }
       return;
     }
@@ -284,9 +201,10 @@ final class ContactStateMachine {
     ProcessResult result = finish(lease.pending, outcome, reply, error, lease, release);
     pump(lane);
     contacts.markIdleIfIdle(lane, time.monotonicMillis());
-    completeDrainIfIdle();
-    // Last: whoever learns the result finds the shard's state already consistent with it.
+    // Whoever learns the result finds the shard's state already consistent with it; the answer goes out before a
+    // drain can complete, so shutdown never overtakes the last caller's reply.
     answer(lease.pending, result);
+    completeDrainIfIdle();
   }
 
   /** The one lease teardown: its deadline, the lane's lock, the counts and the node-wide permit. */
@@ -381,7 +299,10 @@ final class ContactStateMachine {
     return unlocked;
   }
 
-  /** R12: forgets contacts idle for longer than {@code idleContactTtl}. */
+  /**
+   * R12: forgets contacts idle for longer than {@code idleContactTtl}, and announces them together with those
+   * forgotten since the last sweep to make room under {@code maxContacts}.
+   */
   void evictIdleContacts() {
     int evicted = contacts.evictIdleSince(time.monotonicMillis(), config.idleContactTtl());
     if (evicted > 0) {
@@ -406,6 +327,17 @@ final class ContactStateMachine {
       onDrained = null;
       drained.run();
     }
+  }
+
+  /**
+   * The shutdown grace period is over (R11): nothing starts any more, on any shard. Closing the node-wide limit
+   * before any shard discards means the permits a discarding shard frees go to nobody; a grant already on its way
+   * is refused in {@link #onPermitGranted}. Call it before {@link #discardEverything()}; not when a shard merely
+   * drained early (the others may still use their grace period).
+   */
+  void endGracePeriod() {
+    stopping = true;
+    limit.close();
   }
 
   /** After the grace period: every message still waiting or running ends as {@code discarded_on_shutdown}. */
@@ -456,10 +388,6 @@ final class ContactStateMachine {
 
   int leasesInShard() {
     return leasesInShard;
-  }
-
-  int dedupEntries() {
-    return dedup.size();
   }
 
   long now() {

@@ -8,7 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
- * The contacts one shard remembers (R12). Every lane is in exactly one of two maps:
+ * The contacts one shard remembers (R12): idle ones are forgotten after {@code idleContactTtl}, or earlier, longest
+ * idle first, when {@code maxContacts} is reached. Every lane is in exactly one of two maps:
  * <ul>
  *   <li>{@code busy}: lanes with a lease, a queue or a pending permit — what sweeps and statistics look at;</li>
  *   <li>{@code idle}: lanes with nothing to do, in the order they became idle, so the head is the longest idle and
@@ -21,6 +22,8 @@ final class ContactTable {
   private LinkedHashMap<String, ContactLane> idle = new LinkedHashMap<>();
   /** The most idle lanes remembered since the idle table was last rebuilt (hash tables never shrink by themselves). */
   private int idleHighWater;
+  /** Contacts forgotten early to make room ({@link #evictLongestIdle}) since the last sweep, which reports them. */
+  private int evictedForRoom;
 
   ContactLane get(String contactId) {
     ContactLane lane = busy.get(contactId);
@@ -76,13 +79,28 @@ final class ContactTable {
     return busy.size() + idle.size();
   }
 
-  int busyCount() {
-    return busy.size();
+  /**
+   * Makes room for one more contact under a cap: forgets the longest-idle contact. Returns {@code false} when no
+   * contact is idle (the new one must be refused). Message ids stay in the dedup memory, which is separate.
+   */
+  boolean evictLongestIdle() {
+    Iterator<ContactLane> oldest = idle.values().iterator();
+    if (!oldest.hasNext()) {
+      return false;
+    }
+    oldest.next();
+    oldest.remove();
+    evictedForRoom++;
+    return true;
   }
 
-  /** Forgets the lanes idle for at least {@code ttl} ms; returns how many. */
+  /**
+   * Forgets the lanes idle for at least {@code ttl} ms; returns how many, plus those forgotten early to make room
+   * since the last call.
+   */
   int evictIdleSince(long now, long ttl) {
-    int evicted = 0;
+    int evicted = evictedForRoom;
+    evictedForRoom = 0;
     Iterator<ContactLane> iterator = idle.values().iterator();
     while (iterator.hasNext()) {
       ContactLane lane = iterator.next();

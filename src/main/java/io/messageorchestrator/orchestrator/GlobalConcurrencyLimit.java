@@ -19,6 +19,8 @@ public final class GlobalConcurrencyLimit {
   private final int limit;
   private final AtomicInteger available;
   private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+  /** Set when the shutdown grace period ends: no permit is handed out any more (R11). */
+  private volatile boolean closed;
 
   private record Waiter(Executor context, Runnable onGrant) {
   }
@@ -39,12 +41,29 @@ public final class GlobalConcurrencyLimit {
 
   /** As {@link #acquireOrWait(Context, Runnable)}, the grant running on {@code context} (e.g. a shard's context). */
   public boolean acquireOrWait(Executor context, Runnable onGrant) {
+    if (closed) {
+      return false; // never granted: the shard discards the waiting work
+    }
     if (waiters.isEmpty() && tryTake()) {
       return true;
     }
     waiters.add(new Waiter(context, onGrant));
     drain();
     return false;
+  }
+
+  /**
+   * The shutdown grace period ended: from now on no permit is taken or granted, so permits freed by one shard's
+   * discarding cannot start new work on another shard. Waiters are forgotten (their work is being discarded).
+   * A grant already on its way to a shard's context is refused there ({@link #isClosed()}).
+   */
+  public void close() {
+    closed = true;
+    waiters.clear();
+  }
+
+  public boolean isClosed() {
+    return closed;
   }
 
   public void release() {
@@ -65,9 +84,9 @@ public final class GlobalConcurrencyLimit {
   }
 
   private void drain() {
-    while (!waiters.isEmpty() && tryTake()) {
+    while (!closed && !waiters.isEmpty() && tryTake()) {
       Waiter next = waiters.poll();
-      if (next == null) {
+      if (next == null || closed) {
         available.incrementAndGet(); // another thread took the last waiter; give the permit back and look again
       } else {
         next.context().execute(next.onGrant());

@@ -24,6 +24,7 @@ public final class OrchestratorMetrics {
 
   private final MeterRegistry registry;
   private final long startedAt = System.currentTimeMillis();
+  private final long startedAtNanos = System.nanoTime();
   private final Counter received;
   private final Counter duplicates;
   private final Counter deadlocks;
@@ -164,6 +165,11 @@ public final class OrchestratorMetrics {
 
   public long startedAt() {
     return startedAt;
+  }
+
+  /** Milliseconds since start, on the monotonic clock (a wall-clock jump does not change it). */
+  public long uptimeMillis() {
+    return (System.nanoTime() - startedAtNanos) / 1_000_000;
   }
 
   /** Mean lease duration in ms over every attempt since start. */

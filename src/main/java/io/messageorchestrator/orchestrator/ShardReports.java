@@ -33,7 +33,7 @@ final class ShardReports {
   }
 
   /** This shard's part of {@code getStats()}: counts plus capped lists (largest first). */
-  static JsonObject stats(ContactStateMachine shard, int shardIndex, int listLimit) {
+  static JsonObject stats(ContactStateMachine shard, ShardIntake intake, int shardIndex, int listLimit) {
     long now = shard.now();
     int contactsWithQueues = 0;
     List<ContactLane> leased = new ArrayList<>();
@@ -62,7 +62,7 @@ final class ShardReports {
       .put("contactsWithQueues", contactsWithQueues)
       .put("activeContactCount", leased.size())
       .put("rememberedContacts", shard.contacts().size())
-      .put("dedupEntries", shard.dedupEntries())
+      .put("dedupEntries", intake.dedupEntries())
       .put("activeContacts", active)
       .put("queueDetails", queueDetails);
   }

@@ -26,8 +26,9 @@ import java.util.function.LongSupplier;
 
 /**
  * One orchestrator shard: owns the contacts with {@code floorMod(hash(contactId), shards) == index}. A thin adapter
- * around the shard's {@link ContactStateMachine} (lanes, queues, leases, outcomes, eviction, deduplication), which
- * lives on this verticle's event-loop context, so its rules hold without a single lock:
+ * around the shard's plain classes — {@link ShardIntake} (acceptance, deduplication, caps) and
+ * {@link ContactStateMachine} (lanes, queues, leases, outcomes, eviction) — which live on this verticle's event-loop
+ * context, so their rules hold without a single lock:
  * <ul>
  *   <li>R1 at most one lease per contact; R2 a lane's queue is FIFO and only the lease holder's completion starts
  *   the next message;</li>
@@ -52,6 +53,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   private final TimeSource time;
   private final String processIdPrefix;
   private ContactStateMachine machine;
+  private ShardIntake intake;
   private EventBus eventBus;
   private ResultInbox results;
   private DeliveryOptions forwardDelivery;
@@ -75,8 +77,9 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   @Override
   public Future<?> start() {
     eventBus = vertx.eventBus();
-    machine = new ContactStateMachine(index, shardCount, processIdPrefix, config, limit,
-      task -> context.runOnContext(v -> task.run()), metrics, lifecycle, time, this);
+    machine = new ContactStateMachine(index, config, limit, task -> context.runOnContext(v -> task.run()), metrics,
+      lifecycle, time, this);
+    intake = new ShardIntake(machine, shardCount, processIdPrefix, config, metrics, time, this);
     results = new ResultInbox(context, machine::onAgentResult);
     processAddresses = Addresses.shardProcessAddresses(shardCount);
     forwardDelivery = new DeliveryOptions()
@@ -87,7 +90,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     List<MessageConsumer<?>> consumers = new ArrayList<>(List.of(
       eventBus.<Object>consumer(Addresses.shard(index, "process"), message -> onProcess(message, false)),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "stats"),
-        message -> message.reply(ShardReports.stats(machine, index, config.statsListLimit()))),
+        message -> message.reply(ShardReports.stats(machine, intake, index, config.statsListLimit()))),
       eventBus.consumer(Addresses.shard(index, "ping"), message -> message.reply(null)), // readiness: ShardHealth
       eventBus.<JsonObject>consumer(Addresses.shard(index, "status"),
         message -> message.reply(ShardReports.status(machine, index, ContactIds.optional(message.body())))),
@@ -125,7 +128,10 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   private Future<JsonObject> startDrain() {
     if (drainResult == null) {
       Promise<Void> drained = Promise.promise();
-      long graceTimer = vertx.setTimer(Math.max(1, config.shutdownGracePeriod()), id -> drained.tryComplete());
+      long graceTimer = vertx.setTimer(Math.max(1, config.shutdownGracePeriod()), id -> {
+        machine.endGracePeriod(); // before any discarding: no shard starts anything from now on
+        drained.tryComplete();
+      });
       machine.stopAccepting(drained::tryComplete);
       drainResult = drained.future().map(v -> {
         vertx.cancelTimer(graceTimer);
@@ -174,7 +180,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     }
     // Answers in the form the request came in: a record for a record, JSON for JSON.
     boolean typed = request.body() instanceof ProcessRequest;
-    machine.accept(contactId, message, acceptOnly, result -> request.reply(typed ? result : result.toJson()));
+    intake.accept(contactId, message, acceptOnly, result -> request.reply(typed ? result : result.toJson()));
   }
 
   private void onUnlock(Message<JsonObject> request) {
@@ -193,7 +199,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   @Override
   public void startAgentCall(Lease lease) {
     eventBus.send(Addresses.AGENT, new AgentTask(lease.lane.contactId, lease.pending.processId,
-      lease.pending.message, 1, time.wallMillis() + config.processingTimeout(), lease.token, results));
+      lease.pending.message, 1, lease.deadlineNanos, lease.token, results));
   }
 
   @Override

@@ -19,12 +19,10 @@ public interface TimeSource {
 
   long wallMillis();
 
-  /** The real clocks: durations on {@link System#nanoTime()}, timestamps on the wall clock. */
-  static TimeSource system() {
-    return of(() -> System.nanoTime() / 1_000_000);
-  }
-
-  /** Durations on {@code monotonicMillis} (e.g. a test's hand-moved clock); real timers and timestamps. */
+  /**
+   * Durations on {@code monotonicMillis} ({@code System.nanoTime() / 1_000_000} by default, see
+   * {@code OrchestratorSuite.Options}; a test's hand-moved clock); real timers and timestamps.
+   */
   static TimeSource of(LongSupplier monotonicMillis) {
     return new TimeSource() {
       @Override

@@ -42,7 +42,7 @@ class AgentWorkerVerticleTest {
 
     for (int i = 0; i < tasks; i++) {
       vertx.eventBus().send(Addresses.AGENT, new AgentTask("c" + i, "p" + i, InboundMessage.text("hi"), 1,
-        System.currentTimeMillis() + 10_000, i, sink));
+        System.nanoTime() + 10_000_000_000L, i, sink));
     }
 
     Await.result(all.future());
@@ -64,7 +64,7 @@ class AgentWorkerVerticleTest {
     Await.result(vertx.deployVerticle(worker, new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD)));
     Promise<AgentResult> result = Promise.promise();
     vertx.eventBus().send(Addresses.AGENT, new AgentTask("c", "p-1", InboundMessage.text("hi"), 1,
-      System.currentTimeMillis() + 60_000, 1, result::tryComplete));
+      System.nanoTime() + 60_000_000_000L, 1, result::tryComplete));
     Await.result(started.future());
     assertThat(worker.callsInFlight()).isEqualTo(1);
 

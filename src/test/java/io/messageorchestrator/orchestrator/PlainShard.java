@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A {@link ContactStateMachine} without Vert.x, for tests: time moves only by {@link #advance}, timers and permit
+ * A shard's {@link ShardIntake} and {@link ContactStateMachine} without Vert.x, for tests: time moves only by {@link #advance}, timers and permit
  * grants run only when the test lets them, events and agent calls are recorded in lists.
  */
 final class PlainShard implements ShardEffects {
@@ -34,6 +34,7 @@ final class PlainShard implements ShardEffects {
   final OrchestratorMetrics metrics = new OrchestratorMetrics(new SimpleMeterRegistry());
   final Lifecycle lifecycle = new Lifecycle();
   final ContactStateMachine machine;
+  final ShardIntake intake;
   /** Tasks for "the shard's context" (permit grants), run by {@link #runContext()}. */
   private final ArrayDeque<Runnable> contextTasks = new ArrayDeque<>();
   private final Map<Long, Timer> timers = new LinkedHashMap<>();
@@ -66,14 +67,15 @@ final class PlainShard implements ShardEffects {
         return wallMillis.get();
       }
     };
-    this.machine = new ContactStateMachine(index, shardCount, "n-" + index + "-", config, this.limit,
-      contextTasks::add, metrics, lifecycle, time, this);
+    this.machine = new ContactStateMachine(index, config, this.limit, contextTasks::add, metrics, lifecycle, time,
+      this);
+    this.intake = new ShardIntake(machine, shardCount, "n-" + index + "-", config, metrics, time, this);
   }
 
   /** Sends a message; the returned reference holds the caller's answer once there is one. */
   AtomicReference<ProcessResult> send(String contactId, InboundMessage message) {
     AtomicReference<ProcessResult> answer = new AtomicReference<>();
-    machine.accept(contactId, message, false, result -> {
+    intake.accept(contactId, message, false, result -> {
       if (!answer.compareAndSet(null, result)) {
         throw new AssertionError("a caller was answered twice: " + answer.get() + " then " + result);
       }
@@ -104,9 +106,10 @@ final class PlainShard implements ShardEffects {
     reply(callOf(contactId), AgentOutcome.reply(response, null));
   }
 
-  /** Moves monotonic time on and runs the timers that fall due, in due order. */
+  /** Real time passes (both clocks move) and the timers that fall due run, in due order. */
   void advance(long millis) {
     monotonicMillis.addAndGet(millis);
+    wallMillis.addAndGet(millis);
     while (true) {
       Map.Entry<Long, Timer> due = timers.entrySet().stream()
         .filter(timer -> timer.getValue().dueMillis() <= monotonicMillis.get())
