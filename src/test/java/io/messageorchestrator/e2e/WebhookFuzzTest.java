@@ -1,9 +1,9 @@
 package io.messageorchestrator.e2e;
 
 import io.messageorchestrator.OrchestratorSuite;
-import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.support.Await;
-import io.messageorchestrator.support.Suites;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Hostile input: every webhook receives each fixture cut at every byte, byte-flipped fixtures and random bodies.
  * Each request must get a 200 or a 4xx — never a 5xx — and the server must keep serving.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class WebhookFuzzTest {
   private static final Map<String, List<String>> FIXTURES = Map.of(
     "/webhook/whatsapp", List.of("meta-cloud-inbound-text.json", "meta-cloud-inbound-burst-two-messages.json",
@@ -53,15 +53,12 @@ class WebhookFuzzTest {
 
   @Test
   @DisplayName("thousands of truncated, mutated and random bodies never get a 5xx, and the server keeps serving")
-  void neverFiveHundred(Vertx vertx) throws IOException {
+  @SuiteConfig(value = {"lockTimeout=0", "maxQueueSize=1000", "maxConcurrentContacts=1000", "http.maxBodySize=4096"},
+    http = true, configuredProcessor = true)
+  void neverFiveHundred(Vertx vertx, OrchestratorSuite suite) throws IOException {
     long seed = System.nanoTime();
     System.out.println("WebhookFuzzTest seed " + seed);
     Random random = new Random(seed);
-    JsonObject config = Suites.baseConfig().put("lockTimeout", 0).put("maxQueueSize", 1_000)
-      .put("maxConcurrentContacts", 1_000)
-      .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").put("maxBodySize", 4_096));
-    OrchestratorSuite suite = Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
-      OrchestratorSuite.Options.defaults()));
 
     List<Probe> probes = new ArrayList<>();
     for (Map.Entry<String, List<String>> webhook : FIXTURES.entrySet()) {

@@ -6,6 +6,8 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.outbound.OutboundEvents;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
+import io.messageorchestrator.support.SuiteConfig;
+import io.messageorchestrator.support.SuiteExtension;
 import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Vertx;
@@ -31,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The whole path on loopback: a signed Meta Cloud API webhook → orchestrator → agent → outbound delivery to a fake
  * Graph API that fails once, including the reply of a message that had to wait in the queue.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SuiteExtension.class})
 class WhatsAppEndToEndTest {
 
   private static Buffer fixture(String name) throws IOException {
@@ -88,11 +90,9 @@ class WhatsAppEndToEndTest {
 
   @Test
   @DisplayName("a webhook whose message is refused (queue full) answers 429 so the provider retries; the retry is accepted")
-  void refusedMessageIsRetriedByProvider(Vertx vertx) throws IOException {
-    TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.startWithHttp(vertx, new JsonObject().put("maxQueueSize", 1)
-      .put("lockTimeout", 0), agent);
-    EventRecorder events = EventRecorder.attach(vertx);
+  @SuiteConfig(value = {"maxQueueSize=1", "lockTimeout=0"}, http = true)
+  void refusedMessageIsRetriedByProvider(Vertx vertx, OrchestratorSuite suite, TestAgent agent, EventRecorder events)
+    throws IOException {
     WebClient web = WebClient.create(vertx);
     suite.client().accept("16505551234", io.messageorchestrator.core.InboundMessage.text("block:busy"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
