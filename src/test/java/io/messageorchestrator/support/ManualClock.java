@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * A clock that moves only when the test moves it: lease ages, idle times and dedup windows (what
+ * A monotonic clock that moves only when the test moves it: lease ages, idle times and dedup windows (what
  * {@code OrchestratorSuite.Options.withClock} governs; timers keep real time). Thread-safe.
  */
 public final class ManualClock implements LongSupplier {

@@ -40,7 +40,7 @@ import java.util.function.Supplier;
  *   unless {@code @SuiteConfig(http = true)} (then on a loopback ephemeral port: {@code suite.httpPort()});</li>
  *   <li>{@link TestAgent}: the suite's agent (unless {@code @SuiteConfig(configuredProcessor = true)});</li>
  *   <li>{@link EventRecorder}: attached before the suite starts, so it has every event;</li>
- *   <li>{@link ManualClock}: declaring one makes it the suite's clock (else the wall clock).</li>
+ *   <li>{@link ManualClock}: declaring one makes it the suite's clock (else its default monotonic clock).</li>
  * </ul>
  * After the test the suite is stopped gracefully (a no-op if the test stopped it) and every {@link TestAgent} gate is
  * opened, so no agent thread outlives its test; the Vert.x instance is closed after that.
