@@ -58,7 +58,7 @@ class AgentFailureLogTest {
   @DisplayName("a flood of agent failures gives a masked WARN line, not one line per failure; a timeout is logged too")
   void failuresAndTimeoutsAreLoggedRateLimited(Vertx vertx) {
     EventRecorder events = EventRecorder.attach(vertx);
-    suite = Suites.start(vertx, new JsonObject().put("processingTimeout", 300).put("maxConcurrentContacts", 100),
+    suite = Suites.start(vertx, new JsonObject().put("processingTimeout", 2_000).put("maxConcurrentContacts", 100),
       new TestAgent());
     for (int i = 0; i < FAILURES; i++) {
       suite.client().processMessage("55119999" + (10_000 + i), InboundMessage.text("fail"));
