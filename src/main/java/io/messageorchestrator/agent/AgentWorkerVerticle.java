@@ -5,6 +5,7 @@ import io.messageorchestrator.core.AgentResult;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.AgentResultSink;
 import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.ContactIds;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -100,7 +101,7 @@ public final class AgentWorkerVerticle extends VerticleBase {
       if (Thread.currentThread().isInterrupted()) {
         return AgentOutcome.ofCancelled();
       }
-      LOG.debug("Agent failed for contact {} (process {})", task.contactId(), task.processId(), e);
+      LOG.debug("Agent failed for contact {} (process {})", ContactIds.mask(task.contactId()), task.processId(), e);
       return AgentOutcome.error(e.getClass().getSimpleName() + ": " + e.getMessage());
     }
   }

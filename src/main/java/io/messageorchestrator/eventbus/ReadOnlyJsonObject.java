@@ -157,7 +157,9 @@ public final class ReadOnlyJsonObject extends JsonObject {
 
   /**
    * Equal to any {@code JsonObject} with the same content, read-only or not ({@code JsonObject.equals} alone would require
-   * the same class). Compares through a copy: meant for tests and rare checks, not for the message path.
+   * the same class). Compares through a copy: meant for tests and rare checks, not for the message path. Only this
+   * direction: a plain {@code JsonObject}'s {@code equals} still wants its own class, so {@code plain.equals(view)} is
+   * {@code false} (documented in the README; compare {@code view.copy()} or call {@code view.equals(plain)}).
    */
   @Override
   public boolean equals(Object other) {

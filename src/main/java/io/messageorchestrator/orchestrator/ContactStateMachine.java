@@ -3,6 +3,7 @@ package io.messageorchestrator.orchestrator;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.AgentResult;
+import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.ProcessResult;
@@ -259,13 +260,14 @@ final class ContactStateMachine {
     for (ContactLane lane : contacts.busySnapshot()) {
       Lease lease = lane.lease;
       if (lease != null && now - lease.startedAt > config.processingTimeout() + STALE_LEASE_GRACE_MS) {
-        LOG.warn("Releasing stale lease of contact {} (process {}, {} ms old)", lane.contactId,
+        LOG.warn("Releasing stale lease of contact {} (process {}, {} ms old)", ContactIds.mask(lane.contactId),
           lease.pending.processId, now - lease.startedAt);
         effects.cancelAgentCall(lease.pending.processId);
         endLease(lease, Outcome.TIMED_OUT, null, "stale lease released by deadlock detection", LeaseRelease.FORCED);
         resolved++;
       } else if (lease == null && !lane.waitingForPermit && lane.queueSize() > 0) {
-        LOG.warn("Restarting stalled queue of contact {} ({} waiting)", lane.contactId, lane.queueSize());
+        LOG.warn("Restarting stalled queue of contact {} ({} waiting)", ContactIds.mask(lane.contactId),
+          lane.queueSize());
         pump(lane);
         resolved++;
       }
@@ -285,7 +287,7 @@ final class ContactStateMachine {
       return 0;
     }
     Lease lease = lane.lease;
-    LOG.warn("Emergency unlock of contact {} (process {})", contactId, lease.pending.processId);
+    LOG.warn("Emergency unlock of contact {} (process {})", ContactIds.mask(contactId), lease.pending.processId);
     effects.cancelAgentCall(lease.pending.processId);
     endLease(lease, Outcome.FAILED, null, "emergency unlock", LeaseRelease.FORCED);
     return 1;

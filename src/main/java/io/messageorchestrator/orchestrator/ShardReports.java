@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 
 /** Read-only views of one shard's {@link ContactStateMachine}: a contact's status and the shard's statistics. */
 final class ShardReports {
@@ -32,38 +33,72 @@ final class ShardReports {
     return status;
   }
 
-  /** This shard's part of {@code getStats()}: counts plus capped lists (largest first). */
+  /**
+   * This shard's part of {@code getStats()}: counts plus capped lists (longest lease, longest queue first). It runs on
+   * the shard's event loop, so the lists are picked in one pass that keeps only {@code listLimit} candidates
+   * (O(n log listLimit)) rather than by sorting every busy contact.
+   */
   static JsonObject stats(ContactStateMachine shard, ShardIntake intake, int shardIndex, int listLimit) {
     long now = shard.now();
     int contactsWithQueues = 0;
-    List<ContactLane> leased = new ArrayList<>();
-    List<ContactLane> queued = new ArrayList<>();
+    int leasedCount = 0;
+    Top<ContactLane> oldestLeases = new Top<>(listLimit, Comparator.comparingLong(lane -> lane.lease.startedAt));
+    Top<ContactLane> longestQueues = new Top<>(listLimit,
+      Comparator.comparingInt(ContactLane::queueSize).reversed());
     for (ContactLane lane : shard.contacts().busyLanes()) {
       if (lane.lease != null) {
-        leased.add(lane);
+        leasedCount++;
+        oldestLeases.offer(lane);
       }
       if (lane.queueSize() > 0) {
         contactsWithQueues++;
-        queued.add(lane);
+        longestQueues.offer(lane);
       }
     }
     JsonArray active = new JsonArray();
-    leased.stream().sorted(Comparator.comparingLong(lane -> lane.lease.startedAt)).limit(listLimit)
-      .forEach(lane -> active.add(new JsonObject().put("contactId", lane.contactId)
-        .put("processId", lane.lease.pending.processId).put("leaseAgeMs", now - lane.lease.startedAt)));
+    oldestLeases.inOrder().forEach(lane -> active.add(new JsonObject().put("contactId", lane.contactId)
+      .put("processId", lane.lease.pending.processId).put("leaseAgeMs", now - lane.lease.startedAt)));
     JsonArray queueDetails = new JsonArray();
-    queued.stream().sorted(Comparator.comparingInt(ContactLane::queueSize).reversed()).limit(listLimit)
-      .forEach(lane -> queueDetails.add(new JsonObject().put("contactId", lane.contactId)
-        .put("queueSize", lane.queueSize()).put("oldestWaitMs", now - lane.peekQueue().acceptedAt)));
+    longestQueues.inOrder().forEach(lane -> queueDetails.add(new JsonObject().put("contactId", lane.contactId)
+      .put("queueSize", lane.queueSize()).put("oldestWaitMs", now - lane.peekQueue().acceptedAt)));
     return new JsonObject()
       .put("shard", shardIndex)
       .put("currentlyProcessing", shard.leasesInShard())
       .put("totalQueued", shard.queuedInShard())
       .put("contactsWithQueues", contactsWithQueues)
-      .put("activeContactCount", leased.size())
+      .put("activeContactCount", leasedCount)
       .put("rememberedContacts", shard.contacts().size())
       .put("dedupEntries", intake.dedupEntries())
       .put("activeContacts", active)
       .put("queueDetails", queueDetails);
+  }
+
+  /** The first {@code limit} elements in {@code order} of those offered, without sorting them all. */
+  static final class Top<T> {
+    private final int limit;
+    private final Comparator<T> order;
+    /** Head: the last in {@code order} of those kept, the first to give way. */
+    private final PriorityQueue<T> kept;
+
+    Top(int limit, Comparator<T> order) {
+      this.limit = limit;
+      this.order = order;
+      this.kept = new PriorityQueue<>(Math.max(1, Math.min(limit, 1_024)), order.reversed());
+    }
+
+    void offer(T candidate) {
+      if (kept.size() < limit) {
+        kept.add(candidate);
+      } else if (limit > 0 && order.compare(candidate, kept.peek()) < 0) {
+        kept.poll();
+        kept.add(candidate);
+      }
+    }
+
+    List<T> inOrder() {
+      List<T> list = new ArrayList<>(kept);
+      list.sort(order);
+      return list;
+    }
   }
 }

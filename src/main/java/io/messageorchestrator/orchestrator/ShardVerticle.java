@@ -1,13 +1,13 @@
 package io.messageorchestrator.orchestrator;
 
-import io.messageorchestrator.core.InboundMessage;
-import io.messageorchestrator.core.ProcessRequest;
-import io.messageorchestrator.core.ProcessResult;
-import io.messageorchestrator.core.ContactIds;
-import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.AgentTask;
-import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.core.ProcessRequest;
+import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.vertx.core.Future;
@@ -41,7 +41,7 @@ import java.util.function.LongSupplier;
  * events and times the shutdown drain (R11).
  */
 public final class ShardVerticle extends VerticleBase implements ShardEffects {
-  /** A lease this much older than {@code processingTimeout} is stale: its deadline should have ended it (R7). */
+  /** Kept for the tests written against the verticle; the rule lives in {@link ContactStateMachine}. */
   static final long STALE_LEASE_GRACE_MS = ContactStateMachine.STALE_LEASE_GRACE_MS;
 
   private final int index;

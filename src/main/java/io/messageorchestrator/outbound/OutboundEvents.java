@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * Events of reply delivery, published on {@code orchestrator.events.<name>} like the orchestrator's own. Every
- * {@code messageProcessed} event ends in exactly one of them, except duplicates of an already seen
- * {@code processId}, which are ignored.
+ * {@code messageProcessed} event ends in exactly one of them (a shard publishes each {@code processId} once, locally:
+ * R9).
  */
 public final class OutboundEvents {
   /** {@code {contactId, processId, attempts, latencyMs}}: the provider accepted the reply (HTTP 2xx). */

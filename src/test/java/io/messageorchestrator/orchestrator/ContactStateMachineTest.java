@@ -1,5 +1,8 @@
 package io.messageorchestrator.orchestrator;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.ProcessResult;
@@ -7,6 +10,7 @@ import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -100,5 +104,29 @@ class ContactStateMachineTest {
       .satisfies(event -> assertThat(event.getJsonObject("message").getString("text")).isEqualTo("oldest"));
     shard.reply("c", "re:running");
     assertThat(shard.callOf("c").pending.message.text()).isEqualTo("newest");
+  }
+
+  @Test
+  @DisplayName("H3: the state machine's WARN lines (emergency unlock, stale lease) show only a contact's last 4 digits")
+  void warningsMaskContactIds() {
+    Logger logger = (Logger) LoggerFactory.getLogger(ContactStateMachine.class);
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    logger.addAppender(lines);
+    try {
+      PlainShard shard = new PlainShard(new JsonObject().put("processingTimeout", 5_000));
+      shard.send("5511999990000", "one");
+      shard.machine.emergencyUnlock("5511999990000");
+      shard.send("5511988880000", "two");
+      shard.monotonicMillis.addAndGet(5_000 + ContactStateMachine.STALE_LEASE_GRACE_MS + 1); // past the deadline, no timer ran
+      assertThat(shard.machine.detectAndResolveDeadlocks()).isEqualTo(1);
+    } finally {
+      logger.detachAppender(lines);
+    }
+    assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage)
+      .anySatisfy(line -> assertThat(line).startsWith("Emergency unlock of contact *********0000"))
+      .anySatisfy(line -> assertThat(line).startsWith("Releasing stale lease of contact *********0000"))
+      .noneSatisfy(line -> assertThat(line).contains("5511999990000"))
+      .noneSatisfy(line -> assertThat(line).contains("5511988880000"));
   }
 }

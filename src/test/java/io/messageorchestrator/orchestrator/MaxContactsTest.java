@@ -10,7 +10,10 @@ import io.messageorchestrator.support.EventRecorder;
 import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -69,19 +72,28 @@ class MaxContactsTest {
   }
 
   @Test
-  @DisplayName("maxContacts is split across shards; through the suite a new contact beyond it is refused overloaded")
-  void throughTheSuite(Vertx vertx) {
+  @DisplayName("through the suite and HTTP, a new contact beyond maxContacts is refused overloaded: 429 on /webhook")
+  void throughTheSuiteAndHttp(Vertx vertx) {
     TestAgent agent = new TestAgent();
-    OrchestratorSuite suite = Suites.start(vertx, new JsonObject().put("shards", 1).put("maxContacts", 1)
+    OrchestratorSuite suite = Suites.startWithHttp(vertx, new JsonObject().put("shards", 1).put("maxContacts", 1)
       .put("lockTimeout", 0), agent);
     EventRecorder events = EventRecorder.attach(vertx);
-    suite.client().processMessage("first", InboundMessage.text("hang"));
+    suite.client().processMessage("first", InboundMessage.text("block:first"));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
+    try {
+      ProcessResult refused = Await.result(suite.client().processMessage("second", InboundMessage.text("hi")));
+      assertThat(refused.reason()).isEqualTo("overloaded");
 
-    ProcessResult refused = Await.result(suite.client().processMessage("second", InboundMessage.text("hi")));
-
-    assertThat(refused.reason()).isEqualTo("overloaded");
-    assertThat(Await.result(suite.client().getStats()).getJsonObject("config").getInteger("maxContacts"))
-      .isEqualTo(1);
+      HttpResponse<Buffer> overHttp = Await.result(WebClient.create(vertx)
+        .post(suite.httpPort(), "127.0.0.1", "/webhook")
+        .sendJsonObject(new JsonObject().put("from", "third").put("body", "hi")));
+      assertThat(overHttp.statusCode()).isEqualTo(429);
+      assertThat(overHttp.getHeader("Retry-After")).isNotNull();
+      assertThat(overHttp.bodyAsJsonObject().getString("reason")).isEqualTo("overloaded");
+      assertThat(Await.result(suite.client().getStats()).getJsonObject("config").getInteger("maxContacts"))
+        .isEqualTo(1);
+    } finally {
+      agent.open("first");
+    }
   }
 }

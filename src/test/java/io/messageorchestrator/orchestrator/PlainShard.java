@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A shard's {@link ShardIntake} and {@link ContactStateMachine} without Vert.x, for tests: time moves only by {@link #advance}, timers and permit
- * grants run only when the test lets them, events and agent calls are recorded in lists.
+ * A shard's {@link ShardIntake} and {@link ContactStateMachine} without Vert.x, for tests: time moves only by
+ * {@link #advance} (or by hand, without running timers), timers and permit grants run only when the test lets them,
+ * events and agent calls are recorded in lists.
  */
 final class PlainShard implements ShardEffects {
   /** Monotonic time (ms) and, separately, the wall clock, which a test may jump. */

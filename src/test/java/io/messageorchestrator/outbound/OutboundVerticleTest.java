@@ -480,7 +480,7 @@ class OutboundVerticleTest {
     return vertx.deployVerticle(new OutboundVerticle(settings, grace, registry));
   }
 
-  /** A {@code messageProcessed} event as {@code ShardVerticle.endLease} publishes it. */
+  /** A {@code messageProcessed} event as {@code orchestrator.OrchestratorEvents.messageProcessed} builds it. */
   private static JsonObject processed(String contactId, String processId, String response) {
     return new JsonObject().put("contactId", contactId).put("processId", processId).put("messageId", "m-" + processId)
       .put("outcome", "processed").put("response", response).put("fallback", false).put("queued", false)
