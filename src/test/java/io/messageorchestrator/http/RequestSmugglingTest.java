@@ -83,10 +83,15 @@ class RequestSmugglingTest {
     "identity          | 501",
     "chunked, identity | 400",
     "gzip, chunked     | 400",
+    "chunked,<CRLF> identity | 400",
+    "chunked<CRLF>Transfer-Encoding: identity | 400",
+    "identity<CRLF>\tchunked | 501",
   })
-  @DisplayName("a Transfer-Encoding other than 'chunked' alone: one 400/501, connection closed, nothing else runs")
+  @DisplayName("a Transfer-Encoding other than 'chunked' alone (<CRLF>: a line break; folded or repeated lines "
+    + "count as one list): one 400/501, connection closed, nothing else runs")
   void otherTransferEncodings(String transferEncoding, int status) throws IOException {
-    String request = post("Transfer-Encoding: " + transferEncoding + "\r\n", chunked(BODY)) + SMUGGLED;
+    String request = post("Transfer-Encoding: " + transferEncoding.replace("<CRLF>", "\r\n") + "\r\n",
+      chunked(BODY)) + SMUGGLED;
 
     String received = RawHttp.exchangeUntilClosed(suite.httpPort(), request);
 
