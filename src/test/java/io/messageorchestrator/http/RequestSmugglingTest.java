@@ -1,5 +1,6 @@
 package io.messageorchestrator.http;
 
+import ch.qos.logback.classic.Level;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.support.TestAgent;
@@ -97,6 +98,19 @@ class RequestSmugglingTest {
 
     assertThat(RawHttp.statuses(received)).as(received).containsExactly(status);
     assertThat(agent.startedFor("5511000000001")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("every connection gets the strict request decoder: a Vert.x upgrade that breaks the swap fails here, "
+    + "by name, not only through the Content-Length + chunked cases")
+  void strictDecoderIsInstalled() throws IOException {
+    try (LogCapture log = LogCapture.of(RequestFraming.class.getName(), Level.WARN)) {
+      String received = RawHttp.exchangeUntilClosed(suite.httpPort(), SMUGGLED);
+
+      assertThat(RawHttp.statuses(received)).as(received).containsExactly(404);
+      assertThat(log.lines()).noneMatch(line -> line.getFormattedMessage()
+        .contains(RequestFraming.STRICT_DECODER_MISSING));
+    }
   }
 
   @Test
