@@ -88,8 +88,8 @@ class SseSlowReaderTest {
       try {
         warning = disconnected.get(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
-        throw new AssertionError("the slow subscriber was not disconnected after " + events + " events of "
-          + EVENT_BYTES + " bytes", e);
+        throw new AssertionError("no WARN says the slow subscriber was disconnected after " + events
+          + " events of " + EVENT_BYTES + " bytes", e);
       }
       assertThat((Long) warning.getArgumentArray()[1]).as("pending bytes when disconnected")
         .isLessThanOrEqualTo(AdminRoutes.SSE_MAX_PENDING_BYTES);
