@@ -41,6 +41,8 @@ import java.util.Set;
 final class RequestFraming {
   private static final Logger LOG = LoggerFactory.getLogger(RequestFraming.class);
   static final Duration LOG_INTERVAL = Duration.ofSeconds(10);
+  /** Logged when {@link StrictRequestDecoder} could not be installed (Vert.x internals changed); a test checks it. */
+  static final String STRICT_DECODER_MISSING = "kept Netty's HTTP decoder";
 
   private final RateLimitedLog malformed = new RateLimitedLog(LOG, LOG_INTERVAL);
   private final RateLimitedLog connectionErrors = new RateLimitedLog(LOG, LOG_INTERVAL);
@@ -87,8 +89,8 @@ final class RequestFraming {
    */
   void watch(HttpConnection connection, HttpServerOptions options) {
     if (!StrictRequestDecoder.install(connection, options)) {
-      connectionErrors.warn("HTTP connection from {} keeps Netty's decoder: Content-Length + chunked is not "
-        + "detected", connection.remoteAddress());
+      connectionErrors.warn("HTTP connection from {} " + STRICT_DECODER_MISSING + " (Vert.x internals changed?): "
+        + "requests with Content-Length and Transfer-Encoding: chunked are NOT refused", connection.remoteAddress());
     }
     connection.exceptionHandler(failure -> {
       if (isDecodingFailure(failure)) {

@@ -13,12 +13,13 @@ import java.util.List;
 
 /**
  * Vert.x's HTTP/1.x request decoder, except that a request carrying both {@code Transfer-Encoding: chunked} and
- * {@code Content-Length} keeps its {@code Content-Length}: Netty silently drops it and decodes the body as chunked,
- * which hides the conflict from {@link RequestFraming}, which then refuses the request (RFC 9112 §6.1: such a
- * request is a smuggling attempt, and a server must at least close the connection after it).
+ * {@code Content-Length} keeps its {@code Content-Length}. Netty silently drops it and decodes the body as chunked,
+ * which would hide the conflict from {@link RequestFraming}; kept, it lets {@link RequestFraming} refuse the request
+ * (RFC 9112 §6.1: such a request is a smuggling attempt, and a server must at least close the connection after it).
  *
  * <p>Vert.x offers no option for this, so {@link #install} swaps the decoder of each new connection; it relies on
- * Vert.x's pipeline handler name {@value #DECODER_NAME} (checked by the request-smuggling tests).
+ * Vert.x's pipeline handler name {@value #DECODER_NAME} and internal classes: when a Vert.x upgrade breaks that, a WARN
+ * (rate-limited) says so and {@code RequestSmugglingTest.strictDecoderIsInstalled} fails.
  */
 final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   static final String DECODER_NAME = "httpDecoder";

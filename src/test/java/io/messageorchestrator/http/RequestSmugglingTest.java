@@ -1,5 +1,6 @@
 package io.messageorchestrator.http;
 
+import ch.qos.logback.classic.Level;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.support.SuiteConfig;
 import io.messageorchestrator.support.SuiteExtension;
@@ -77,15 +78,33 @@ class RequestSmugglingTest {
     "identity          | 501",
     "chunked, identity | 400",
     "gzip, chunked     | 400",
+    "chunked,<CRLF> identity | 400",
+    "chunked<CRLF>Transfer-Encoding: identity | 400",
+    "identity<CRLF>\tchunked | 501",
   })
-  @DisplayName("a Transfer-Encoding other than 'chunked' alone: one 400/501, connection closed, nothing else runs")
+  @DisplayName("a Transfer-Encoding other than 'chunked' alone (<CRLF>: a line break; folded or repeated lines "
+    + "count as one list): one 400/501, connection closed, nothing else runs")
   void otherTransferEncodings(String transferEncoding, int status) throws IOException {
-    String request = post("Transfer-Encoding: " + transferEncoding + "\r\n", chunked(BODY)) + SMUGGLED;
+    String request = post("Transfer-Encoding: " + transferEncoding.replace("<CRLF>", "\r\n") + "\r\n",
+      chunked(BODY)) + SMUGGLED;
 
     String received = RawHttp.exchangeUntilClosed(suite.httpPort(), request);
 
     assertThat(RawHttp.statuses(received)).as(received).containsExactly(status);
     assertThat(agent.startedFor("5511000000001")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("every connection gets the strict request decoder: a Vert.x upgrade that breaks the swap fails here, "
+    + "by name, not only through the Content-Length + chunked cases")
+  void strictDecoderIsInstalled() throws IOException {
+    try (LogCapture log = LogCapture.of(RequestFraming.class.getName(), Level.WARN)) {
+      String received = RawHttp.exchangeUntilClosed(suite.httpPort(), SMUGGLED);
+
+      assertThat(RawHttp.statuses(received)).as(received).containsExactly(404);
+      assertThat(log.lines()).noneMatch(line -> line.getFormattedMessage()
+        .contains(RequestFraming.STRICT_DECODER_MISSING));
+    }
   }
 
   @Test
