@@ -55,6 +55,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   private ContactStateMachine machine;
   private ShardIntake intake;
   private EventBus eventBus;
+  /** Vert.x timers on this shard's context (the one implementation, also used by {@link LeaseDeadlines}). */
+  private Timers timers;
   private ResultInbox results;
   private DeliveryOptions forwardDelivery;
   /** Every shard's {@code process} address, for forwarding from the public entry point. */
@@ -77,6 +79,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   @Override
   public Future<?> start() {
     eventBus = vertx.eventBus();
+    timers = Timers.of(vertx);
     machine = new ContactStateMachine(index, config, limit, task -> context.runOnContext(v -> task.run()), metrics,
       lifecycle, time, this);
     intake = new ShardIntake(machine, shardCount, processIdPrefix, config, metrics, time, this);
@@ -209,11 +212,11 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
 
   @Override
   public long setTimer(long delayMillis, Runnable action) {
-    return vertx.setTimer(delayMillis, id -> action.run());
+    return timers.setTimer(delayMillis, action);
   }
 
   @Override
   public void cancelTimer(long timerId) {
-    vertx.cancelTimer(timerId);
+    timers.cancelTimer(timerId);
   }
 }

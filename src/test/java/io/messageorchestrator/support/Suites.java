@@ -20,7 +20,8 @@ public final class Suites {
   }
 
   public static OrchestratorSuite start(Vertx vertx, JsonObject overrides, AgentProcessor agent) {
-    return start(vertx, overrides, agent, System::currentTimeMillis);
+    // The service's own default clock (monotonic), so tests run durations the way production does (H11).
+    return start(vertx, overrides, agent, OrchestratorSuite.Options.defaults().clock());
   }
 
   /** The whole suite with its HTTP server on a loopback ephemeral port ({@code suite.httpPort()}). */
