@@ -1,0 +1,78 @@
+package io.messageorchestrator.journal;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/**
+ * Where accepted messages live until they have an outcome and their reply is delivered: one interface, three
+ * stores ({@code memory}, {@code sqlite}, {@code postgres}; see {@code journal.type}).
+ *
+ * <p>Contract for every implementation:
+ * <ul>
+ *   <li><b>Never blocks the caller.</b> Every method returns at once; the future completes on the Vert.x context
+ *   that called (so a shard's continuation runs on the shard), or at once for the memory store.</li>
+ *   <li><b>Order.</b> Writes are applied in call order; futures complete in that order for one calling context.</li>
+ *   <li><b>Grouped commits.</b> Writes waiting at the same moment share one transaction and one sync.</li>
+ *   <li><b>Durability.</b> {@link #append} completes only after the entry and its dedup key are committed and
+ *   synced; other writes may be synced later (a crash loses at most the last un-synced starts/outcomes, never an
+ *   appended message).</li>
+ *   <li><b>Failures</b> complete the future with {@link JournalUnavailableException}; the journal stays usable
+ *   for later calls if the store recovers (e.g. disk space freed).</li>
+ * </ul>
+ */
+public interface Journal {
+
+  /** {@code memory}, {@code sqlite} or {@code postgres}. */
+  String type();
+
+  /** Whether an appended message survives a crash (false only for {@code memory}). */
+  boolean durable();
+
+  /**
+   * Appends an accepted message together with its dedup key, atomically ({@code ON CONFLICT DO NOTHING}-style, never
+   * read-then-write). A key taken at or after {@code dedupSince} (epoch ms) makes it a {@link AppendResult#DUPLICATE};
+   * an older key is taken over. An entry with a {@code null} dedup key is always appended.
+   */
+  Future<AppendResult> append(JournalEntry entry, long dedupSince);
+
+  /** The message's agent call number {@code attempt} (1-based) started under lease {@code leaseToken}. Grouped. */
+  Future<Void> markStarted(String processId, int attempt, long leaseToken, long startedAt);
+
+  /** The message's final outcome and its reply (the outbox row), in one write. */
+  Future<Void> recordOutcome(OutcomeRecord outcome);
+
+  /** The reply's delivery ended: {@link ReplyState#DELIVERED} or {@link ReplyState#FAILED}. */
+  Future<Void> markReply(String processId, ReplyState state, long at);
+
+  /** Unfinished messages and undelivered replies, in acceptance order. Called once, before any other write. */
+  Future<Recovery> recover();
+
+  /**
+   * Deletes up to {@code maxRows} messages that finished (final outcome, reply not pending) before
+   * {@code finishedBefore}, and dedup keys taken before it. Returns how many messages were deleted.
+   */
+  Future<Integer> purge(long finishedBefore, int maxRows);
+
+  /** Dead letters (outcome {@code failed}/{@code timed_out}, or reply {@code failed}), newest first. */
+  Future<List<JsonObject>> deadLetters(int limit, int offset);
+
+  /** One message as JSON (entry, outcome, reply), or {@code null}. */
+  Future<JsonObject> find(String processId);
+
+  /** Removes a dead letter; false if there is none with that id. */
+  Future<Boolean> deleteDeadLetter(String processId);
+
+  /** Everything kept about a conversation: messages, replies, keys (J12 export). */
+  Future<JsonObject> exportContact(String account, String contactId);
+
+  /** Erases everything kept about a conversation; answers how many messages and keys were erased. */
+  Future<JsonObject> eraseContact(String account, String contactId);
+
+  /** Health details; fails when the store cannot write (readiness goes DOWN). */
+  Future<JsonObject> health();
+
+  /** Flushes pending writes and releases the store (file lock, connections). */
+  Future<Void> close();
+}

@@ -1,0 +1,32 @@
+package io.messageorchestrator.journal;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One accepted message as the journal keeps it. Times are epoch milliseconds (persisted times never use the
+ * monotonic clock).
+ *
+ * @param sequence     acceptance order across the whole journal (assigned by the store; 0 before it is appended)
+ * @param processId    fixed at acceptance; survives retries and recovery
+ * @param account      the business number / instance the message came to ({@code default} when none is given)
+ * @param contactId    the contact; (account, contactId) is the conversation's key
+ * @param dedupKey     the provider's message id, or the idempotency key given at arrival; {@code null}: no key
+ * @param message      the message as {@link io.messageorchestrator.core.InboundMessage#toJson()}: text, type,
+ *                     timestamp (the provider's, epoch ms), messageId, metadata
+ * @param acceptedAt   when it was accepted (epoch ms)
+ * @param attempts     agent calls started so far (0 when appended; recovery reports the recorded count)
+ * @param replayOf     the dead letter this message replays, or {@code null}
+ */
+public record JournalEntry(long sequence, String processId, String account, String contactId, String dedupKey,
+                           JsonObject message, long acceptedAt, int attempts, String replayOf) {
+
+  public JournalEntry withSequence(long assigned) {
+    return new JournalEntry(assigned, processId, account, contactId, dedupKey, message, acceptedAt, attempts,
+      replayOf);
+  }
+
+  public JournalEntry withAttempts(int recorded) {
+    return new JournalEntry(sequence, processId, account, contactId, dedupKey, message, acceptedAt, recorded,
+      replayOf);
+  }
+}
