@@ -98,8 +98,14 @@ public final class JournalAdminVerticle extends VerticleBase {
       : Future.failedFuture(refusal(404, "no dead letter " + processId)));
   }
 
-  /** Outcome {@code failed}/{@code timed_out} (retries used up), or a reply that could not be delivered. */
+  /**
+   * The store's {@code deadLetter} flag (see {@link Journal#find}); for a store without it: outcome
+   * {@code failed}/{@code timed_out} (retries used up), or a reply that could not be delivered.
+   */
   static boolean isDeadLetter(JsonObject record) {
+    if (record.getValue("deadLetter") instanceof Boolean flagged) {
+      return flagged;
+    }
     String outcome = record.getString("outcome");
     return "failed".equals(outcome) || "timed_out".equals(outcome)
       || ReplyState.FAILED.label().equals(record.getString("replyState"));

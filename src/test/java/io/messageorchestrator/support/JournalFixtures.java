@@ -1,0 +1,63 @@
+package io.messageorchestrator.support;
+
+import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.journal.AppendResult;
+import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.JournalAdminVerticle;
+import io.messageorchestrator.journal.JournalEntry;
+import io.messageorchestrator.journal.JournalUnavailableException;
+import io.messageorchestrator.journal.OutcomeRecord;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.lang.reflect.Proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Puts messages in a journal the way the shards do (append, then an outcome), for the journal admin's tests. */
+public final class JournalFixtures {
+  private JournalFixtures() {
+  }
+
+  /**
+   * Deploys the journal admin verticle over {@code journal}: the event-bus addresses (and the {@code /admin} routes
+   * of a suite on the same Vert.x) are then served from it.
+   */
+  public static void serve(Vertx vertx, Journal journal) {
+    Await.result(vertx.deployVerticle(new JournalAdminVerticle(journal)));
+  }
+
+  /** A message whose retries were used up: outcome {@code failed}, fallback reply pending. */
+  public static void deadLetter(Journal journal, String account, String contactId, String processId,
+                                InboundMessage message) {
+    append(journal, account, contactId, processId, message);
+    Await.result(journal.recordOutcome(new OutcomeRecord(processId, "failed", "sorry", "agent exploded",
+      System.currentTimeMillis(), false)));
+  }
+
+  /** A message processed normally, its reply still pending (so the journal still holds it). */
+  public static void processed(Journal journal, String account, String contactId, String processId,
+                               InboundMessage message) {
+    append(journal, account, contactId, processId, message);
+    Await.result(journal.recordOutcome(new OutcomeRecord(processId, "processed", "re:" + message.text(), null,
+      System.currentTimeMillis(), false)));
+  }
+
+  public static void append(Journal journal, String account, String contactId, String processId,
+                            InboundMessage message) {
+    AppendResult appended = Await.result(journal.append(new JournalEntry(0, processId, account, contactId,
+      message.messageId(), message.toJson(), System.currentTimeMillis(), 0, null), 0));
+    assertThat(appended).isEqualTo(AppendResult.APPENDED);
+  }
+
+  /** A journal whose every operation fails as a full disk or a database that is down would. */
+  public static Journal unavailable() {
+    return (Journal) Proxy.newProxyInstance(Journal.class.getClassLoader(), new Class<?>[] {Journal.class},
+      (proxy, method, args) -> switch (method.getName()) {
+        case "toString" -> "unavailable journal";
+        case "hashCode" -> System.identityHashCode(proxy);
+        case "equals" -> proxy == args[0];
+        default -> Future.failedFuture(new JournalUnavailableException("disk full"));
+      });
+  }
+}
