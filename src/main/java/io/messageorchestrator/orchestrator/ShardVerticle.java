@@ -176,8 +176,15 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
         if (replayOf != null && !(replayOf instanceof String)) {
           throw new InvalidRequestException("replayOf", "replayOf must be a string");
         }
+        Object idempotencyKey = body.getValue("idempotencyKey");
+        if (idempotencyKey != null && !(idempotencyKey instanceof String)) {
+          throw new InvalidRequestException("idempotencyKey", "idempotencyKey must be a string");
+        }
         process = new ProcessRequest(account, contactId, message, body.getBoolean("acceptOnly", false),
-          (String) replayOf);
+          (String) replayOf, (String) idempotencyKey).withIdempotencyKey();
+        if (process.idempotencyKey() != null && idempotencyKey == null) {
+          body.put("idempotencyKey", process.idempotencyKey()); // a forward carries the key fixed at arrival
+        }
       } else {
         throw new InvalidRequestException("contactId", "request body must be {contactId, message}");
       }
