@@ -4,6 +4,7 @@ import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.core.RejectReason;
 import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
@@ -92,6 +93,9 @@ public final class HttpVerticle extends VerticleBase {
       .register("orchestrator", promise -> promise.complete(lifecycle.isReady() ? Status.OK()
         : Status.KO(new JsonObject().put("draining", lifecycle.isDraining())
           .put("unresponsiveShards", lifecycle.unresponsiveShards()))));
+    readiness.register("journal", promise -> lifecycle.journalHealth()
+      .onSuccess(details -> promise.tryComplete(Status.OK(details)))
+      .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));
     router.get("/health").handler(readiness);
     router.get("/health/ready").handler(readiness);
     router.get("/health/live").handler(liveness);
@@ -235,7 +239,7 @@ public final class HttpVerticle extends VerticleBase {
   private void answer(RoutingContext ctx, ProcessResult result) {
     int status = 200;
     if (result.status() == ProcessResult.Status.REJECTED) {
-      if ("shutting_down".equals(result.reason())) {
+      if (RejectReason.isUnavailable(result.reason())) {
         status = 503;
       } else {
         status = 429;

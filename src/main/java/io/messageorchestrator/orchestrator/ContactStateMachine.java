@@ -1,6 +1,7 @@
 package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.AgentResult;
 import io.messageorchestrator.core.ContactIds;
@@ -48,6 +49,9 @@ final class ContactStateMachine {
   private final ContactTable contacts = new ContactTable();
   private final LeaseDeadlines deadlines;
   private final Outcomes outcomes;
+  private final JournalWrites journal;
+  private final Retries retries;
+  private final ShardOperations operations;
   private long fencingSequence;
   private int queuedInShard;
   private int leasesInShard;
@@ -57,7 +61,7 @@ final class ContactStateMachine {
 
   ContactStateMachine(int shardIndex, OrchestratorConfig config, GlobalConcurrencyLimit limit,
                       Executor shardContext, OrchestratorMetrics metrics, Lifecycle lifecycle, TimeSource time,
-                      ShardEffects effects) {
+                      ShardEffects effects, JournalWrites journal) {
     this.shardIndex = shardIndex;
     this.config = config;
     this.limit = limit;
@@ -66,7 +70,10 @@ final class ContactStateMachine {
     this.lifecycle = lifecycle;
     this.time = time;
     this.effects = effects;
-    this.outcomes = new Outcomes(config, metrics, effects);
+    this.journal = journal;
+    this.outcomes = new Outcomes(config, metrics, effects, journal);
+    this.retries = new Retries(config.retry());
+    this.operations = new ShardOperations(this, shardIndex, config, metrics, time, effects, journal);
     this.deadlines = new LeaseDeadlines(effects, time::timerNanos, config.processingTimeout(), this::onTimeout);
   }
 
@@ -83,6 +90,23 @@ final class ContactStateMachine {
     pump(lane);
   }
 
+  /**
+   * J5: a message recovered from the journal joins its lane like an accepted one — unless its attempts were all
+   * used up by restarts (it started, and the process died every time): then it is dead-lettered instead of killing
+   * the service forever.
+   */
+  void admitRecovered(ContactLane lane, Pending pending) {
+    if (pending.attempts >= config.retry().maxAttempts()) {
+      LOG.warn("Message {} of contact {} started {} times and never finished: dead-lettered at recovery",
+        pending.processId, ContactIds.mask(lane.contactId), pending.attempts);
+      finish(pending, Outcome.FAILED, "its " + pending.attempts + " attempts were used up by restarts (the service"
+        + " stopped while it was processing)");
+      contacts.markIdleIfIdle(lane, time.monotonicMillis());
+      return;
+    }
+    admit(lane, pending);
+  }
+
   /** {@code queueOverflow=dropOldest}: the lane's oldest waiting message ends {@code dropped}; returns it. */
   Pending dropOldest(ContactLane lane, String error) {
     Pending oldest = lane.pollQueue();
@@ -97,8 +121,9 @@ final class ContactStateMachine {
    */
   void stallForTest(String contactId, InboundMessage message) {
     long now = time.monotonicMillis();
-    ContactLane lane = contacts.getOrCreate(contactId, now);
-    Pending pending = new Pending("stalled-" + contactId, contactId, message, message.toJson(), now, null);
+    ContactLane lane = contacts.getOrCreate(Accounts.DEFAULT, contactId, now);
+    Pending pending = new Pending("stalled-" + contactId, lane.account, contactId, message, message.toJson(), now,
+      null);
     pending.answeredQueued = true;
     lane.enqueue(pending);
     queuedDelta(1);
@@ -112,8 +137,8 @@ final class ContactStateMachine {
   // ---------------------------------------------------------------- processing
 
   /** Starts the lane's next message if it is free and has work, taking a node-wide permit or waiting for one. */
-  private void pump(ContactLane lane) {
-    if (lane.lease != null || lane.waitingForPermit || lane.queueSize() == 0) {
+  void pump(ContactLane lane) {
+    if (lane.lease != null || lane.waitingForPermit || lane.queueSize() == 0 || lane.retryTimer >= 0) {
       return;
     }
     if (limit.acquireOrWait(shardContext, () -> onPermitGranted(lane))) {
@@ -125,7 +150,7 @@ final class ContactStateMachine {
 
   private void onPermitGranted(ContactLane lane) {
     lane.waitingForPermit = false;
-    if (lane.lease == null && lane.queueSize() > 0 && !limit.isClosed()) {
+    if (lane.lease == null && lane.queueSize() > 0 && lane.retryTimer < 0 && !limit.isClosed()) {
       startLease(lane);
     } else {
       limit.release(); // the work this permit was for is gone (unlocked, dropped or discarded)
@@ -133,11 +158,25 @@ final class ContactStateMachine {
     }
   }
 
-  /** The lane's next message starts processing (the lane holds a permit). */
+  /**
+   * The lane's next message starts processing (the lane holds a permit) — unless it is older than
+   * {@code maxMessageAge} (J7): such messages end {@code expired} without an agent call, and the next one is tried.
+   */
   private void startLease(ContactLane lane) {
     Pending pending = lane.pollQueue();
     queuedDelta(-1);
+    while (expire(pending)) {
+      if (lane.queueSize() == 0) {
+        limit.release();
+        contacts.markIdleIfIdle(lane, time.monotonicMillis());
+        completeDrainIfIdle();
+        return;
+      }
+      pending = lane.pollQueue();
+      queuedDelta(-1);
+    }
     cancelLockWait(pending);
+    pending.attempts++;
     long now = time.monotonicMillis();
     Lease lease = new Lease(lane, pending, ++fencingSequence, now);
     lane.lease = lease;
@@ -145,6 +184,7 @@ final class ContactStateMachine {
     metrics.leasesDelta(1);
     metrics.queueWait(now - pending.acceptedAt);
     deadlines.add(lease);
+    journal.started(pending, lease.token);
     if (config.stepEvents()) {
       effects.publish(Events.LOCK_ACQUIRED,
         OrchestratorEvents.lockAcquired(lane.contactId, pending.processId, lease.token, time.wallMillis()));
@@ -152,9 +192,22 @@ final class ContactStateMachine {
     effects.startAgentCall(lease);
   }
 
+  /** J7: ends the message {@code expired} if its age (provider timestamp, else acceptance) is over the limit. */
+  private boolean expire(Pending pending) {
+    long sentAt = pending.message.timestamp() > 0 && journal.durable()
+      ? Math.min(pending.message.timestamp(), pending.acceptedAtJournal) : pending.acceptedAtJournal;
+    long age = journal.now() - sentAt;
+    if (age <= config.maxMessageAge()) {
+      return false;
+    }
+    effects.publish(Events.MESSAGE_EXPIRED, OrchestratorEvents.messageExpired(pending, age));
+    finish(pending, Outcome.EXPIRED, "older than maxMessageAge (" + age + " ms) when its turn came");
+    return true;
+  }
+
   /** An agent's answer: accepted only for the contact's current lease (same fencing token) before its deadline. */
   void onAgentResult(AgentResult result) {
-    ContactLane lane = contacts.get(result.contactId());
+    ContactLane lane = contacts.get(Accounts.conversationKey(result.account(), result.contactId()));
     Lease lease = lane == null ? null : lane.lease;
     boolean current = lease != null && lease.token == result.fencingToken();
     if (current && time.monotonicMillis() - lease.startedAt >= config.processingTimeout()) {
@@ -178,9 +231,9 @@ final class ContactStateMachine {
       // The agent gave up at its deadline (e.g. its HTTP call timed out after context.remaining()): a timeout.
       onTimeout(lease);
     } else if (outcome.error() != null) {
-      endLease(lease, Outcome.FAILED, null, outcome.error(), LeaseRelease.ORDINARY);
+      failAttempt(lease, Outcome.FAILED, outcome.error(), LeaseRelease.ORDINARY);
     } else if (outcome.response() == null || outcome.response().isBlank()) {
-      endLease(lease, Outcome.FAILED, null, "the agent returned an empty response", LeaseRelease.ORDINARY);
+      failAttempt(lease, Outcome.FAILED, "the agent returned an empty response", LeaseRelease.ORDINARY);
     } else {
       endLease(lease, Outcome.PROCESSED, outcome, null, LeaseRelease.ORDINARY);
     }
@@ -191,12 +244,40 @@ final class ContactStateMachine {
       return;
     }
     effects.cancelAgentCall(lease.pending.processId);
-    endLease(lease, Outcome.TIMED_OUT, null, "processing timed out after " + config.processingTimeout() + " ms",
+    failAttempt(lease, Outcome.TIMED_OUT, "processing timed out after " + config.processingTimeout() + " ms",
       LeaseRelease.FORCED);
   }
 
+  /**
+   * J6: an attempt failed or timed out. With attempts left the message goes back to the head of its lane and is
+   * tried again after a backoff (the lane's later messages wait: R2); the caller still waiting is told
+   * {@code queued} — never a non-final outcome. Otherwise the failure is final: the message is dead-lettered.
+   */
+  void failAttempt(Lease lease, Outcome outcome, String error, LeaseRelease release) {
+    Pending pending = lease.pending;
+    if (pending.attempts >= config.retry().maxAttempts() || isStopping() && limit.isClosed()) {
+      endLease(lease, outcome, null, error, release);
+      return;
+    }
+    ContactLane lane = lease.lane;
+    long duration = time.monotonicMillis() - lease.startedAt;
+    releaseLease(lease);
+    lane.requeueFirst(pending);
+    queuedDelta(1);
+    long delay = retries.backoff(pending.attempts);
+    lane.retryTimer = effects.setTimer(delay, () -> {
+      lane.retryTimer = -1;
+      pump(lane);
+    });
+    outcomes.attemptFailed(pending, outcome, error, release, duration, time.wallMillis() + delay);
+    if (pending.caller != null) {
+      answer(pending, ProcessResult.queued(pending.processId, lane.positionOf(pending)));
+      pending.answeredQueued = true;
+    }
+  }
+
   /** A lease ends with an outcome of processing; the lane goes on with its next message. */
-  private void endLease(Lease lease, Outcome outcome, AgentOutcome reply, String error, LeaseRelease release) {
+  void endLease(Lease lease, Outcome outcome, AgentOutcome reply, String error, LeaseRelease release) {
     ContactLane lane = lease.lane;
     releaseLease(lease);
     ProcessResult result = finish(lease.pending, outcome, reply, error, lease, release);
@@ -209,7 +290,7 @@ final class ContactStateMachine {
   }
 
   /** The one lease teardown: its deadline, the lane's lock, the counts and the node-wide permit. */
-  private void releaseLease(Lease lease) {
+  void releaseLease(Lease lease) {
     deadlines.remove(lease);
     lease.lane.lease = null;
     leasesInShard--;
@@ -218,7 +299,7 @@ final class ContactStateMachine {
   }
 
   /** A message that never ran (dropped or discarded): its outcome, and the waiting caller's answer. */
-  private void finish(Pending pending, Outcome outcome, String error) {
+  void finish(Pending pending, Outcome outcome, String error) {
     cancelLockWait(pending);
     answer(pending, finish(pending, outcome, null, error, null, LeaseRelease.NONE));
   }
@@ -227,13 +308,13 @@ final class ContactStateMachine {
    * Where every accepted message ends, exactly once (R9): see {@link Outcomes}. {@code lease} is the lease it held
    * (already released), or {@code null} if it never started. Returns the answer for the waiting caller.
    */
-  private ProcessResult finish(Pending pending, Outcome outcome, AgentOutcome reply, String error, Lease lease,
+  ProcessResult finish(Pending pending, Outcome outcome, AgentOutcome reply, String error, Lease lease,
                                LeaseRelease release) {
     long duration = lease == null ? 0 : time.monotonicMillis() - lease.startedAt;
     return outcomes.record(pending, outcome, reply, error, release, duration);
   }
 
-  private static void answer(Pending pending, ProcessResult result) {
+  static void answer(Pending pending, ProcessResult result) {
     if (pending.caller != null) {
       Consumer<ProcessResult> caller = pending.caller;
       pending.caller = null;
@@ -241,77 +322,18 @@ final class ContactStateMachine {
     }
   }
 
-  private void cancelLockWait(Pending pending) {
+  void cancelLockWait(Pending pending) {
     if (pending.lockWaitTimer >= 0) {
       effects.cancelTimer(pending.lockWaitTimer);
       pending.lockWaitTimer = -1;
     }
   }
 
-  // ---------------------------------------------------------------- operations
+  // ---------------------------------------------------------------- operations (see ShardOperations)
 
-  /**
-   * R7: releases leases older than {@code processingTimeout} + grace (outcome {@code timed_out}) and restarts
-   * stalled lanes (free, with a queue, not waiting for a permit). A safety net behind {@link LeaseDeadlines}.
-   */
-  int detectAndResolveDeadlocks() {
-    long now = time.monotonicMillis();
-    int resolved = 0;
-    for (ContactLane lane : contacts.busySnapshot()) {
-      Lease lease = lane.lease;
-      if (lease != null && now - lease.startedAt > config.processingTimeout() + STALE_LEASE_GRACE_MS) {
-        LOG.warn("Releasing stale lease of contact {} (process {}, {} ms old)", ContactIds.mask(lane.contactId),
-          lease.pending.processId, now - lease.startedAt);
-        effects.cancelAgentCall(lease.pending.processId);
-        endLease(lease, Outcome.TIMED_OUT, null, "stale lease released by deadlock detection", LeaseRelease.FORCED);
-        resolved++;
-      } else if (lease == null && !lane.waitingForPermit && lane.queueSize() > 0) {
-        LOG.warn("Restarting stalled queue of contact {} ({} waiting)", ContactIds.mask(lane.contactId),
-          lane.queueSize());
-        pump(lane);
-        resolved++;
-      }
-    }
-    if (resolved > 0) {
-      metrics.deadlocksResolved(resolved);
-      effects.publish(Events.DEADLOCKS_RESOLVED,
-        OrchestratorEvents.deadlocksResolved(resolved, time.wallMillis(), shardIndex));
-    }
-    return resolved;
-  }
-
-  /** R8: releases the contact's lease (fenced; the in-flight message fails with the fallback) and resumes its queue. */
-  int emergencyUnlock(String contactId) {
-    ContactLane lane = contacts.get(contactId);
-    if (lane == null || lane.lease == null) {
-      return 0;
-    }
-    Lease lease = lane.lease;
-    LOG.warn("Emergency unlock of contact {} (process {})", ContactIds.mask(contactId), lease.pending.processId);
-    effects.cancelAgentCall(lease.pending.processId);
-    endLease(lease, Outcome.FAILED, null, "emergency unlock", LeaseRelease.FORCED);
-    return 1;
-  }
-
-  int emergencyUnlockAll() {
-    int unlocked = 0;
-    for (ContactLane lane : contacts.busySnapshot()) {
-      unlocked += emergencyUnlock(lane.contactId);
-    }
-    return unlocked;
-  }
-
-  /**
-   * R12: forgets contacts idle for longer than {@code idleContactTtl}, and announces them together with those
-   * forgotten since the last sweep to make room under {@code maxContacts}.
-   */
-  void evictIdleContacts() {
-    int evicted = contacts.evictIdleSince(time.monotonicMillis(), config.idleContactTtl());
-    if (evicted > 0) {
-      metrics.evicted(evicted);
-      effects.publish(Events.CONTACTS_EVICTED,
-        OrchestratorEvents.contactsEvicted(evicted, contacts.size(), shardIndex));
-    }
+  /** The operator's and the sweeps' view: R7, R8, R12. */
+  ShardOperations operations() {
+    return operations;
   }
 
   // ---------------------------------------------------------------- shutdown
@@ -342,38 +364,14 @@ final class ContactStateMachine {
     limit.close();
   }
 
-  /** After the grace period: every message still waiting or running ends as {@code discarded_on_shutdown}. */
+  /** After the grace period (R11): see {@link ShardOperations#discardEverything()}. */
   JsonObject discardEverything() {
     stopping = true;
     onDrained = null;
-    int locksReleased = 0;
-    int messagesDropped = 0;
-    for (ContactLane lane : contacts.busySnapshot()) {
-      Pending waiting;
-      while ((waiting = lane.pollQueue()) != null) {
-        queuedDelta(-1);
-        finish(waiting, Outcome.DISCARDED_ON_SHUTDOWN,
-          "discarded: shutdown grace period ended before it was processed");
-        messagesDropped++;
-      }
-      Lease lease = lane.lease;
-      if (lease != null) {
-        effects.cancelAgentCall(lease.pending.processId);
-        releaseLease(lease);
-        answer(lease.pending, finish(lease.pending, Outcome.DISCARDED_ON_SHUTDOWN, null,
-          "discarded: shutdown grace period ended while it was processing", lease, LeaseRelease.FORCED));
-        locksReleased++;
-        messagesDropped++;
-      }
-    }
-    if (locksReleased + messagesDropped > 0) {
-      LOG.warn("Shard {} shut down with {} leases released and {} messages discarded", shardIndex, locksReleased,
-        messagesDropped);
-    }
-    return new JsonObject().put("locksReleased", locksReleased).put("messagesDropped", messagesDropped);
+    return operations.discardEverything();
   }
 
-  private void queuedDelta(int delta) {
+  void queuedDelta(int delta) {
     queuedInShard += delta;
     metrics.queuedDelta(delta);
   }
