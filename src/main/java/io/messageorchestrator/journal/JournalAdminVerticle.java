@@ -1,5 +1,6 @@
 package io.messageorchestrator.journal;
 
+import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.InvalidRequestException;
@@ -32,8 +33,6 @@ import java.util.function.Function;
 public final class JournalAdminVerticle extends VerticleBase {
   static final int DEFAULT_LIMIT = 50;
   static final int MAX_LIMIT = 500;
-  /** The account of a conversation when none is given (the event bus and {@code /webhook}). */
-  public static final String DEFAULT_ACCOUNT = "default";
   /** How long a replay waits for the orchestrator to accept the new message (an append: milliseconds normally). */
   static final long REPLAY_ACCEPT_TIMEOUT_MS = 15_000;
   private static final Logger LOG = LoggerFactory.getLogger(JournalAdminVerticle.class);
@@ -159,9 +158,8 @@ public final class JournalAdminVerticle extends VerticleBase {
       message.put("metadata", (metadata == null ? new JsonObject() : metadata)
         .put("replayedMessageId", messageId.toString()));
     }
-    String account = letter.getString("account");
     return new JsonObject()
-      .put("account", account == null ? DEFAULT_ACCOUNT : account)
+      .put("account", Accounts.require(letter.getValue("account")))
       .put("contactId", letter.getString("contactId"))
       .put("message", message)
       .put("acceptOnly", true)
@@ -218,8 +216,7 @@ public final class JournalAdminVerticle extends VerticleBase {
   }
 
   private static String account(JsonObject request) {
-    Object account = request.getValue("account");
-    return account == null ? DEFAULT_ACCOUNT : ContactIds.require(account, "account");
+    return Accounts.require(request.getValue("account"));
   }
 
   /** An optional whole number within [min, max]. */

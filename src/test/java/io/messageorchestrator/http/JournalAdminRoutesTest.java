@@ -4,12 +4,15 @@ import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.agent.AgentReply;
+import io.messageorchestrator.journal.Journal;
 import io.messageorchestrator.journal.MemoryJournal;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
 import io.messageorchestrator.support.JournalFixtures;
 import io.messageorchestrator.support.SuiteConfig;
 import io.messageorchestrator.support.SuiteExtension;
+import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.support.TestAgent;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,13 +27,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * J6/J12 over HTTP: the {@code /admin} routes of dead letters and a contact's data, served by the real suite's HTTP
- * verticle and the journal admin verticle over a {@link MemoryJournal} the test fills.
+ * J6/J12 over HTTP: the {@code /admin} routes of dead letters and a contact's data, served by the real suite (its
+ * HTTP verticle, its journal admin verticle and its journal — the memory journal in tests — which a test fills).
  */
 @ExtendWith({VertxExtension.class, SuiteExtension.class})
 class JournalAdminRoutesTest {
@@ -47,8 +52,6 @@ class JournalAdminRoutesTest {
   private record Route(HttpMethod method, String path) {
   }
 
-  private final MemoryJournal journal = new MemoryJournal(1_000);
-
   private static HttpResponse<Buffer> call(Vertx vertx, OrchestratorSuite suite, HttpMethod method, String path,
                                            UnaryOperator<HttpRequest<Buffer>> headers) {
     return Await.result(headers.apply(WebClient.create(vertx)
@@ -63,7 +66,7 @@ class JournalAdminRoutesTest {
   @DisplayName("with an admin token, every dead-letter and contact-data route answers 401 without 'Bearer <token>'")
   @SuiteConfig(value = "admin.token=s3cret", http = true)
   void tokenRequiredOnEveryRoute(Vertx vertx, OrchestratorSuite suite) {
-    JournalFixtures.serve(vertx, journal);
+    Journal journal = suite.journal();
     for (Route route : ROUTES) {
       HttpResponse<Buffer> none = call(vertx, suite, route.method(), route.path());
       HttpResponse<Buffer> wrong = call(vertx, suite, route.method(), route.path(),
@@ -83,7 +86,6 @@ class JournalAdminRoutesTest {
   @DisplayName("without a token, every route refuses a request forwarded by a proxy (403) and serves loopback")
   @SuiteConfig(http = true)
   void forwardedRefusedWithoutToken(Vertx vertx, OrchestratorSuite suite) {
-    JournalFixtures.serve(vertx, journal);
     for (Route route : ROUTES) {
       HttpResponse<Buffer> forwarded = call(vertx, suite, route.method(), route.path(),
         request -> request.putHeader("X-Forwarded-For", "203.0.113.9"));
@@ -99,7 +101,7 @@ class JournalAdminRoutesTest {
   @DisplayName("dead letters: paged newest first, one by id, deleted; unknown ids 404, bad paging 400")
   @SuiteConfig(http = true)
   void deadLetters(Vertx vertx, OrchestratorSuite suite) {
-    JournalFixtures.serve(vertx, journal);
+    Journal journal = suite.journal();
     for (int i = 1; i <= 3; i++) {
       JournalFixtures.deadLetter(journal, "default", "c" + i, "p" + i, InboundMessage.text("m" + i));
     }
@@ -139,7 +141,7 @@ class JournalAdminRoutesTest {
   @DisplayName("a contact's data: exported (path normalised like the other contact routes, account from the query), then erased with counts; other conversations stay")
   @SuiteConfig(http = true)
   void contactData(Vertx vertx, OrchestratorSuite suite) {
-    JournalFixtures.serve(vertx, journal);
+    Journal journal = suite.journal();
     JournalFixtures.processed(journal, "pn-1", PHONE, "a1", InboundMessage.text("hello", "wamid.1"));
     JournalFixtures.deadLetter(journal, "pn-1", PHONE, "a2", InboundMessage.text("again", "wamid.2"));
     JournalFixtures.processed(journal, "default", PHONE, "b1", InboundMessage.text("other account", "wamid.3"));
@@ -164,41 +166,70 @@ class JournalAdminRoutesTest {
 
   @Test
   @DisplayName("a journal that cannot be read or written answers 503 on every route, never a 500")
-  @SuiteConfig(http = true)
-  void journalUnavailable(Vertx vertx, OrchestratorSuite suite) {
-    JournalFixtures.serve(vertx, JournalFixtures.unavailable());
-    for (Route route : ROUTES) {
-      HttpResponse<Buffer> answer = call(vertx, suite, route.method(), route.path());
-      assertThat(answer.statusCode()).as(route.toString()).isEqualTo(503);
-      assertThat(answer.bodyAsJsonObject().getString("error")).isEqualTo("unavailable");
-      assertThat(answer.bodyAsJsonObject().getString("message")).contains("disk full");
+  void journalUnavailable(Vertx vertx) {
+    OrchestratorSuite suite = Suites.startWithHttp(vertx, new JsonObject(), new TestAgent(),
+      JournalFixtures.failingReads(new MemoryJournal(1_000)));
+    try {
+      for (Route route : ROUTES) {
+        HttpResponse<Buffer> answer = call(vertx, suite, route.method(), route.path());
+        assertThat(answer.statusCode()).as(route.toString()).isEqualTo(503);
+        assertThat(answer.bodyAsJsonObject().getString("error")).isEqualTo("unavailable");
+        assertThat(answer.bodyAsJsonObject().getString("message")).contains("disk full");
+      }
+    } finally {
+      Await.result(suite.stop());
     }
   }
 
   @Test
-  @DisplayName("a replayed dead letter is processed as a new message (new processId, agent called, reply on messageProcessed), even though its provider id was processed before")
-  @SuiteConfig(http = true)
-  void replayProcessesANewMessage(Vertx vertx, OrchestratorSuite suite, TestAgent agent, EventRecorder events) {
-    JournalFixtures.serve(vertx, journal);
-    // The provider id is taken in the orchestrator's duplicate memory: a replay carrying it would be a duplicate.
-    ProcessResult first = Await.result(suite.client().processMessage(PHONE, InboundMessage.text("first",
-      "wamid.7")));
-    assertThat(first.status()).isEqualTo(ProcessResult.Status.PROCESSED);
-    JournalFixtures.deadLetter(journal, "default", PHONE, "old-7", InboundMessage.text("again please", "wamid.7"));
+  @DisplayName("end to end: a message whose attempts all failed is listed, replayed as a new message (new processId, agent called again, messageProcessed with replayOf) although its provider id is taken, and the dead letter is gone")
+  void replayEndToEnd(Vertx vertx) {
+    AtomicBoolean agentDown = new AtomicBoolean(true);
+    List<String> calls = new CopyOnWriteArrayList<>();
+    EventRecorder events = EventRecorder.attach(vertx);
+    OrchestratorSuite suite = Suites.startWithHttp(vertx, new JsonObject().put("retry", new JsonObject()
+      .put("maxAttempts", 2).put("initialBackoff", 1).put("maxBackoff", 5)), (message, context) -> {
+        calls.add(message.text() + "#" + context.attempt());
+        if (agentDown.get()) {
+          throw new IllegalStateException("agent down");
+        }
+        return AgentReply.of("re:" + message.text());
+      });
+    try {
+      ProcessResult accepted = Await.result(suite.client().accept(PHONE, new InboundMessage("where is my order?",
+        "wamid.7", "text", System.currentTimeMillis(), null)));
+      assertThat(accepted.status()).isEqualTo(ProcessResult.Status.ACCEPTED);
+      String original = accepted.processId();
+      events.awaitFirst(Events.MESSAGE_DEAD_LETTERED, e -> original.equals(e.getString("processId")));
+      JsonObject listed = call(vertx, suite, HttpMethod.GET, "/admin/dead-letters").bodyAsJsonObject();
+      assertThat(listed.getJsonArray("deadLetters").stream().map(l -> ((JsonObject) l).getString("processId")))
+        .containsExactly(original);
+      agentDown.set(false);
 
-    HttpResponse<Buffer> replayed = call(vertx, suite, HttpMethod.POST, "/admin/dead-letters/old-7/replay");
+      HttpResponse<Buffer> replayed = call(vertx, suite, HttpMethod.POST, "/admin/dead-letters/" + original
+        + "/replay");
 
-    assertThat(replayed.statusCode()).isEqualTo(200);
-    JsonObject answer = replayed.bodyAsJsonObject();
-    assertThat(answer.getBoolean("replayed")).isTrue();
-    assertThat(answer.getString("replayOf")).isEqualTo("old-7");
-    String processId = answer.getString("processId");
-    assertThat(processId).isNotBlank().isNotEqualTo("old-7").isNotEqualTo(first.processId());
-    JsonObject processed = events.awaitFirst(Events.MESSAGE_PROCESSED, e -> processId.equals(e.getString("processId")));
-    assertThat(processed.getString("response")).isEqualTo("re:again please");
-    assertThat(processed.getJsonObject("message").getJsonObject("metadata").getString("replayedMessageId"))
-      .isEqualTo("wamid.7");
-    assertThat(agent.startedFor(PHONE)).containsExactly("first", "again please");
-    assertThat(call(vertx, suite, HttpMethod.GET, "/admin/dead-letters/old-7").statusCode()).isEqualTo(404);
+      assertThat(replayed.statusCode()).isEqualTo(200);
+      JsonObject answer = replayed.bodyAsJsonObject();
+      assertThat(answer.getBoolean("replayed")).isTrue();
+      assertThat(answer.getString("replayOf")).isEqualTo(original);
+      assertThat(answer.getBoolean("deadLetterDeleted")).isTrue();
+      String processId = answer.getString("processId");
+      assertThat(processId).isNotBlank().isNotEqualTo(original);
+      JsonObject processed = events.awaitFirst(Events.MESSAGE_PROCESSED,
+        e -> processId.equals(e.getString("processId")));
+      assertThat(processed.getString("outcome")).isEqualTo("processed");
+      assertThat(processed.getString("response")).isEqualTo("re:where is my order?");
+      assertThat(processed.getString("replayOf")).isEqualTo(original);
+      assertThat(processed.getJsonObject("message").getJsonObject("metadata").getString("replayedMessageId"))
+        .isEqualTo("wamid.7");
+      assertThat(calls).containsExactly("where is my order?#1", "where is my order?#2", "where is my order?#1");
+      assertThat(call(vertx, suite, HttpMethod.GET, "/admin/dead-letters/" + original).statusCode()).isEqualTo(404);
+      // The original's provider id still makes a redelivery of it a duplicate: the replay did not free it.
+      assertThat(Await.result(suite.client().accept(PHONE, new InboundMessage("where is my order?", "wamid.7",
+        "text", System.currentTimeMillis(), null))).status()).isEqualTo(ProcessResult.Status.DUPLICATE);
+    } finally {
+      Await.result(suite.stop());
+    }
   }
 }

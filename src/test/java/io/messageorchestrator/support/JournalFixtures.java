@@ -10,7 +10,9 @@ import io.messageorchestrator.journal.OutcomeRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,8 +22,8 @@ public final class JournalFixtures {
   }
 
   /**
-   * Deploys the journal admin verticle over {@code journal}: the event-bus addresses (and the {@code /admin} routes
-   * of a suite on the same Vert.x) are then served from it.
+   * Deploys the journal admin verticle over {@code journal}, for tests without a suite (a suite deploys its own,
+   * over {@code suite.journal()}: a second one would share its addresses).
    */
   public static void serve(Vertx vertx, Journal journal) {
     Await.result(vertx.deployVerticle(new JournalAdminVerticle(journal)));
@@ -52,12 +54,35 @@ public final class JournalFixtures {
 
   /** A journal whose every operation fails as a full disk or a database that is down would. */
   public static Journal unavailable() {
+    return failing(null, Set.of());
+  }
+
+  /**
+   * {@code journal}, except that the operator's reads and erasures (dead letters, find, export, erase) fail as a
+   * full disk would: a suite starts and processes over it, its admin routes meet a failing journal.
+   */
+  public static Journal failingReads(Journal journal) {
+    return failing(journal, Set.of("deadLetters", "find", "deleteDeadLetter", "exportContact", "eraseContact"));
+  }
+
+  private static Journal failing(Journal delegate, Set<String> failingMethods) {
     return (Journal) Proxy.newProxyInstance(Journal.class.getClassLoader(), new Class<?>[] {Journal.class},
-      (proxy, method, args) -> switch (method.getName()) {
-        case "toString" -> "unavailable journal";
-        case "hashCode" -> System.identityHashCode(proxy);
-        case "equals" -> proxy == args[0];
-        default -> Future.failedFuture(new JournalUnavailableException("disk full"));
+      (proxy, method, args) -> {
+        if (method.getDeclaringClass() == Object.class) {
+          return switch (method.getName()) {
+            case "equals" -> proxy == args[0];
+            case "hashCode" -> System.identityHashCode(proxy);
+            default -> "failing journal";
+          };
+        }
+        if (delegate == null || failingMethods.contains(method.getName())) {
+          return Future.failedFuture(new JournalUnavailableException("disk full"));
+        }
+        try {
+          return method.invoke(delegate, args);
+        } catch (InvocationTargetException e) {
+          throw e.getCause();
+        }
       });
   }
 }
