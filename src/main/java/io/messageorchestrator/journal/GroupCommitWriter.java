@@ -1,5 +1,6 @@
 package io.messageorchestrator.journal;
 
+import io.messageorchestrator.core.RateLimitedLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -7,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -29,6 +31,8 @@ import java.util.function.LongSupplier;
  */
 final class GroupCommitWriter {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+  /** A full disk fails every write: one line per 10 s, not one per message. */
+  private static final RateLimitedLog failureLog = new RateLimitedLog(log, Duration.ofSeconds(10));
   private static final long FILE_SIZE_REFRESH_NANOS = 1_000_000_000L;
 
   /** One write: runs on the writer thread inside the group's transaction. */
@@ -226,7 +230,7 @@ final class GroupCommitWriter {
     lastFailure = reason;
     op.failure = e instanceof JournalUnavailableException unavailable ? unavailable
       : new JournalUnavailableException("the SQLite journal " + database + " cannot write: " + reason, e);
-    log.warn("SQLite journal {}: a write failed: {}", database, reason);
+    failureLog.warn("SQLite journal {}: a write failed: {}", database, reason);
   }
 
   private void refreshFileSize() {

@@ -205,9 +205,10 @@ public final class SqliteJournal implements Journal {
     return writer.submit(writes -> writes.limitPages(pages), false);
   }
 
-  /** Holds the writer until {@code released} completes (tests: queue depth, rejection when full). */
-  Future<Void> holdWriter(CountDownLatch released) {
+  /** Holds the writer (counting down {@code entered}) until {@code released} is counted down: tests of the queue. */
+  Future<Void> holdWriter(CountDownLatch entered, CountDownLatch released) {
     return writer.submit(writes -> {
+      entered.countDown();
       try {
         released.await();
       } catch (InterruptedException e) {
