@@ -216,10 +216,15 @@ class SqliteJournalTest {
       .containsExactlyElementsOf(committed);
     assertThat(Await.result(journal.find(refused.processId()))).isNull();
 
+    // A write that needs no new page proves nothing: health stays DOWN.
+    Await.result(journal.markStarted(committed.getFirst(), 1, 1, 5_000));
+    assertThat(Await.failure(journal.health())).isInstanceOf(JournalUnavailableException.class);
+
     Await.result(journal.limitPages(1_000_000_000L));
+    // Room again: health is UP at its next probe, before any append has to come and prove it.
+    assertThat(Await.result(journal.health()).getString("type")).isEqualTo("sqlite");
     assertThat(Await.result(journal.append(refused, 0))).isEqualTo(AppendResult.APPENDED);
     committed.add(refused.processId());
-    assertThat(Await.result(journal.health()).getString("type")).isEqualTo("sqlite");
 
     Await.result(journal.close());
     opened.remove(journal);
