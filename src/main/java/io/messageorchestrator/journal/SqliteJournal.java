@@ -103,7 +103,8 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public Future<AppendResult> append(JournalEntry entry, long dedupSince) {
-    return writer.submit(writes -> writes.append(entry, dedupSince), Kind.APPEND);
+    String messageJson = (entry.message() == null ? new JsonObject() : entry.message()).encode();
+    return writer.submit(writes -> writes.append(entry, messageJson, dedupSince), Kind.APPEND);
   }
 
   @Override

@@ -133,7 +133,8 @@ final class SqliteWrites implements AutoCloseable {
     }
   }
 
-  AppendResult append(JournalEntry entry, long dedupSince) throws SQLException {
+  /** @param messageJson the entry's message, encoded by the caller (the writer thread is the bottleneck) */
+  AppendResult append(JournalEntry entry, String messageJson, long dedupSince) throws SQLException {
     if (entry.dedupKey() != null) {
       sql.takeKey.setString(1, entry.account());
       sql.takeKey.setString(2, entry.contactId());
@@ -149,7 +150,7 @@ final class SqliteWrites implements AutoCloseable {
     sql.insertMessage.setString(2, entry.account());
     sql.insertMessage.setString(3, entry.contactId());
     setNullable(sql.insertMessage, 4, entry.dedupKey());
-    sql.insertMessage.setString(5, (entry.message() == null ? new JsonObject() : entry.message()).encode());
+    sql.insertMessage.setString(5, messageJson);
     sql.insertMessage.setInt(6, FORMAT_VERSION);
     sql.insertMessage.setLong(7, entry.acceptedAt());
     sql.insertMessage.setInt(8, entry.attempts());
