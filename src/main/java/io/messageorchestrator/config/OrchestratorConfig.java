@@ -143,7 +143,7 @@ public record OrchestratorConfig(
         .put("initialBackoff", 1_000)
         .put("maxBackoff", 30_000))
       .put("journal", new JsonObject()
-        .put("type", "memory")
+        .put("type", "sqlite")
         .put("path", "data/orchestrator.db")
         .put("retention", 86_400_000)
         .put("postgres", new JsonObject()
