@@ -37,6 +37,7 @@ public final class HttpAgent implements AgentProcessor {
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
     JsonObject request = new JsonObject().put("contactId", context.contactId()).put("processId", context.processId())
+      .put("attempt", context.attempt())
       .put("message", message.toJson());
     HttpResponse<Buffer> response;
     try {
