@@ -174,7 +174,7 @@ class OutboundOutboxTest {
       List.of())));
     List<String> contacts = List.of("A", "B", "C", "D");
     int perContact = 5;
-    List<Future<JsonObject>> ended = new ArrayList<>();
+    List<Future<?>> ended = new ArrayList<>();
     for (int n = 1; n <= perContact; n++) {
       for (String contact : contacts) {
         String processId = contact + n;
