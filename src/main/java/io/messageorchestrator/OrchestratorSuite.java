@@ -51,9 +51,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * Composes the service: agent workers, orchestrator shards, the admin verticle, the journal admin verticle (dead
- * letters, a contact's data), the outbound (reply delivery) verticle and the HTTP verticle, deployed in that order (each is ready before the next needs it), and stopped in the
- * order that loses nothing: shards drain first while workers and HTTP still run (callers get
+ * Composes the service: agent workers (sharing one agent circuit), the outbound (reply delivery) verticle,
+ * orchestrator shards, the admin verticle, the journal admin verticle (dead letters, a contact's data) and the HTTP
+ * verticle, deployed in that order (each is ready before the next needs it), and stopped in the order that loses
+ * nothing: shards drain first while workers and HTTP still run (callers get
  * {@code 503 shutting_down} instead of a refused connection), then outbound delivers the last replies, then the
  * rest stops.
  */
