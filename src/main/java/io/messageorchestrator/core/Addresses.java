@@ -50,6 +50,12 @@ public final class Addresses {
   public static final String AGENT = "orchestrator.agent";
   /** Published {@code processId} whose agent call must be interrupted (its lease ended). */
   public static final String AGENT_CANCEL = "orchestrator.agent.cancel";
+  /**
+   * Reply delivery (local only): request {@code {processId, contactId, account?, response, metadata?}} sends that
+   * reply again (e.g. the replay of a reply dead letter); reply {@code {queued: true, processId}} once it is queued
+   * behind the conversation's other replies, or a failure (400 invalid, 429 overloaded, 503 shutting down).
+   */
+  public static final String OUTBOUND_RESEND = "orchestrator.outbound.resend";
 
   private static final String SHARD_PREFIX = "orchestrator.shard.";
 
