@@ -108,9 +108,13 @@ public final class PostgresJournal implements Journal {
       .map(version -> new PostgresJournal(vertx, schema, pool,
         new PgWriter(vertx, context, pool, limits.queueCapacity(), limits.maxBatch(), limits.batchDeadlineMs()),
         limits, where))
-      .recover(failure -> pool.close().transform(closed -> Future.failedFuture(
-        new JournalUnavailableException("cannot open the PostgreSQL journal at " + where + ": "
-          + failure.getMessage(), failure))));
+      .recover(failure -> {
+        // Not waited for: a pool closing while a connection request times out may never complete its close.
+        pool.close();
+        return Future.failedFuture(failure instanceof IllegalStateException ? failure
+          : new JournalUnavailableException("cannot open the PostgreSQL journal at " + where + ": "
+            + failure.getMessage(), failure));
+      });
   }
 
   private static PgConnectOptions connectOptions(JournalSettings.Postgres pg, Limits limits) {
