@@ -53,11 +53,13 @@ final class PgStatements {
       + " $8::text FROM key";
     appendWithoutKey = insertMessage + " VALUES ($1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint,"
       + " $7::integer, $8::text)";
-    markStarted = "UPDATE " + messages + " SET attempts = $2, lease_token = $3, started_at = $4 WHERE process_id = $1";
+    // A late start of an earlier attempt never lowers the count (recovery runs attempt + 1 of what is recorded).
+    markStarted = "UPDATE " + messages + " SET attempts = $2, lease_token = $3, started_at = $4"
+      + " WHERE process_id = $1 AND attempts <= $2";
     recordOutcome = "WITH m AS (UPDATE " + messages + " SET outcome = $2::text, reply = $3::text, error = $4::text,"
       + " finished_at = $5::bigint, reply_state = CASE WHEN $3::text IS NULL THEN 'none' ELSE 'pending' END,"
       + " dead_at = CASE WHEN $6::boolean THEN $5::bigint END"
-      + " WHERE process_id = $1::text RETURNING account, contact_id, dedup_key)"
+      + " WHERE process_id = $1::text AND outcome IS NULL RETURNING account, contact_id, dedup_key)"
       + " DELETE FROM " + keys + " d USING m WHERE $7::boolean AND d.account = m.account"
       + " AND d.contact_id = m.contact_id AND d.dedup_key = m.dedup_key AND d.process_id = $1::text";
     markReply = "UPDATE " + messages + " SET reply_state = $2::text, reply_at = $3::bigint,"
@@ -75,7 +77,7 @@ final class PgStatements {
     deleteDeadLetter = "DELETE FROM " + messages + " WHERE process_id = $1 AND dead_at IS NOT NULL";
     conversationMessages = "SELECT " + COLUMNS + " FROM " + messages
       + " WHERE account = $1 AND contact_id = $2 ORDER BY sequence";
-    conversationKeys = "SELECT dedup_key, taken_at, process_id FROM " + keys
+    conversationKeys = "SELECT dedup_key FROM " + keys
       + " WHERE account = $1 AND contact_id = $2 ORDER BY taken_at, dedup_key";
     erase = "WITH m AS (DELETE FROM " + messages + " WHERE account = $1 AND contact_id = $2 RETURNING 1),"
       + " k AS (DELETE FROM " + keys + " WHERE account = $1 AND contact_id = $2 RETURNING 1)"
@@ -150,8 +152,7 @@ final class PgStatements {
       Future<RowSet<Row>> keys = conn.preparedQuery(conversationKeys).execute(Tuple.of(account, contactId));
       return Future.all(messages, keys).map(both -> {
         JsonArray keyList = new JsonArray();
-        keys.result().forEach(row -> keyList.add(new JsonObject().put("dedupKey", row.getString("dedup_key"))
-          .put("takenAt", row.getLong("taken_at")).put("processId", row.getString("process_id"))));
+        keys.result().forEach(row -> keyList.add(row.getString("dedup_key")));
         return new JsonObject().put("account", account).put("contactId", contactId)
           .put("messages", new JsonArray(new ArrayList<>(toJsonList(messages.result())))).put("keys", keyList);
       });

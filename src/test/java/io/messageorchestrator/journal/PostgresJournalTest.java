@@ -119,6 +119,23 @@ class PostgresJournalTest {
   }
 
   @Test
+  @DisplayName("a late start of an earlier attempt never lowers the count; a second outcome never replaces the first")
+  void startsAndOutcomesNeverGoBack() {
+    append("s", "c1", null, 1, WINDOW_START);
+    Await.result(journal.markStarted("s", 2, 8, 20));
+    Await.result(journal.markStarted("s", 1, 9, 30));
+    assertThat(Await.result(journal.recover()).unfinished().get(0).attempts()).isEqualTo(2);
+    assertThat(Await.result(journal.find("s")).getLong("leaseToken")).isEqualTo(8L);
+
+    Await.result(journal.recordOutcome(new OutcomeRecord("s", "processed", "the answer", null, 40, false)));
+    Await.result(journal.recordOutcome(new OutcomeRecord("s", "failed", "fallback", "late", 50, false)));
+    JsonObject s = Await.result(journal.find("s"));
+    assertThat(s.getString("outcome")).isEqualTo("processed");
+    assertThat(s.getString("reply")).isEqualTo("the answer");
+    assertThat(Await.result(journal.deadLetters(10, 0))).isEmpty();
+  }
+
+  @Test
   @DisplayName("an outcome that forgets its dedup key lets the provider's redelivery in again")
   void forgetDedupKey() {
     append("x", "c1", "wamid.x", 100, 0);
