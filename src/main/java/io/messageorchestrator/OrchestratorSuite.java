@@ -9,7 +9,13 @@ import io.messageorchestrator.eventbus.LocalCodec;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.http.HttpVerticle;
 import io.messageorchestrator.orchestrator.AdminVerticle;
+import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.JournalEntry;
+import io.messageorchestrator.journal.Journals;
+import io.messageorchestrator.journal.Recovery;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.orchestrator.GlobalConcurrencyLimit;
 import io.messageorchestrator.orchestrator.Lifecycle;
@@ -35,6 +41,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +57,9 @@ import java.util.function.LongSupplier;
  */
 public final class OrchestratorSuite {
   private static final Logger LOG = LoggerFactory.getLogger(OrchestratorSuite.class);
+  private static final long PURGE_INTERVAL_MS = 60_000;
+  private static final long PURGE_PAUSE_MS = 100;
+  private static final int PURGE_BATCH = 500;
 
   /**
    * Choices tests and embedders can make.
@@ -60,25 +71,31 @@ public final class OrchestratorSuite {
    *                  jump moves none of them
    * @param http      whether to deploy the HTTP verticle
    */
-  public record Options(AgentProcessor processor, MeterRegistry registry, LongSupplier clock, boolean http) {
+  public record Options(AgentProcessor processor, MeterRegistry registry, LongSupplier clock, boolean http,
+                        Journal journal) {
     public static Options defaults() {
-      return new Options(null, null, () -> System.nanoTime() / 1_000_000, true);
+      return new Options(null, null, () -> System.nanoTime() / 1_000_000, true, null);
     }
 
     public Options withProcessor(AgentProcessor processor) {
-      return new Options(processor, registry, clock, http);
+      return new Options(processor, registry, clock, http, journal);
     }
 
     public Options withRegistry(MeterRegistry registry) {
-      return new Options(processor, registry, clock, http);
+      return new Options(processor, registry, clock, http, journal);
     }
 
     public Options withClock(LongSupplier clock) {
-      return new Options(processor, registry, clock, http);
+      return new Options(processor, registry, clock, http, journal);
     }
 
     public Options withoutHttp() {
-      return new Options(processor, registry, clock, false);
+      return new Options(processor, registry, clock, false, journal);
+    }
+
+    /** A journal opened by the caller (kept open at stop); {@code null}: the one {@code journal.*} configures. */
+    public Options withJournal(Journal journal) {
+      return new Options(processor, registry, clock, http, journal);
     }
   }
 
@@ -97,6 +114,11 @@ public final class OrchestratorSuite {
   private String outboundDeployment;
   private String httpDeployment;
   private Future<JsonObject> stopped;
+  private Journal journal;
+  private boolean ownsJournal;
+  /** The suite's monotonic clock (the memory journal's times). */
+  private LongSupplier clock;
+  private long purgeTimer = -1;
 
   private OrchestratorSuite(Vertx vertx, OrchestratorConfig config, Options options) {
     this.vertx = vertx;
@@ -125,6 +147,29 @@ public final class OrchestratorSuite {
   }
 
   private Future<OrchestratorSuite> start(AgentProcessor processor, Options options) {
+    ownsJournal = options.journal() == null;
+    clock = options.clock();
+    Future<Journal> opened = ownsJournal
+      ? Journals.open(vertx, config.journal(), config.dedupMaxEntries()) : Future.succeededFuture(options.journal());
+    return opened.compose(journal -> {
+      this.journal = journal;
+      long recoveryStart = System.nanoTime();
+      return journal.recover().compose(recovery -> start(processor, options, recovery, recoveryStart));
+    }).recover(failure -> closeJournal().transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  private Future<OrchestratorSuite> start(AgentProcessor processor, Options options, Recovery recovery,
+                                          long recoveryStart) {
+    List<List<JournalEntry>> recoveredByShard = new ArrayList<>();
+    for (int shard = 0; shard < shardCount; shard++) {
+      recoveredByShard.add(new ArrayList<>());
+    }
+    Set<String> recoveredContacts = new HashSet<>();
+    for (JournalEntry entry : recovery.unfinished()) {
+      String key = Accounts.conversationKey(entry.account(), entry.contactId());
+      recoveredByShard.get(ContactIds.shardOf(key, shardCount)).add(entry);
+      recoveredContacts.add(key);
+    }
     EventJsonCodec.register(vertx);
     LocalCodec.register(vertx, AgentTask.class);
     LocalCodec.register(vertx, ProcessRequest.class);
@@ -142,11 +187,14 @@ public final class OrchestratorSuite {
         List<Future<String>> deployments = new ArrayList<>();
         for (int index = 0; index < shardCount; index++) {
           ShardVerticle shard = new ShardVerticle(index, shardCount, config, limit, metrics, lifecycle,
-            options.clock(), nodeId);
+            options.clock(), nodeId, journal, recoveredByShard.get(index));
           shards.add(shard);
           deployments.add(vertx.deployVerticle(shard));
         }
-        return Future.all(deployments).onSuccess(all -> shardDeployments.addAll(all.list()));
+        return Future.all(deployments).onSuccess(all -> {
+          shardDeployments.addAll(all.list());
+          reportRecovery(recovery, recoveredContacts.size(), recoveryStart);
+        });
       })
       .compose(v -> vertx.deployVerticle(new AdminVerticle(shardCount, config, metrics, limit)))
       .compose(id -> {
@@ -172,6 +220,7 @@ public final class OrchestratorSuite {
           .onSuccess(id2 -> httpDeployment = id2);
       })
       .map(v -> {
+        purgeTimer = vertx.setPeriodic(PURGE_INTERVAL_MS, id -> purgeFinished());
         lifecycle.markReady();
         LOG.info("message-orchestrator ready: {} shards, processor '{}'{}", shardCount, config.processor().type(),
           httpPort.get() >= 0 ? ", HTTP on port " + httpPort.get() : "");
@@ -183,18 +232,20 @@ public final class OrchestratorSuite {
   /**
    * Graceful shutdown (R11): readiness goes down and new messages are refused, shards drain for up to
    * {@code shutdownGracePeriod} and discard the rest, then {@code cleanupComplete} is published and the workers and
-   * the HTTP server stop. Completes with {@code {locksReleased, messagesDropped}}; idempotent.
+   * the HTTP server stop. Completes with {@code {locksReleased, messagesDropped, messagesKept}}; idempotent.
    */
   public synchronized Future<JsonObject> stop() {
     if (stopped == null) {
       lifecycle.beginDraining();
       stopped = Future.all(shards.stream().map(ShardVerticle::drain).toList())
         .map(all -> {
-          JsonObject total = new JsonObject().put("locksReleased", 0).put("messagesDropped", 0);
+          JsonObject total = new JsonObject().put("locksReleased", 0).put("messagesDropped", 0)
+            .put("messagesKept", 0);
           for (Object part : all.list()) {
             JsonObject shard = (JsonObject) part;
             total.put("locksReleased", total.getInteger("locksReleased") + shard.getInteger("locksReleased"));
             total.put("messagesDropped", total.getInteger("messagesDropped") + shard.getInteger("messagesDropped"));
+            total.put("messagesKept", total.getInteger("messagesKept") + shard.getInteger("messagesKept"));
           }
           vertx.eventBus().publish(Addresses.event(Events.CLEANUP_COMPLETE), total.copy()
             .put("timestamp", System.currentTimeMillis()));
@@ -202,9 +253,48 @@ public final class OrchestratorSuite {
           return total;
         })
         // The outbound verticle delivers the drained messages' replies (within its own grace) before the rest goes.
-        .compose(total -> undeploy(outboundDeployment).transform(ignored -> undeployAll().map(total)));
+        .compose(total -> undeploy(outboundDeployment).transform(ignored -> undeployAll().map(total)))
+        .compose(total -> closeJournal().transform(ignored -> Future.succeededFuture(total)));
     }
     return stopped;
+  }
+
+  /** J5: one event and one log line say what the journal gave back at start. */
+  private void reportRecovery(Recovery recovery, int contacts, long startNanos) {
+    long ms = (System.nanoTime() - startNanos) / 1_000_000;
+    if (journal.durable()) {
+      LOG.info("Journal ({}) recovered {} unfinished messages of {} contacts and {} undelivered replies in {} ms",
+        journal.type(), recovery.unfinished().size(), contacts, recovery.replies().size(), ms);
+    }
+    vertx.eventBus().publish(Addresses.event(Events.JOURNAL_RECOVERED), new JsonObject()
+      .put("messages", recovery.unfinished().size()).put("replies", recovery.replies().size())
+      .put("contacts", contacts).put("ms", ms), EventJsonCodec.DELIVERY);
+  }
+
+  /**
+   * J8: finished messages are kept {@code max(dedupWindow, journal.retention)}, then deleted in small batches off
+   * the hot path (the journal does the work on its own thread or connection).
+   */
+  private void purgeFinished() {
+    long keep = Math.max(config.dedupWindow(), config.journal().retention());
+    long now = journal.durable() ? System.currentTimeMillis() : clock.getAsLong();
+    journal.purge(now - keep, PURGE_BATCH)
+      .onSuccess(purged -> {
+        if (purged == PURGE_BATCH) {
+          vertx.setTimer(PURGE_PAUSE_MS, id -> purgeFinished()); // more to do: the next batch after a pause
+        }
+      })
+      .onFailure(failure -> LOG.warn("Journal purge failed: {}", failure.getMessage()));
+  }
+
+  private Future<Void> closeJournal() {
+    if (purgeTimer >= 0) {
+      vertx.cancelTimer(purgeTimer);
+      purgeTimer = -1;
+    }
+    Journal toClose = journal;
+    journal = null;
+    return toClose != null && ownsJournal ? toClose.close() : Future.succeededFuture();
   }
 
   private Future<Void> undeployAll() {

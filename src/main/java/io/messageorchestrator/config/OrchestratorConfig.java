@@ -1,5 +1,6 @@
 package io.messageorchestrator.config;
 
+import io.messageorchestrator.journal.JournalSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -37,7 +38,10 @@ public record OrchestratorConfig(
   Admin admin,
   boolean stepEvents,
   WebhookSettings webhooks,
-  OutboundSettings outbound) {
+  OutboundSettings outbound,
+  long maxMessageAge,
+  Retry retry,
+  JournalSettings journal) {
 
   public enum QueueOverflow {
     REJECT("reject"), DROP_OLDEST("dropOldest");
@@ -65,6 +69,13 @@ public record OrchestratorConfig(
    */
   public record Http(String host, int port, int instances, int maxBodySize, long idleTimeout,
                      long requestBodyTimeout) {
+  }
+
+  /**
+   * Agent-call retries (J6): a failed or timed-out attempt is tried again after an exponential backoff with full
+   * jitter; the contact's later messages wait. After {@code maxAttempts} the message is dead-lettered.
+   */
+  public record Retry(int maxAttempts, long initialBackoff, long maxBackoff) {
   }
 
   /** @param token bearer token of the admin API; {@code null}: loopback callers only */
@@ -125,7 +136,25 @@ public record OrchestratorConfig(
       .put("events", new JsonObject()
         .put("steps", true))
       .mergeIn(WebhookSettings.defaults())
-      .put("outbound", OutboundSettings.defaults());
+      .put("outbound", OutboundSettings.defaults())
+      .put("maxMessageAge", 86_400_000)
+      .put("retry", new JsonObject()
+        .put("maxAttempts", 3)
+        .put("initialBackoff", 1_000)
+        .put("maxBackoff", 30_000))
+      .put("journal", new JsonObject()
+        .put("type", "memory")
+        .put("path", "data/orchestrator.db")
+        .put("retention", 86_400_000)
+        .put("postgres", new JsonObject()
+          .put("uri", "")
+          .put("host", "127.0.0.1")
+          .put("port", 5432)
+          .put("database", "postgres")
+          .put("user", "postgres")
+          .put("password", "")
+          .put("schema", "orchestrator")
+          .put("poolSize", 4)));
   }
 
   /**
@@ -180,7 +209,37 @@ public record OrchestratorConfig(
       new Admin(v.optionalString("admin.token")),
       v.booleanValue("events.steps"),
       WebhookSettings.from(v),
-      OutboundSettings.from(v));
+      OutboundSettings.from(v),
+      v.longValue("maxMessageAge", 1_000, 365 * day),
+      retry(v),
+      journal(v));
+  }
+
+  public static final Set<String> JOURNAL_TYPES = Set.of("sqlite", "postgres", "memory");
+
+  private static Retry retry(ConfigValues v) {
+    Retry retry = new Retry(v.intValue("retry.maxAttempts", 1, 100), v.longValue("retry.initialBackoff", 1, 86_400_000L),
+      v.longValue("retry.maxBackoff", 1, 86_400_000L));
+    if (retry.maxBackoff() < retry.initialBackoff()) {
+      throw v.problem("retry.maxBackoff", "must be at least retry.initialBackoff (" + retry.initialBackoff() + ")");
+    }
+    return retry;
+  }
+
+  private static JournalSettings journal(ConfigValues v) {
+    String type = v.oneOf("journal.type", JOURNAL_TYPES);
+    String path = v.optionalString("journal.path");
+    if ("sqlite".equals(type) && path == null) {
+      throw v.problem("journal.path", "must be set for journal.type sqlite");
+    }
+    JournalSettings.Postgres postgres = new JournalSettings.Postgres(
+      v.optionalString("journal.postgres.uri") == null ? "" : v.optionalString("journal.postgres.uri"),
+      v.string("journal.postgres.host"), v.intValue("journal.postgres.port", 1, 65_535),
+      v.string("journal.postgres.database"), v.string("journal.postgres.user"),
+      v.optionalString("journal.postgres.password") == null ? "" : v.optionalString("journal.postgres.password"),
+      v.string("journal.postgres.schema"), v.intValue("journal.postgres.poolSize", 1, 256));
+    return new JournalSettings(type, path == null ? "" : path, v.longValue("journal.retention", 0, 365 * 86_400_000L),
+      postgres);
   }
 
   /** The lower bound of every numeric key, as validated (the README's Configuration table documents each). */
@@ -223,6 +282,9 @@ public record OrchestratorConfig(
       .put("idleContactTtl", idleContactTtl)
       .put("maxTotalQueued", maxTotalQueued)
       .put("maxContacts", maxContacts)
-      .put("processorType", processor.type());
+      .put("processorType", processor.type())
+      .put("journalType", journal.type())
+      .put("maxMessageAge", maxMessageAge)
+      .put("retryMaxAttempts", retry.maxAttempts());
   }
 }

@@ -7,6 +7,6 @@ package io.messageorchestrator.core;
  * leave the JVM), so a wall-clock jump cannot move it. The fencing token travels with the task so the shard can tell
  * the current lease's result from a late one.
  */
-public record AgentTask(String contactId, String processId, InboundMessage message, int attempt,
+public record AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
                         long deadlineNanos, long fencingToken, AgentResultSink replyTo) {
 }

@@ -20,6 +20,14 @@ public final class Events {
   public static final String DUPLICATE_IGNORED = "duplicateIgnored";
   public static final String LATE_RESULT_DISCARDED = "lateResultDiscarded";
   public static final String CONTACTS_EVICTED = "contactsEvicted";
+  /** An agent call failed or timed out and the message will be tried again: {@code attempt, reason, nextAttemptAt}. */
+  public static final String ATTEMPT_FAILED = "attemptFailed";
+  /** The last attempt failed: the message is a dead letter (listed by {@code /admin/dead-letters}). */
+  public static final String MESSAGE_DEAD_LETTERED = "messageDeadLettered";
+  /** A message older than {@code maxMessageAge} when its turn came: not given to the agent. */
+  public static final String MESSAGE_EXPIRED = "messageExpired";
+  /** At start, the journal's unfinished messages were re-queued: {@code messages, replies, contacts, ms}. */
+  public static final String JOURNAL_RECOVERED = "journalRecovered";
   /** A shard missed two readiness pings in a row: {@code shard, missedPings, timestamp}. */
   public static final String SHARD_UNRESPONSIVE = "shardUnresponsive";
   /** An unresponsive shard answers again: {@code shard, missedPings, timestamp}. */
@@ -34,7 +42,7 @@ public final class Events {
   public static final List<String> ALL = List.of(MESSAGE_RECEIVED, LOCK_ACQUIRED, LOCK_RELEASED, MESSAGE_QUEUED,
     MESSAGE_PROCESSED, PROCESSING_ERROR, DEADLOCKS_RESOLVED, CLEANUP_COMPLETE, PROCESSING_TIMEOUT, MESSAGE_REJECTED,
     MESSAGE_DROPPED, MESSAGE_DISCARDED, DUPLICATE_IGNORED, LATE_RESULT_DISCARDED, CONTACTS_EVICTED, SHARD_UNRESPONSIVE,
-    SHARD_RESPONSIVE);
+    SHARD_RESPONSIVE, ATTEMPT_FAILED, MESSAGE_DEAD_LETTERED, MESSAGE_EXPIRED, JOURNAL_RECOVERED);
 
   private Events() {
   }

@@ -10,7 +10,9 @@ public enum RejectReason {
    */
   OVERLOADED("overloaded"),
   /** A graceful shutdown is under way. */
-  SHUTTING_DOWN("shutting_down");
+  SHUTTING_DOWN("shutting_down"),
+  /** The journal could not record the message (disk full, database down): nothing was accepted. */
+  JOURNAL_UNAVAILABLE("journal_unavailable");
 
   private final String label;
 
@@ -20,5 +22,10 @@ public enum RejectReason {
 
   public String label() {
     return label;
+  }
+
+  /** Whether a refusal with this label is the service's state (HTTP 503) rather than a caller's excess (429). */
+  public static boolean isUnavailable(String label) {
+    return SHUTTING_DOWN.label.equals(label) || JOURNAL_UNAVAILABLE.label.equals(label);
   }
 }

@@ -4,6 +4,7 @@ import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.core.RejectReason;
 import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
@@ -235,7 +236,7 @@ public final class HttpVerticle extends VerticleBase {
   private void answer(RoutingContext ctx, ProcessResult result) {
     int status = 200;
     if (result.status() == ProcessResult.Status.REJECTED) {
-      if ("shutting_down".equals(result.reason())) {
+      if (RejectReason.isUnavailable(result.reason())) {
         status = 503;
       } else {
         status = 429;

@@ -180,7 +180,7 @@ public final class WebhookRoutes {
         }
         ProcessResult result = answer.result();
         if (result.status() == ProcessResult.Status.REJECTED) {
-          boolean draining = RejectReason.SHUTTING_DOWN.label().equals(result.reason());
+          boolean draining = RejectReason.isUnavailable(result.reason());
           refusals.warn("Webhook answered {}: message {} was refused ({}); the provider will retry",
             draining ? 503 : 429, message.message().messageId(), result.reason());
           return Future.failedFuture(new WebhookException(draining ? 503 : 429, result.reason(), result.error(), null));

@@ -13,21 +13,30 @@ import java.util.function.Consumer;
  * Kept small: an idle lane is a few dozen bytes, and its queue is allocated only when a message has to wait.
  */
 final class ContactLane {
+  /** The conversation's key in its {@link ContactTable} ({@code Accounts.conversationKey}). */
+  final String key;
+  final String account;
   final String contactId;
   private WaitingLine queue;
   Lease lease;
+  /** Messages of this contact whose journal append is still under way: they count against its queue bound. */
+  int appending;
+  /** A retry's backoff timer (J6): the lane's head waits for it, and so do the messages behind it; -1 when none. */
+  long retryTimer = -1;
   /** Registered in the global concurrency line; the grant will arrive on the shard context. */
   boolean waitingForPermit;
   long idleSince;
   /** In its {@link ContactTable}'s busy map (else in the idle one). */
   boolean busy;
 
-  ContactLane(String contactId) {
+  ContactLane(String key, String account, String contactId) {
+    this.key = key;
+    this.account = account;
     this.contactId = contactId;
   }
 
   boolean idle() {
-    return lease == null && !waitingForPermit && queueSize() == 0;
+    return lease == null && !waitingForPermit && queueSize() == 0 && appending == 0;
   }
 
   int queueSize() {
@@ -53,6 +62,19 @@ final class ContactLane {
       }
     }
     return next;
+  }
+
+  /**
+   * Puts a message whose attempt failed back at the head of the line, to be retried before the ones behind it (R2).
+   * Positions stay O(1): it takes the line number just before the current head's.
+   */
+  void requeueFirst(Pending pending) {
+    if (queue == null) {
+      queue = new WaitingLine();
+    }
+    queue.addFirst(pending);
+    pending.lineNumber = queue.removed;
+    queue.removed--;
   }
 
   Pending peekQueue() {
@@ -83,6 +105,7 @@ final class ContactLane {
   /** An accepted message on its way to one outcome. */
   static final class Pending {
     final String processId;
+    final String account;
     final String contactId;
     final InboundMessage message;
     /** {@code message.toJson()}, built once for all of this message's events (never mutated after). */
@@ -97,10 +120,17 @@ final class ContactLane {
     long lineNumber;
     /** Its deduplication key ({@code null} without a message id): forgotten if the message is dropped unprocessed. */
     String dedupKey;
+    /** Agent calls started so far (also those before a restart, as the journal recorded them). */
+    int attempts;
+    /** When it was accepted on the journal's clock (epoch ms for a durable journal): its age for maxMessageAge. */
+    long acceptedAtJournal;
+    /** The dead letter this message replays, or {@code null}. */
+    String replayOf;
 
-    Pending(String processId, String contactId, InboundMessage message, JsonObject messageJson, long acceptedAt,
-            Consumer<ProcessResult> caller) {
+    Pending(String processId, String account, String contactId, InboundMessage message, JsonObject messageJson,
+            long acceptedAt, Consumer<ProcessResult> caller) {
       this.processId = processId;
+      this.account = account;
       this.contactId = contactId;
       this.message = message;
       this.messageJson = messageJson;

@@ -1,6 +1,7 @@
 package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.AgentResult;
 import io.messageorchestrator.core.ContactIds;
@@ -48,6 +49,8 @@ final class ContactStateMachine {
   private final ContactTable contacts = new ContactTable();
   private final LeaseDeadlines deadlines;
   private final Outcomes outcomes;
+  private final JournalWrites journal;
+  private final Retries retries;
   private long fencingSequence;
   private int queuedInShard;
   private int leasesInShard;
@@ -57,7 +60,7 @@ final class ContactStateMachine {
 
   ContactStateMachine(int shardIndex, OrchestratorConfig config, GlobalConcurrencyLimit limit,
                       Executor shardContext, OrchestratorMetrics metrics, Lifecycle lifecycle, TimeSource time,
-                      ShardEffects effects) {
+                      ShardEffects effects, JournalWrites journal) {
     this.shardIndex = shardIndex;
     this.config = config;
     this.limit = limit;
@@ -66,7 +69,9 @@ final class ContactStateMachine {
     this.lifecycle = lifecycle;
     this.time = time;
     this.effects = effects;
-    this.outcomes = new Outcomes(config, metrics, effects);
+    this.journal = journal;
+    this.outcomes = new Outcomes(config, metrics, effects, journal);
+    this.retries = new Retries(config.retry());
     this.deadlines = new LeaseDeadlines(effects, time::timerNanos, config.processingTimeout(), this::onTimeout);
   }
 
@@ -83,6 +88,23 @@ final class ContactStateMachine {
     pump(lane);
   }
 
+  /**
+   * J5: a message recovered from the journal joins its lane like an accepted one — unless its attempts were all
+   * used up by restarts (it started, and the process died every time): then it is dead-lettered instead of killing
+   * the service forever.
+   */
+  void admitRecovered(ContactLane lane, Pending pending) {
+    if (pending.attempts >= config.retry().maxAttempts()) {
+      LOG.warn("Message {} of contact {} started {} times and never finished: dead-lettered at recovery",
+        pending.processId, ContactIds.mask(lane.contactId), pending.attempts);
+      finish(pending, Outcome.FAILED, "its " + pending.attempts + " attempts were used up by restarts (the service"
+        + " stopped while it was processing)");
+      contacts.markIdleIfIdle(lane, time.monotonicMillis());
+      return;
+    }
+    admit(lane, pending);
+  }
+
   /** {@code queueOverflow=dropOldest}: the lane's oldest waiting message ends {@code dropped}; returns it. */
   Pending dropOldest(ContactLane lane, String error) {
     Pending oldest = lane.pollQueue();
@@ -97,8 +119,9 @@ final class ContactStateMachine {
    */
   void stallForTest(String contactId, InboundMessage message) {
     long now = time.monotonicMillis();
-    ContactLane lane = contacts.getOrCreate(contactId, now);
-    Pending pending = new Pending("stalled-" + contactId, contactId, message, message.toJson(), now, null);
+    ContactLane lane = contacts.getOrCreate(Accounts.DEFAULT, contactId, now);
+    Pending pending = new Pending("stalled-" + contactId, lane.account, contactId, message, message.toJson(), now,
+      null);
     pending.answeredQueued = true;
     lane.enqueue(pending);
     queuedDelta(1);
@@ -113,7 +136,7 @@ final class ContactStateMachine {
 
   /** Starts the lane's next message if it is free and has work, taking a node-wide permit or waiting for one. */
   private void pump(ContactLane lane) {
-    if (lane.lease != null || lane.waitingForPermit || lane.queueSize() == 0) {
+    if (lane.lease != null || lane.waitingForPermit || lane.queueSize() == 0 || lane.retryTimer >= 0) {
       return;
     }
     if (limit.acquireOrWait(shardContext, () -> onPermitGranted(lane))) {
@@ -125,7 +148,7 @@ final class ContactStateMachine {
 
   private void onPermitGranted(ContactLane lane) {
     lane.waitingForPermit = false;
-    if (lane.lease == null && lane.queueSize() > 0 && !limit.isClosed()) {
+    if (lane.lease == null && lane.queueSize() > 0 && lane.retryTimer < 0 && !limit.isClosed()) {
       startLease(lane);
     } else {
       limit.release(); // the work this permit was for is gone (unlocked, dropped or discarded)
@@ -133,11 +156,25 @@ final class ContactStateMachine {
     }
   }
 
-  /** The lane's next message starts processing (the lane holds a permit). */
+  /**
+   * The lane's next message starts processing (the lane holds a permit) — unless it is older than
+   * {@code maxMessageAge} (J7): such messages end {@code expired} without an agent call, and the next one is tried.
+   */
   private void startLease(ContactLane lane) {
     Pending pending = lane.pollQueue();
     queuedDelta(-1);
+    while (expire(pending)) {
+      if (lane.queueSize() == 0) {
+        limit.release();
+        contacts.markIdleIfIdle(lane, time.monotonicMillis());
+        completeDrainIfIdle();
+        return;
+      }
+      pending = lane.pollQueue();
+      queuedDelta(-1);
+    }
     cancelLockWait(pending);
+    pending.attempts++;
     long now = time.monotonicMillis();
     Lease lease = new Lease(lane, pending, ++fencingSequence, now);
     lane.lease = lease;
@@ -145,6 +182,7 @@ final class ContactStateMachine {
     metrics.leasesDelta(1);
     metrics.queueWait(now - pending.acceptedAt);
     deadlines.add(lease);
+    journal.started(pending, lease.token);
     if (config.stepEvents()) {
       effects.publish(Events.LOCK_ACQUIRED,
         OrchestratorEvents.lockAcquired(lane.contactId, pending.processId, lease.token, time.wallMillis()));
@@ -152,9 +190,22 @@ final class ContactStateMachine {
     effects.startAgentCall(lease);
   }
 
+  /** J7: ends the message {@code expired} if its age (provider timestamp, else acceptance) is over the limit. */
+  private boolean expire(Pending pending) {
+    long sentAt = pending.message.timestamp() > 0 && journal.durable()
+      ? Math.min(pending.message.timestamp(), pending.acceptedAtJournal) : pending.acceptedAtJournal;
+    long age = journal.now() - sentAt;
+    if (age <= config.maxMessageAge()) {
+      return false;
+    }
+    effects.publish(Events.MESSAGE_EXPIRED, OrchestratorEvents.messageExpired(pending, age));
+    finish(pending, Outcome.EXPIRED, "older than maxMessageAge (" + age + " ms) when its turn came");
+    return true;
+  }
+
   /** An agent's answer: accepted only for the contact's current lease (same fencing token) before its deadline. */
   void onAgentResult(AgentResult result) {
-    ContactLane lane = contacts.get(result.contactId());
+    ContactLane lane = contacts.get(Accounts.conversationKey(result.account(), result.contactId()));
     Lease lease = lane == null ? null : lane.lease;
     boolean current = lease != null && lease.token == result.fencingToken();
     if (current && time.monotonicMillis() - lease.startedAt >= config.processingTimeout()) {
@@ -178,9 +229,9 @@ final class ContactStateMachine {
       // The agent gave up at its deadline (e.g. its HTTP call timed out after context.remaining()): a timeout.
       onTimeout(lease);
     } else if (outcome.error() != null) {
-      endLease(lease, Outcome.FAILED, null, outcome.error(), LeaseRelease.ORDINARY);
+      failAttempt(lease, Outcome.FAILED, outcome.error(), LeaseRelease.ORDINARY);
     } else if (outcome.response() == null || outcome.response().isBlank()) {
-      endLease(lease, Outcome.FAILED, null, "the agent returned an empty response", LeaseRelease.ORDINARY);
+      failAttempt(lease, Outcome.FAILED, "the agent returned an empty response", LeaseRelease.ORDINARY);
     } else {
       endLease(lease, Outcome.PROCESSED, outcome, null, LeaseRelease.ORDINARY);
     }
@@ -191,8 +242,36 @@ final class ContactStateMachine {
       return;
     }
     effects.cancelAgentCall(lease.pending.processId);
-    endLease(lease, Outcome.TIMED_OUT, null, "processing timed out after " + config.processingTimeout() + " ms",
+    failAttempt(lease, Outcome.TIMED_OUT, "processing timed out after " + config.processingTimeout() + " ms",
       LeaseRelease.FORCED);
+  }
+
+  /**
+   * J6: an attempt failed or timed out. With attempts left the message goes back to the head of its lane and is
+   * tried again after a backoff (the lane's later messages wait: R2); the caller still waiting is told
+   * {@code queued} — never a non-final outcome. Otherwise the failure is final: the message is dead-lettered.
+   */
+  private void failAttempt(Lease lease, Outcome outcome, String error, LeaseRelease release) {
+    Pending pending = lease.pending;
+    if (pending.attempts >= config.retry().maxAttempts() || isStopping() && limit.isClosed()) {
+      endLease(lease, outcome, null, error, release);
+      return;
+    }
+    ContactLane lane = lease.lane;
+    long duration = time.monotonicMillis() - lease.startedAt;
+    releaseLease(lease);
+    lane.requeueFirst(pending);
+    queuedDelta(1);
+    long delay = retries.backoff(pending.attempts);
+    lane.retryTimer = effects.setTimer(delay, () -> {
+      lane.retryTimer = -1;
+      pump(lane);
+    });
+    outcomes.attemptFailed(pending, outcome, error, release, duration, time.wallMillis() + delay);
+    if (pending.caller != null) {
+      answer(pending, ProcessResult.queued(pending.processId, lane.positionOf(pending)));
+      pending.answeredQueued = true;
+    }
   }
 
   /** A lease ends with an outcome of processing; the lane goes on with its next message. */
@@ -263,9 +342,9 @@ final class ContactStateMachine {
         LOG.warn("Releasing stale lease of contact {} (process {}, {} ms old)", ContactIds.mask(lane.contactId),
           lease.pending.processId, now - lease.startedAt);
         effects.cancelAgentCall(lease.pending.processId);
-        endLease(lease, Outcome.TIMED_OUT, null, "stale lease released by deadlock detection", LeaseRelease.FORCED);
+        failAttempt(lease, Outcome.TIMED_OUT, "stale lease released by deadlock detection", LeaseRelease.FORCED);
         resolved++;
-      } else if (lease == null && !lane.waitingForPermit && lane.queueSize() > 0) {
+      } else if (lease == null && !lane.waitingForPermit && lane.queueSize() > 0 && lane.retryTimer < 0) {
         LOG.warn("Restarting stalled queue of contact {} ({} waiting)", ContactIds.mask(lane.contactId),
           lane.queueSize());
         pump(lane);
@@ -281,13 +360,14 @@ final class ContactStateMachine {
   }
 
   /** R8: releases the contact's lease (fenced; the in-flight message fails with the fallback) and resumes its queue. */
-  int emergencyUnlock(String contactId) {
-    ContactLane lane = contacts.get(contactId);
+  int emergencyUnlock(String conversationKey) {
+    ContactLane lane = contacts.get(conversationKey);
     if (lane == null || lane.lease == null) {
       return 0;
     }
     Lease lease = lane.lease;
-    LOG.warn("Emergency unlock of contact {} (process {})", ContactIds.mask(contactId), lease.pending.processId);
+    LOG.warn("Emergency unlock of contact {} (process {})", ContactIds.mask(lane.contactId),
+      lease.pending.processId);
     effects.cancelAgentCall(lease.pending.processId);
     endLease(lease, Outcome.FAILED, null, "emergency unlock", LeaseRelease.FORCED);
     return 1;
@@ -296,7 +376,7 @@ final class ContactStateMachine {
   int emergencyUnlockAll() {
     int unlocked = 0;
     for (ContactLane lane : contacts.busySnapshot()) {
-      unlocked += emergencyUnlock(lane.contactId);
+      unlocked += emergencyUnlock(lane.key);
     }
     return unlocked;
   }
@@ -342,35 +422,58 @@ final class ContactStateMachine {
     limit.close();
   }
 
-  /** After the grace period: every message still waiting or running ends as {@code discarded_on_shutdown}. */
+  /**
+   * After the grace period. With the memory journal every message still waiting or running ends as
+   * {@code discarded_on_shutdown}. With a durable journal nothing ends: waiting messages stay journaled with no
+   * outcome and running calls are abandoned — both run again at the next start (attempt + 1) — and callers still
+   * waiting are told {@code queued}.
+   */
   JsonObject discardEverything() {
     stopping = true;
     onDrained = null;
+    boolean keep = journal.durable();
     int locksReleased = 0;
     int messagesDropped = 0;
+    int messagesKept = 0;
     for (ContactLane lane : contacts.busySnapshot()) {
+      if (lane.retryTimer >= 0) {
+        effects.cancelTimer(lane.retryTimer);
+        lane.retryTimer = -1;
+      }
       Pending waiting;
       while ((waiting = lane.pollQueue()) != null) {
         queuedDelta(-1);
-        finish(waiting, Outcome.DISCARDED_ON_SHUTDOWN,
-          "discarded: shutdown grace period ended before it was processed");
-        messagesDropped++;
+        if (keep) {
+          cancelLockWait(waiting);
+          answer(waiting, ProcessResult.queued(waiting.processId, 1));
+          messagesKept++;
+        } else {
+          finish(waiting, Outcome.DISCARDED_ON_SHUTDOWN,
+            "discarded: shutdown grace period ended before it was processed");
+          messagesDropped++;
+        }
       }
       Lease lease = lane.lease;
       if (lease != null) {
         effects.cancelAgentCall(lease.pending.processId);
         releaseLease(lease);
-        answer(lease.pending, finish(lease.pending, Outcome.DISCARDED_ON_SHUTDOWN, null,
-          "discarded: shutdown grace period ended while it was processing", lease, LeaseRelease.FORCED));
         locksReleased++;
-        messagesDropped++;
+        if (keep) {
+          answer(lease.pending, ProcessResult.queued(lease.pending.processId, 0));
+          messagesKept++;
+        } else {
+          answer(lease.pending, finish(lease.pending, Outcome.DISCARDED_ON_SHUTDOWN, null,
+            "discarded: shutdown grace period ended while it was processing", lease, LeaseRelease.FORCED));
+          messagesDropped++;
+        }
       }
     }
-    if (locksReleased + messagesDropped > 0) {
-      LOG.warn("Shard {} shut down with {} leases released and {} messages discarded", shardIndex, locksReleased,
-        messagesDropped);
+    if (locksReleased + messagesDropped + messagesKept > 0) {
+      LOG.warn("Shard {} shut down with {} leases released, {} messages discarded and {} kept in the journal for the"
+        + " next start", shardIndex, locksReleased, messagesDropped, messagesKept);
     }
-    return new JsonObject().put("locksReleased", locksReleased).put("messagesDropped", messagesDropped);
+    return new JsonObject().put("locksReleased", locksReleased).put("messagesDropped", messagesDropped)
+      .put("messagesKept", messagesKept);
   }
 
   private void queuedDelta(int delta) {

@@ -1,5 +1,7 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.core.Accounts;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -25,18 +27,20 @@ final class ContactTable {
   /** Contacts forgotten early to make room ({@link #evictLongestIdle}) since the last sweep, which reports them. */
   private int evictedForRoom;
 
-  ContactLane get(String contactId) {
-    ContactLane lane = busy.get(contactId);
-    return lane != null ? lane : idle.get(contactId);
+  /** @param key the conversation's key ({@code Accounts.conversationKey}: the contact id for the default account) */
+  ContactLane get(String key) {
+    ContactLane lane = busy.get(key);
+    return lane != null ? lane : idle.get(key);
   }
 
-  /** The contact's lane; a new one starts idle (it becomes busy when a message is enqueued). */
-  ContactLane getOrCreate(String contactId, long now) {
-    ContactLane lane = get(contactId);
+  /** The conversation's lane; a new one starts idle (it becomes busy when a message is enqueued). */
+  ContactLane getOrCreate(String account, String contactId, long now) {
+    String key = Accounts.conversationKey(account, contactId);
+    ContactLane lane = get(key);
     if (lane == null) {
-      lane = new ContactLane(contactId);
+      lane = new ContactLane(key, account, contactId);
       lane.idleSince = now;
-      idle.put(contactId, lane);
+      idle.put(key, lane);
       idleHighWater = Math.max(idleHighWater, idle.size());
     }
     return lane;
@@ -45,8 +49,8 @@ final class ContactTable {
   void markBusy(ContactLane lane) {
     if (!lane.busy) {
       lane.busy = true;
-      idle.remove(lane.contactId);
-      busy.put(lane.contactId, lane);
+      idle.remove(lane.key);
+      busy.put(lane.key, lane);
     }
   }
 
@@ -57,12 +61,12 @@ final class ContactTable {
     }
     if (lane.busy) {
       lane.busy = false;
-      busy.remove(lane.contactId);
+      busy.remove(lane.key);
     } else {
-      idle.remove(lane.contactId); // moves to the tail: idle since now
+      idle.remove(lane.key); // moves to the tail: idle since now
     }
     lane.idleSince = now;
-    idle.put(lane.contactId, lane);
+    idle.put(lane.key, lane);
     idleHighWater = Math.max(idleHighWater, idle.size());
   }
 

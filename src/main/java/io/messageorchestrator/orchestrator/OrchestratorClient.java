@@ -1,10 +1,12 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.Events;
 import io.vertx.core.Future;
@@ -67,8 +69,17 @@ public final class OrchestratorClient {
     } catch (InvalidRequestException e) {
       return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 400, e.getMessage()));
     }
-    return vertx.eventBus().<ProcessResult>request(processAddresses[ContactIds.shardOf(contactId, shardCount)],
-      new ProcessRequest(contactId, message, acceptOnly), processDelivery).map(Message::body);
+    return submit(new ProcessRequest(contactId, message, acceptOnly));
+  }
+
+  /**
+   * Offers a request that names its account (and, for a replayed dead letter, {@code replayOf}) to the shard of its
+   * conversation (account, contact).
+   */
+  public Future<ProcessResult> submit(ProcessRequest request) {
+    int shard = ContactIds.shardOf(Accounts.conversationKey(request.account(), request.contactId()), shardCount);
+    return vertx.eventBus().<ProcessResult>request(processAddresses[shard], request, processDelivery)
+      .map(Message::body);
   }
 
   /** Subscribes to one event ({@link Events}); unregister the returned consumer to stop. */

@@ -36,9 +36,11 @@ final class OrchestratorEvents {
                                      AgentOutcome reply) {
     JsonObject processed = new JsonObject()
       .put("contactId", pending.contactId)
+      .put("account", pending.account)
       .put("processId", pending.processId)
       .put("messageId", pending.message.messageId())
       .put("outcome", outcome.label())
+      .put("attempts", pending.attempts)
       .put("response", result.response())
       .put("fallback", result.fallback())
       .put("queued", pending.answeredQueued)
@@ -46,6 +48,9 @@ final class OrchestratorEvents {
       .put("message", pending.messageJson);
     if (reply != null && reply.metadata() != null) {
       processed.put("metadata", reply.metadata());
+    }
+    if (pending.replayOf != null) {
+      processed.put("replayOf", pending.replayOf);
     }
     return processed;
   }
@@ -73,6 +78,26 @@ final class OrchestratorEvents {
   static JsonObject messageUnprocessed(Pending pending, Outcome outcome, String reason) {
     return new JsonObject().put("contactId", pending.contactId).put("processId", pending.processId)
       .put("outcome", outcome.label()).put("reason", reason).put("message", pending.messageJson);
+  }
+
+  static JsonObject attemptFailed(Pending pending, String reason, long nextAttemptAt) {
+    return new JsonObject().put("contactId", pending.contactId).put("processId", pending.processId)
+      .put("attempt", pending.attempts).put("reason", reason).put("nextAttemptAt", nextAttemptAt);
+  }
+
+  static JsonObject messageDeadLettered(Pending pending, Outcome outcome, String error) {
+    return new JsonObject().put("contactId", pending.contactId).put("processId", pending.processId)
+      .put("outcome", outcome.label()).put("attempts", pending.attempts).put("error", error);
+  }
+
+  static JsonObject messageExpired(Pending pending, long ageMs) {
+    return new JsonObject().put("contactId", pending.contactId).put("processId", pending.processId)
+      .put("ageMs", ageMs).put("message", pending.messageJson);
+  }
+
+  static JsonObject journalRecovered(int messages, int replies, int contacts, long ms) {
+    return new JsonObject().put("messages", messages).put("replies", replies).put("contacts", contacts)
+      .put("ms", ms);
   }
 
   static JsonObject duplicateIgnored(String contactId, String messageId) {

@@ -31,6 +31,8 @@ public final class OrchestratorMetrics {
   private final Counter lateResults;
   private final Counter evicted;
   private final Counter statusUpdates;
+  private final Counter attemptsFailed;
+  private final Counter deadLettered;
   private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
   private final Map<RejectReason, Counter> rejections = new EnumMap<>(RejectReason.class);
   private final Timer processingTime;
@@ -52,6 +54,10 @@ public final class OrchestratorMetrics {
     statusUpdates = Counter.builder(PREFIX + "status.updates.received")
       .description("Provider delivery statuses received by the webhooks (sent, delivered, read, failed...)")
       .register(registry);
+    attemptsFailed = Counter.builder(PREFIX + "attempts.failed")
+      .description("Agent attempts that failed or timed out and were retried").register(registry);
+    deadLettered = Counter.builder(PREFIX + "messages.dead.lettered")
+      .description("Messages whose last attempt failed (see /admin/dead-letters)").register(registry);
     for (Outcome outcome : Outcome.values()) {
       outcomes.put(outcome, Counter.builder(PREFIX + "messages.completed").tag("outcome", outcome.label())
         .description("Accepted messages by their one outcome").register(registry));
@@ -101,6 +107,22 @@ public final class OrchestratorMetrics {
 
   void outcome(Outcome outcome) {
     outcomes.get(outcome).increment();
+  }
+
+  void attemptFailed() {
+    attemptsFailed.increment();
+  }
+
+  void deadLettered() {
+    deadLettered.increment();
+  }
+
+  public long attemptsFailed() {
+    return (long) attemptsFailed.count();
+  }
+
+  public long deadLetteredCount() {
+    return (long) deadLettered.count();
   }
 
   void rejected(RejectReason reason) {

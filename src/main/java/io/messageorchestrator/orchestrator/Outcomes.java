@@ -16,11 +16,28 @@ final class Outcomes {
   private final OrchestratorConfig config;
   private final OrchestratorMetrics metrics;
   private final ShardEffects effects;
+  private final JournalWrites journal;
 
-  Outcomes(OrchestratorConfig config, OrchestratorMetrics metrics, ShardEffects effects) {
+  Outcomes(OrchestratorConfig config, OrchestratorMetrics metrics, ShardEffects effects, JournalWrites journal) {
     this.config = config;
     this.metrics = metrics;
     this.effects = effects;
+    this.journal = journal;
+  }
+
+  /**
+   * J6: an attempt failed or timed out and the message will be tried again — not an outcome. Announced by
+   * {@code attemptFailed} (and, for a timeout, {@code processingTimeout} per attempt, as always).
+   */
+  void attemptFailed(Pending pending, Outcome kind, String error, LeaseRelease release, long duration,
+                     long nextAttemptAt) {
+    metrics.attemptFailed();
+    if (kind == Outcome.TIMED_OUT) {
+      effects.publish(Events.PROCESSING_TIMEOUT,
+        OrchestratorEvents.processingTimeout(pending, config.processingTimeout()));
+    }
+    effects.publish(Events.ATTEMPT_FAILED, OrchestratorEvents.attemptFailed(pending, error, nextAttemptAt));
+    announceRelease(pending, release, duration);
   }
 
   /**
@@ -32,11 +49,14 @@ final class Outcomes {
                        long duration) {
     metrics.outcome(outcome);
     ProcessResult result = resultOf(pending, outcome, reply, error);
+    journal.outcome(pending, outcome, replyToDeliver(outcome, result), error);
     switch (outcome) {
       case DROPPED -> effects.publish(Events.MESSAGE_DROPPED,
         OrchestratorEvents.messageUnprocessed(pending, outcome, error));
       case DISCARDED_ON_SHUTDOWN -> effects.publish(Events.MESSAGE_DISCARDED,
         OrchestratorEvents.messageUnprocessed(pending, outcome, error));
+      case EXPIRED -> { } // announced by messageExpired
+
       default -> {
         metrics.processingTime(duration);
         if (outcome == Outcome.FAILED) {
@@ -45,16 +65,34 @@ final class Outcomes {
           effects.publish(Events.PROCESSING_TIMEOUT,
             OrchestratorEvents.processingTimeout(pending, config.processingTimeout()));
         }
+        if (outcome != Outcome.PROCESSED) {
+          metrics.deadLettered();
+          effects.publish(Events.MESSAGE_DEAD_LETTERED,
+            OrchestratorEvents.messageDeadLettered(pending, outcome, error));
+        }
         effects.publish(Events.MESSAGE_PROCESSED,
           OrchestratorEvents.messageProcessed(pending, outcome, result, duration, reply));
       }
     }
+    announceRelease(pending, release, duration);
+    return result;
+  }
+
+  private void announceRelease(Pending pending, LeaseRelease release, long duration) {
     if (release == LeaseRelease.FORCED || release == LeaseRelease.ORDINARY && config.stepEvents()) {
       // Forced releases (R5, R7, R8, R11) are always announced; ordinary ones are a per-step event.
       effects.publish(Events.LOCK_RELEASED,
         OrchestratorEvents.lockReleased(pending.contactId, duration, pending.processId));
     }
-    return result;
+  }
+
+  /** The reply the journal's outbox must deliver: the agent's, or a fallback that will be sent; else none. */
+  private String replyToDeliver(Outcome outcome, ProcessResult result) {
+    return switch (outcome) {
+      case PROCESSED -> result.response();
+      case FAILED, TIMED_OUT -> config.outbound().sendFallbacks() ? result.response() : null;
+      default -> null;
+    };
   }
 
   /** How a message's lease ended. */
@@ -75,6 +113,7 @@ final class Outcomes {
       case FAILED -> ProcessResult.failed(ProcessResult.Status.FAILED, pending.processId, config.fallbackResponse(),
         error);
       case DROPPED -> ProcessResult.rejected(pending.processId, "dropped", error);
+      case EXPIRED -> ProcessResult.rejected(pending.processId, "expired", error);
       case DISCARDED_ON_SHUTDOWN ->
         ProcessResult.rejected(pending.processId, RejectReason.SHUTTING_DOWN.label(), error);
     };

@@ -1,6 +1,14 @@
 package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.core.Accounts;
+import io.messageorchestrator.core.ProcessRequest;
+import io.messageorchestrator.journal.AppendResult;
+import io.messageorchestrator.journal.JournalEntry;
+import io.messageorchestrator.core.RateLimitedLog;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
 import io.messageorchestrator.config.OrchestratorConfig.QueueOverflow;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InboundMessage;
@@ -18,6 +26,9 @@ import java.util.function.Consumer;
  * stops waiting (R6). Accepted messages go to the {@link ContactStateMachine}. Plain Java, on the shard's context.
  */
 final class ShardIntake {
+  /** A journal outage refuses every message: one line per interval, not one per message. */
+  private static final RateLimitedLog APPEND_FAILURES =
+    new RateLimitedLog(LoggerFactory.getLogger(ShardIntake.class), Duration.ofSeconds(10));
   private final ContactStateMachine machine;
   private final ContactTable contacts;
   private final OrchestratorConfig config;
@@ -28,11 +39,14 @@ final class ShardIntake {
   private final TimeSource time;
   private final ShardEffects effects;
   private final DedupCache dedup;
+  private final JournalWrites journal;
   private long processSequence;
+  /** Messages of this shard whose journal append is under way: they count against {@code maxTotalQueued}. */
+  private int appendingInShard;
 
   /** {@code maxTotalQueued}, {@code maxContacts} and {@code dedupMaxEntries} are split evenly across shards. */
   ShardIntake(ContactStateMachine machine, int shardCount, String processIdPrefix, OrchestratorConfig config,
-              OrchestratorMetrics metrics, TimeSource time, ShardEffects effects) {
+              OrchestratorMetrics metrics, TimeSource time, ShardEffects effects, JournalWrites journal) {
     this.machine = machine;
     this.contacts = machine.contacts();
     this.config = config;
@@ -42,16 +56,20 @@ final class ShardIntake {
     this.metrics = metrics;
     this.time = time;
     this.effects = effects;
+    this.journal = journal;
     this.dedup = new DedupCache(config.dedupWindow(), (config.dedupMaxEntries() + shardCount - 1) / shardCount);
   }
 
   /**
-   * A message for a contact of this shard; {@code caller} gets exactly one answer.
+   * A message for a conversation of this shard; {@code caller} gets exactly one answer — and, when the message is
+   * accepted, only after the journal has committed it (J2: never an answer for a message that is not journaled).
    *
    * @param acceptOnly answer {@code accepted} as soon as the message has its place (webhooks: the provider must be
    *                   answered fast); otherwise wait up to {@code lockTimeout} for it to start (R6)
    */
-  void accept(String contactId, InboundMessage message, boolean acceptOnly, Consumer<ProcessResult> caller) {
+  void accept(ProcessRequest request, Consumer<ProcessResult> caller) {
+    String contactId = request.contactId();
+    InboundMessage message = request.message();
     long now = time.monotonicMillis();
     JsonObject messageJson = message.toJson();
     metrics.received();
@@ -63,48 +81,75 @@ final class ShardIntake {
       reject(caller, contactId, messageJson, null, RejectReason.SHUTTING_DOWN, "the orchestrator is shutting down");
       return;
     }
-    String dedupKey = dedup.keyOf(contactId, message.messageId());
+    String dedupKey = dedup.keyOf(Accounts.conversationKey(request.account(), contactId), message.messageId());
     if (dedup.seen(dedupKey, now)) {
-      metrics.duplicate();
-      effects.publish(Events.DUPLICATE_IGNORED, OrchestratorEvents.duplicateIgnored(contactId, message.messageId()));
-      caller.accept(ProcessResult.ofDuplicate());
+      duplicate(caller, contactId, message);
       return;
     }
-    if (!roomForContact(contactId)) {
+    if (!roomForContact(Accounts.conversationKey(request.account(), contactId))) {
       reject(caller, contactId, messageJson, null, RejectReason.OVERLOADED,
         "too many contacts active on this node (maxContacts)");
       return;
     }
-    ContactLane lane = contacts.getOrCreate(contactId, now);
+    ContactLane lane = contacts.getOrCreate(request.account(), contactId, now);
     String processId = processIdPrefix + (++processSequence);
-    if (lane.queueSize() >= config.maxQueueSize()) {
-      if (config.queueOverflow() == QueueOverflow.REJECT) {
-        reject(caller, contactId, messageJson, processId, RejectReason.QUEUE_FULL,
-          "contact already has " + lane.queueSize() + " messages waiting (maxQueueSize)");
-        contacts.markIdleIfIdle(lane, now);
-        return;
-      }
-      Pending dropped = machine.dropOldest(lane,
-        "dropped to make room for a newer message (queueOverflow=dropOldest)");
-      dedup.forget(dropped.dedupKey); // never processed: the provider's retry must not count as a duplicate
-    } else if (machine.queuedInShard() >= maxQueuedInShard) {
+    int waiting = lane.queueSize() + lane.appending;
+    if (waiting >= config.maxQueueSize() && config.queueOverflow() == QueueOverflow.REJECT) {
+      reject(caller, contactId, messageJson, processId, RejectReason.QUEUE_FULL,
+        "contact already has " + waiting + " messages waiting (maxQueueSize)");
+      contacts.markIdleIfIdle(lane, now);
+      return;
+    }
+    if (waiting < config.maxQueueSize() && machine.queuedInShard() + appendingInShard >= maxQueuedInShard) {
       reject(caller, contactId, messageJson, processId, RejectReason.OVERLOADED,
         "too many messages waiting on this node (maxTotalQueued)");
       contacts.markIdleIfIdle(lane, now);
       return;
     }
-    Pending pending = new Pending(processId, contactId, message, messageJson, now, acceptOnly ? null : caller);
-    pending.answeredQueued = acceptOnly;
+    Pending pending = new Pending(processId, request.account(), contactId, message, messageJson, now,
+      request.acceptOnly() ? null : caller);
     pending.dedupKey = dedupKey;
-    dedup.remember(dedupKey, now); // only accepted messages are remembered
+    pending.replayOf = request.replayOf();
+    pending.acceptedAtJournal = journal.now();
+    lane.appending++;
+    appendingInShard++;
+    journal.journal().append(entryOf(pending), dedupSince(pending.acceptedAtJournal))
+      .onComplete(appended -> {
+        lane.appending--;
+        appendingInShard--;
+        if (appended.failed()) {
+          APPEND_FAILURES.warn("Journal append failed, message refused (the provider will retry): {}",
+            appended.cause().getMessage());
+          reject(caller, contactId, messageJson, null, RejectReason.JOURNAL_UNAVAILABLE,
+            "the journal could not record the message: " + appended.cause().getMessage());
+          contacts.markIdleIfIdle(lane, time.monotonicMillis());
+        } else if (appended.result() == AppendResult.DUPLICATE) {
+          dedup.remember(dedupKey, time.monotonicMillis());
+          duplicate(caller, contactId, message);
+          contacts.markIdleIfIdle(lane, time.monotonicMillis());
+        } else {
+          dedup.remember(dedupKey, time.monotonicMillis()); // only accepted messages are remembered
+          admit(lane, pending, request.acceptOnly(), caller);
+        }
+      });
+  }
+
+  /** The journal committed the message: it takes its place in its lane (the order of commits, R2). */
+  private void admit(ContactLane lane, Pending pending, boolean acceptOnly, Consumer<ProcessResult> caller) {
+    pending.answeredQueued = acceptOnly;
+    if (lane.queueSize() >= config.maxQueueSize()) { // queueOverflow=dropOldest (reject was decided up front)
+      Pending dropped = machine.dropOldest(lane,
+        "dropped to make room for a newer message (queueOverflow=dropOldest)");
+      dedup.forget(dropped.dedupKey); // never processed: the provider's retry must not count as a duplicate
+    }
     machine.admit(lane, pending);
     int position = lane.positionOf(pending);
     if (position > 0) {
       effects.publish(Events.MESSAGE_QUEUED,
-        OrchestratorEvents.messageQueued(contactId, lane.queueSize(), position, pending));
+        OrchestratorEvents.messageQueued(pending.contactId, lane.queueSize(), position, pending));
     }
     if (acceptOnly) {
-      caller.accept(ProcessResult.accepted(processId, position));
+      caller.accept(ProcessResult.accepted(pending.processId, position));
     } else if (position > 0) { // (at 0 it started at once: the caller gets the processed result)
       if (config.lockTimeout() == 0) {
         answerQueued(lane, pending);
@@ -115,6 +160,43 @@ final class ShardIntake {
         });
       }
     }
+  }
+
+  /**
+   * J5: a message the journal holds from before a restart. It was acknowledged then, so no bound refuses it now
+   * ({@code maxQueueSize} is checked at acceptance only); it keeps its processId and its attempt count.
+   */
+  void recover(JournalEntry entry) {
+    InboundMessage message = InboundMessage.fromJson(entry.message());
+    long now = time.monotonicMillis();
+    ContactLane lane = contacts.getOrCreate(entry.account(), entry.contactId(), now);
+    Pending pending = new Pending(entry.processId(), entry.account(), entry.contactId(), message, entry.message(),
+      now, null);
+    pending.answeredQueued = true;
+    pending.attempts = entry.attempts();
+    pending.acceptedAtJournal = entry.acceptedAt();
+    pending.replayOf = entry.replayOf();
+    pending.dedupKey = dedup.keyOf(lane.key, message.messageId());
+    dedup.remember(pending.dedupKey, now);
+    machine.admitRecovered(lane, pending);
+  }
+
+  private JournalEntry entryOf(Pending pending) {
+    // Without dedup (dedupWindow 0) the message carries no key; a message with no provider id has no key either
+    // (the idempotency key of a forwarded retry is the cluster work's).
+    String key = pending.dedupKey == null ? null : pending.message.messageId();
+    return new JournalEntry(0, pending.processId, pending.account, pending.contactId, key, pending.messageJson,
+      pending.acceptedAtJournal, 0, pending.replayOf);
+  }
+
+  private long dedupSince(long now) {
+    return now - config.dedupWindow();
+  }
+
+  private void duplicate(Consumer<ProcessResult> caller, String contactId, InboundMessage message) {
+    metrics.duplicate();
+    effects.publish(Events.DUPLICATE_IGNORED, OrchestratorEvents.duplicateIgnored(contactId, message.messageId()));
+    caller.accept(ProcessResult.ofDuplicate());
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.AgentTask;
 import io.messageorchestrator.core.ContactIds;
@@ -9,6 +10,8 @@ import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.eventbus.EventJsonCodec;
+import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -52,6 +55,9 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   private final Lifecycle lifecycle;
   private final TimeSource time;
   private final String processIdPrefix;
+  private final Journal journal;
+  /** Messages the journal held at start for this shard's conversations, in acceptance order (J5). */
+  private List<JournalEntry> recovered;
   private ContactStateMachine machine;
   private ShardIntake intake;
   private EventBus eventBus;
@@ -65,7 +71,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
 
   /** @param clock monotonic milliseconds for durations (ages, dedup windows, idle times); injectable in tests */
   public ShardVerticle(int index, int shardCount, OrchestratorConfig config, GlobalConcurrencyLimit limit,
-                       OrchestratorMetrics metrics, Lifecycle lifecycle, LongSupplier clock, String nodeId) {
+                       OrchestratorMetrics metrics, Lifecycle lifecycle, LongSupplier clock, String nodeId,
+                       Journal journal, List<JournalEntry> recovered) {
     this.index = index;
     this.shardCount = shardCount;
     this.config = config;
@@ -74,15 +81,20 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     this.lifecycle = lifecycle;
     this.time = TimeSource.of(clock);
     this.processIdPrefix = nodeId + "-" + index + "-";
+    this.journal = journal;
+    this.recovered = recovered;
   }
 
   @Override
   public Future<?> start() {
     eventBus = vertx.eventBus();
     timers = Timers.of(vertx);
+    JournalWrites journalWrites = new JournalWrites(journal, time);
     machine = new ContactStateMachine(index, config, limit, task -> context.runOnContext(v -> task.run()), metrics,
-      lifecycle, time, this);
-    intake = new ShardIntake(machine, shardCount, processIdPrefix, config, metrics, time, this);
+      lifecycle, time, this, journalWrites);
+    intake = new ShardIntake(machine, shardCount, processIdPrefix, config, metrics, time, this, journalWrites);
+    recovered.forEach(intake::recover); // before any consumer exists: recovered messages come first (R2)
+    recovered = List.of();
     results = new ResultInbox(context, machine::onAgentResult);
     processAddresses = Addresses.shardProcessAddresses(shardCount);
     forwardDelivery = new DeliveryOptions()
@@ -150,18 +162,22 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
    * served by shard 0 alone, which forwards what it does not own.
    */
   private void onProcess(Message<Object> request, boolean mayForward) {
-    String contactId;
-    InboundMessage message;
-    boolean acceptOnly;
+    ProcessRequest process;
     try {
       if (request.body() instanceof ProcessRequest typed) {
-        contactId = ContactIds.require(typed.contactId(), "contactId");
-        message = typed.message();
-        acceptOnly = typed.acceptOnly();
+        ContactIds.require(typed.contactId(), "contactId");
+        process = typed;
       } else if (request.body() instanceof JsonObject body) {
-        contactId = ContactIds.require(body.getValue("contactId"), "contactId");
-        message = InboundMessage.fromJson(body.getValue("message"));
-        acceptOnly = body.getBoolean("acceptOnly", false);
+        String contactId = ContactIds.require(body.getValue("contactId"), "contactId");
+        InboundMessage message = InboundMessage.fromJson(body.getValue("message"));
+        String account = body.getValue("account") == null ? Accounts.of(message)
+          : Accounts.require(body.getValue("account"));
+        Object replayOf = body.getValue("replayOf");
+        if (replayOf != null && !(replayOf instanceof String)) {
+          throw new InvalidRequestException("replayOf", "replayOf must be a string");
+        }
+        process = new ProcessRequest(account, contactId, message, body.getBoolean("acceptOnly", false),
+          (String) replayOf);
       } else {
         throw new InvalidRequestException("contactId", "request body must be {contactId, message}");
       }
@@ -169,7 +185,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
       request.fail(400, e.getMessage());
       return;
     }
-    int owner = ContactIds.shardOf(contactId, shardCount);
+    String contactId = process.contactId();
+    int owner = ContactIds.shardOf(Accounts.conversationKey(process.account(), contactId), shardCount);
     if (owner != index) {
       if (!mayForward) {
         request.fail(400, "contact " + contactId + " belongs to shard " + owner);
@@ -183,7 +200,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     }
     // Answers in the form the request came in: a record for a record, JSON for JSON.
     boolean typed = request.body() instanceof ProcessRequest;
-    intake.accept(contactId, message, acceptOnly, result -> request.reply(typed ? result : result.toJson()));
+    intake.accept(process, result -> request.reply(typed ? result : result.toJson()));
   }
 
   private void onUnlock(Message<JsonObject> request) {
@@ -201,8 +218,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
 
   @Override
   public void startAgentCall(Lease lease) {
-    eventBus.send(Addresses.AGENT, new AgentTask(lease.lane.contactId, lease.pending.processId,
-      lease.pending.message, 1, lease.deadlineNanos, lease.token, results));
+    eventBus.send(Addresses.AGENT, new AgentTask(lease.lane.account, lease.lane.contactId,
+      lease.pending.processId, lease.pending.message, lease.pending.attempts, lease.deadlineNanos, lease.token, results));
   }
 
   @Override

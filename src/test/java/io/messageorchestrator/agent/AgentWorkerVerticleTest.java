@@ -41,7 +41,7 @@ class AgentWorkerVerticleTest {
     };
 
     for (int i = 0; i < tasks; i++) {
-      vertx.eventBus().send(Addresses.AGENT, new AgentTask("c" + i, "p" + i, InboundMessage.text("hi"), 1,
+      vertx.eventBus().send(Addresses.AGENT, new AgentTask("default", "c" + i, "p" + i, InboundMessage.text("hi"), 1,
         System.nanoTime() + 10_000_000_000L, i, sink));
     }
 
@@ -63,7 +63,7 @@ class AgentWorkerVerticleTest {
     }, 10);
     Await.result(vertx.deployVerticle(worker, new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD)));
     Promise<AgentResult> result = Promise.promise();
-    vertx.eventBus().send(Addresses.AGENT, new AgentTask("c", "p-1", InboundMessage.text("hi"), 1,
+    vertx.eventBus().send(Addresses.AGENT, new AgentTask("default", "c", "p-1", InboundMessage.text("hi"), 1,
       System.nanoTime() + 60_000_000_000L, 1, result::tryComplete));
     Await.result(started.future());
     assertThat(worker.callsInFlight()).isEqualTo(1);

@@ -84,7 +84,7 @@ public class ClassProcessorTest {
   }
 
   private Future<OrchestratorSuite> deploy(Vertx vertx, String className) {
-    OrchestratorConfig config = OrchestratorConfig.from(new JsonObject()
+    OrchestratorConfig config = OrchestratorConfig.from(Suites.baseConfig()
       .put("processingTimeout", 4_321)
       .put("shards", 2)
       .put("shutdownGracePeriod", 500)

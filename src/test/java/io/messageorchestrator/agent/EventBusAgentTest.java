@@ -46,7 +46,7 @@ class EventBusAgentTest {
         agentRequest.tryComplete(request.body());
         agent.handle(request);
       }).completion()
-      .compose(v -> OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(new JsonObject()
+      .compose(v -> OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(Suites.baseConfig()
           .put("shards", 2)
           .put("shutdownGracePeriod", 500)
           .put("processor", new JsonObject().put("type", "eventbus").put("address", ADDRESS))),

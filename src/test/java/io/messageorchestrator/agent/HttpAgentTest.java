@@ -65,7 +65,7 @@ class HttpAgentTest {
       answer.handle(request);
     }));
     return server.listen(0, "127.0.0.1").compose(listening -> {
-      OrchestratorConfig config = OrchestratorConfig.from(new JsonObject()
+      OrchestratorConfig config = OrchestratorConfig.from(Suites.baseConfig()
         .put("processingTimeout", processingTimeout)
         .put("shards", 2)
         .put("shutdownGracePeriod", 500)
@@ -165,7 +165,7 @@ class HttpAgentTest {
     reservedPort = new Socket();
     reservedPort.bind(new InetSocketAddress("127.0.0.1", 0));
     int closedPort = reservedPort.getLocalPort();
-    OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(new JsonObject()
+    OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(Suites.baseConfig()
         .put("processingTimeout", 5_000)
         .put("shards", 2)
         .put("shutdownGracePeriod", 500)

@@ -35,7 +35,9 @@ final class Harness implements AutoCloseable {
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(
       Integer.getInteger("bench.eventLoops", Runtime.getRuntime().availableProcessors())));
     try {
-      config = withOverrides(config);
+      // The memory journal unless the scenario chose one (the durable scenarios compare against it).
+      config = new JsonObject().put("journal", new JsonObject().put("type", "memory")).mergeIn(withOverrides(config),
+        true);
       OrchestratorSuite suite = await(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
         options.withProcessor(agent)), 30_000);
       await(tracker.attach(vertx), 10_000);

@@ -94,7 +94,9 @@ class WhatsAppEndToEndTest {
   void refusedMessageIsRetriedByProvider(Vertx vertx, OrchestratorSuite suite, TestAgent agent, EventRecorder events)
     throws IOException {
     WebClient web = WebClient.create(vertx);
-    suite.client().accept("16505551234", io.messageorchestrator.core.InboundMessage.text("block:busy"));
+    // The fixture's conversation: its sender writing to its business number (phone_number_id).
+    suite.client().submit(new io.messageorchestrator.core.ProcessRequest("106540352242922", "16505551234",
+      io.messageorchestrator.core.InboundMessage.text("block:busy"), true, null));
     events.awaitAll(Events.LOCK_ACQUIRED, 1);
     Buffer burst = fixture("meta-cloud-inbound-burst-two-messages.json");
 

@@ -1,5 +1,8 @@
 package io.messageorchestrator.http;
 
+import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.core.ProcessRequest;
+import io.messageorchestrator.core.ProcessResult;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.messageorchestrator.OrchestratorSuite;
@@ -28,8 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith({VertxExtension.class, SuiteExtension.class})
 class RefusalLogTest {
   private static final int FLOOD = 40;
-  /** The sender of the WhatsApp fixture, so both routes refuse the same full contact. */
+  /** The sender of the WhatsApp fixture. */
   private static final String CONTACT = "16505551234";
+  /** The business number of the WhatsApp fixture: its conversation is (this account, CONTACT). */
+  private static final String FIXTURE_ACCOUNT = "106540352242922";
 
   @Test
   @DisplayName("a flood of 429s on /webhook and /webhook/whatsapp writes at least one and only a few WARN lines each")
@@ -41,9 +46,13 @@ class RefusalLogTest {
       // Answered once the agent is done: not awaited.
       web.post(suite.httpPort(), "127.0.0.1", "/webhook")
         .sendJsonObject(new JsonObject().put("from", CONTACT).put("body", "block:g"));
-      events.awaitAll(Events.LOCK_ACQUIRED, 1);
+      // The same contact writing to the fixture's business number is another conversation: fill it too.
+      suite.client().submit(new ProcessRequest(FIXTURE_ACCOUNT, CONTACT, InboundMessage.text("block:g"), true, null));
+      events.awaitAll(Events.LOCK_ACQUIRED, 2);
       assertThat(post(vertx, suite, new JsonObject().put("from", CONTACT).put("body", "fills the queue"))
         .statusCode()).isEqualTo(200);
+      assertThat(Await.result(suite.client().submit(new ProcessRequest(FIXTURE_ACCOUNT, CONTACT,
+        InboundMessage.text("fills its queue"), true, null))).status()).isEqualTo(ProcessResult.Status.ACCEPTED);
 
       for (int i = 0; i < FLOOD; i++) {
         assertThat(post(vertx, suite, new JsonObject().put("from", CONTACT).put("body", "too many " + i))

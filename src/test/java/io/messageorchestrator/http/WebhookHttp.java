@@ -1,5 +1,6 @@
 package io.messageorchestrator.http;
 
+import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -16,7 +17,7 @@ final class WebhookHttp {
 
   /** Loopback, port 0, one HTTP instance, four shards, small body limit; {@code overrides} win. */
   static OrchestratorConfig config(JsonObject overrides) {
-    JsonObject json = new JsonObject()
+    JsonObject json = Suites.baseConfig()
       .put("shards", 4)
       .put("shutdownGracePeriod", 1_000)
       .put("http", new JsonObject().put("host", HOST).put("port", 0).put("instances", 1).put("maxBodySize", 1_024));

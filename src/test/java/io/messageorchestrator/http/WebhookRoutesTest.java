@@ -1,5 +1,6 @@
 package io.messageorchestrator.http;
 
+import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.agent.AgentReply;
 import io.messageorchestrator.config.OrchestratorConfig;
@@ -61,7 +62,7 @@ class WebhookRoutesTest {
 
   @BeforeEach
   void deploy(Vertx vertx, VertxTestContext test) {
-    OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(new JsonObject().put("shards", 2)),
+    OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(Suites.baseConfig().put("shards", 2)),
         OrchestratorSuite.Options.defaults().withoutHttp().withProcessor((message, context) -> {
           agentCalls.add(message.messageId());
           return AgentReply.of("echo: " + message.text());

@@ -17,7 +17,7 @@ class ContactLaneTest {
   @Test
   @DisplayName("positions stay right through enqueue, poll (start), poll of the oldest (dropOldest) and a refilled line")
   void positions() {
-    ContactLane lane = new ContactLane("c");
+    ContactLane lane = new ContactLane("c", "default", "c");
     List<Pending> pendings = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       Pending pending = pending(i);
@@ -51,7 +51,7 @@ class ContactLaneTest {
   void positionIsConstantTime() {
     // Deterministic rather than timed: O(1) means positionOf reads two numbers, and leaving the head touches no
     // other message. A scan would ignore the line number the message carries; renumbering would change it.
-    ContactLane lane = new ContactLane("hot");
+    ContactLane lane = new ContactLane("hot", "default", "hot");
     int count = 10_000;
     Pending[] pendings = new Pending[count];
     for (int i = 0; i < count; i++) {
@@ -74,6 +74,6 @@ class ContactLaneTest {
 
   private static Pending pending(int i) {
     InboundMessage message = InboundMessage.text("m" + i);
-    return new Pending("p" + i, "c", message, new JsonObject(), 0, null);
+    return new Pending("p" + i, "default", "c", message, new JsonObject(), 0, null);
   }
 }

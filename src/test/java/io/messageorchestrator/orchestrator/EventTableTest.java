@@ -40,7 +40,7 @@ class EventTableTest {
     shard.send("a", InboundMessage.text("three", "m-3")); // messageDropped (two, by dropOldest)
     shard.send("a", InboundMessage.text("one", "m-1"));   // duplicateIgnored
     shard.reply("a", "re:one");                            // messageProcessed, lockReleased; three starts
-    shard.reply(shard.callOf("a"), AgentOutcome.error("agent exploded")); // processingError
+    shard.reply(shard.callOf("a"), AgentOutcome.error("agent exploded")); // processingError, messageDeadLettered
     shard.send("a", "four");
     Lease slow = shard.callOf("a");
     shard.advance(5_000);                                  // processingTimeout
@@ -55,9 +55,19 @@ class EventTableTest {
     shard.send("b", "hang");
     shard.machine.discardEverything();                     // messageDiscarded
     shard.events.forEach(event -> published.putIfAbsent(event.getKey(), event.getValue()));
+    PlainShard expiring = new PlainShard(new JsonObject().put("maxMessageAge", 1_000)
+      .put("retry", new JsonObject().put("maxAttempts", 2).put("initialBackoff", 1).put("maxBackoff", 1)));
+    expiring.send("r", "fails once");
+    expiring.reply(expiring.callOf("r"), AgentOutcome.error("agent exploded")); // attemptFailed
+    expiring.send("f", "hang");
+    expiring.send("f", "waits too long");
+    expiring.monotonicMillis.addAndGet(1_001);
+    expiring.reply("f", "done");                           // messageExpired
+    expiring.events.forEach(event -> published.putIfAbsent(event.getKey(), event.getValue()));
 
     Set<String> shardEvents = new HashSet<>(Events.ALL);
-    shardEvents.removeAll(Set.of(Events.CLEANUP_COMPLETE, Events.SHARD_UNRESPONSIVE, Events.SHARD_RESPONSIVE));
+    shardEvents.removeAll(Set.of(Events.CLEANUP_COMPLETE, Events.SHARD_UNRESPONSIVE, Events.SHARD_RESPONSIVE,
+      Events.JOURNAL_RECOVERED));
     assertThat(published.keySet()).as("events published in this scenario").containsAll(shardEvents);
     assertThat(documented.keySet()).as("events in the README table").containsAll(Events.ALL);
     published.forEach((event, payload) -> {

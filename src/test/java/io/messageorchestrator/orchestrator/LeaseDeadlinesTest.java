@@ -131,8 +131,8 @@ class LeaseDeadlinesTest {
   }
 
   private static Lease lease(String processId) {
-    ContactLane lane = new ContactLane("c-" + processId);
-    Pending pending = new Pending(processId, lane.contactId, InboundMessage.text("hi"), null, 0, null);
+    ContactLane lane = new ContactLane("c-" + processId, "default", "c-" + processId);
+    Pending pending = new Pending(processId, "default", lane.contactId, InboundMessage.text("hi"), null, 0, null);
     return new Lease(lane, pending, 1, 0);
   }
 }

@@ -1,5 +1,8 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.core.ProcessRequest;
+import io.messageorchestrator.journal.MemoryJournal;
+import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.AgentResult;
@@ -50,7 +53,7 @@ final class PlainShard implements ShardEffects {
 
   /** One of {@code shardCount} shards sharing {@code limit} (null: a limit of its own). */
   PlainShard(JsonObject overrides, GlobalConcurrencyLimit limit, int index, int shardCount) {
-    this.config = OrchestratorConfig.from(new JsonObject().put("shards", shardCount).mergeIn(overrides, true));
+    this.config = OrchestratorConfig.from(Suites.baseConfig().put("shards", shardCount).mergeIn(overrides, true));
     this.limit = limit != null ? limit : new GlobalConcurrencyLimit(config.maxConcurrentContacts());
     TimeSource time = new TimeSource() {
       @Override
@@ -68,15 +71,16 @@ final class PlainShard implements ShardEffects {
         return wallMillis.get();
       }
     };
+    JournalWrites journal = new JournalWrites(new MemoryJournal(config.dedupMaxEntries()), time);
     this.machine = new ContactStateMachine(index, config, this.limit, contextTasks::add, metrics, lifecycle, time,
-      this);
-    this.intake = new ShardIntake(machine, shardCount, "n-" + index + "-", config, metrics, time, this);
+      this, journal);
+    this.intake = new ShardIntake(machine, shardCount, "n-" + index + "-", config, metrics, time, this, journal);
   }
 
   /** Sends a message; the returned reference holds the caller's answer once there is one. */
   AtomicReference<ProcessResult> send(String contactId, InboundMessage message) {
     AtomicReference<ProcessResult> answer = new AtomicReference<>();
-    intake.accept(contactId, message, false, result -> {
+    intake.accept(new ProcessRequest(contactId, message, false), result -> {
       if (!answer.compareAndSet(null, result)) {
         throw new AssertionError("a caller was answered twice: " + answer.get() + " then " + result);
       }
@@ -99,7 +103,7 @@ final class PlainShard implements ShardEffects {
   }
 
   void reply(Lease lease, AgentOutcome outcome) {
-    machine.onAgentResult(new AgentResult(lease.lane.contactId, lease.pending.processId, lease.token,
+    machine.onAgentResult(new AgentResult(lease.lane.account, lease.lane.contactId, lease.pending.processId, lease.token,
       wallMillis.get(), outcome));
   }
 

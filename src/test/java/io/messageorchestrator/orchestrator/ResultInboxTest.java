@@ -117,6 +117,6 @@ class ResultInboxTest {
   }
 
   private static AgentResult result(String processId) {
-    return new AgentResult("c", processId, 1, 0, AgentOutcome.reply("ok", null));
+    return new AgentResult("default", "c", processId, 1, 0, AgentOutcome.reply("ok", null));
   }
 }

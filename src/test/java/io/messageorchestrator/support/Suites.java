@@ -14,9 +14,15 @@ public final class Suites {
   private Suites() {
   }
 
-  /** Three shards and a short shutdown grace; {@code mergeIn} overrides (deeply). */
+  /**
+   * Three shards, a short shutdown grace, the memory journal (tests of orchestration logic need no disk; journal
+   * tests choose theirs) and one attempt per message (tests of retries set {@code retry.maxAttempts}); {@code mergeIn}
+   * overrides (deeply).
+   */
   public static JsonObject baseConfig() {
-    return new JsonObject().put("shards", 3).put("shutdownGracePeriod", 200);
+    return new JsonObject().put("shards", 3).put("shutdownGracePeriod", 200)
+      .put("journal", new JsonObject().put("type", "memory"))
+      .put("retry", new JsonObject().put("maxAttempts", 1));
   }
 
   public static OrchestratorSuite start(Vertx vertx, JsonObject overrides, AgentProcessor agent) {
