@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A batch without appends commits with {@code synchronous_commit = off} (the contract lets starts, outcomes and
  * reply marks be synced later); a batch with an append commits synchronously, so an append completes only once it is
- * on disk. When a statement of a batch fails on the server (a constraint, bad data), the batch is rolled back and its
- * operations run again one per transaction, so one bad operation does not fail the others. Every batch has a
+ * on disk. When a statement of a batch fails on its data (a constraint, bad data), the batch is rolled back and its
+ * operations run again one per transaction, so one bad operation does not fail the others; any other failure fails
+ * the whole batch at once. Every batch has a
  * deadline: past it, its callers fail with {@link JournalUnavailableException}, its query is cancelled on the server
  * and the writer moves on; nothing is committed after the deadline (the commit is only sent before it).
  *
@@ -147,7 +148,7 @@ final class PgWriter {
       if (failure == null) {
         return Future.succeededFuture();
       }
-      if (batch.size() > 1 && failure instanceof DatabaseException) {
+      if (batch.size() > 1 && isDataError(failure)) {
         return isolate(batch, 0);
       }
       failedBatches.incrementAndGet();
@@ -233,13 +234,29 @@ final class PgWriter {
     List<Future<?>> opResults = results.subList(first, results.size());
     return Future.join(results).transform(all -> {
       if (all.failed()) {
-        return tx.rollback().transform(rolledBack -> Future.failedFuture(all.cause()));
+        // The statements ran in list order: the first failure is the cause, the later ones only say
+        // "current transaction is aborted".
+        Throwable cause = results.stream().filter(Future::failed).findFirst().map(Future::cause).orElse(all.cause());
+        return tx.rollback().transform(rolledBack -> Future.failedFuture(cause));
       }
       if (over.get()) {
         return tx.rollback().transform(rolledBack -> Future.failedFuture(new JournalUnavailableException("deadline")));
       }
       return tx.commit().map(committed -> opResults);
     });
+  }
+
+  /**
+   * An error of one statement's data (SQL state class 22 data exception, 23 integrity violation): worth running the
+   * batch's operations again one by one. Any other error (a timeout, the server shutting down, a full disk) would
+   * only fail again, once per operation, so it fails the whole batch at once.
+   */
+  private static boolean isDataError(Throwable failure) {
+    if (failure instanceof DatabaseException database && database.getSqlState() != null) {
+      String state = database.getSqlState();
+      return state.startsWith("22") || state.startsWith("23");
+    }
+    return false;
   }
 
   /** Best effort: asks the server to stop the statement the connection is waiting for. */
