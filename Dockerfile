@@ -13,11 +13,15 @@ FROM eclipse-temurin:25-jre
 # `--build-arg HTTP_PORT=9000` changes all three; `docker run -e HTTP_PORT=9000` changes the service and the check.
 ARG HTTP_PORT=8080
 RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/* \
-  && groupadd --system app && useradd --system --gid app --home-dir /app --shell /usr/sbin/nologin app
+  && groupadd --system app && useradd --system --gid app --home-dir /app --shell /usr/sbin/nologin app \
+  && mkdir -p /app/data && chown app:app /app/data
 WORKDIR /app
 COPY --from=build /src/target/message-orchestrator.jar ./message-orchestrator.jar
 COPY conf ./conf
 USER app
+# The journal (journal.path = data/orchestrator.db, relative to /app): accepted messages live here, so keep it on a
+# volume that outlives the container. Writable by the non-root user (created and chowned above).
+VOLUME /app/data
 ENV HTTP_PORT=${HTTP_PORT}
 EXPOSE ${HTTP_PORT}
 ENV JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+UseG1GC -XX:MaxGCPauseMillis=50"

@@ -153,6 +153,7 @@ public final class OrchestratorSuite {
       ? Journals.open(vertx, config.journal(), config.dedupMaxEntries()) : Future.succeededFuture(options.journal());
     return opened.compose(journal -> {
       this.journal = journal;
+      lifecycle.watch(journal);
       long recoveryStart = System.nanoTime();
       return journal.recover().compose(recovery -> start(processor, options, recovery, recoveryStart));
     }).recover(failure -> closeJournal().transform(ignored -> Future.failedFuture(failure)));

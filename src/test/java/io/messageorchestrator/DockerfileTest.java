@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,19 @@ class DockerfileTest {
       "/config/with space.json");
 
     assertThat(new JsonArray(instruction("CMD")).getList()).containsExactly("-conf", "/app/conf/config.json");
+  }
+
+  @Test
+  @DisplayName("the journal's folder is a VOLUME, created and owned by the non-root user, where conf/config.json's journal.path points")
+  void journalFolderIsAWritableVolume() throws IOException {
+    assertThat(instruction("VOLUME")).isEqualTo("/app/data");
+    assertThat(instruction("WORKDIR")).isEqualTo("/app");
+    assertThat(instructions).anyMatch(line -> line.startsWith("RUN ") && line.contains("mkdir -p /app/data")
+      && line.contains("chown app:app /app/data"));
+    assertThat(instruction("USER")).isEqualTo("app");
+    String journalPath = new io.vertx.core.json.JsonObject(Files.readString(Path.of("conf/config.json")))
+      .getJsonObject("journal").getString("path");
+    assertThat(Path.of("/app").resolve(journalPath).getParent()).isEqualTo(Path.of("/app/data"));
   }
 
   @Test

@@ -28,6 +28,7 @@ public final class HttpAgent implements AgentProcessor {
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
     JsonObject request = new JsonObject().put("contactId", context.contactId()).put("processId", context.processId())
+      .put("attempt", context.attempt())
       .put("message", message.toJson());
     HttpResponse<Buffer> response = Blocking.await(client.postAbs(url)
       .timeout(Math.max(1, context.remaining().toMillis()))

@@ -1,5 +1,7 @@
 package io.messageorchestrator.core;
 
+import java.util.UUID;
+
 /**
  * {@code processMessage} from Java code in this node: the same request as the event-bus JSON form, passed by
  * reference with a local codec (no JSON building, copying or parsing on the hop). Answered with a
@@ -9,12 +11,28 @@ package io.messageorchestrator.core;
  *                   {@code contactId} the conversation's key
  * @param acceptOnly answer as soon as the message is accepted (see {@code OrchestratorClient#accept})
  * @param replayOf   the dead letter this message replays, or {@code null}
+ * @param idempotencyKey for a message without a provider id: a key fixed at arrival, so that a retried delivery of
+ *                   this same request (a forward that timed out and was sent again) is recognised as a duplicate;
+ *                   {@code null} when the message has its provider id
  */
 public record ProcessRequest(String account, String contactId, InboundMessage message, boolean acceptOnly,
-                             String replayOf) {
+                             String replayOf, String idempotencyKey) {
+
+  public ProcessRequest(String account, String contactId, InboundMessage message, boolean acceptOnly,
+                        String replayOf) {
+    this(account, contactId, message, acceptOnly, replayOf, null);
+  }
 
   /** A request whose account comes from the message's metadata ({@link Accounts#of}). */
   public ProcessRequest(String contactId, InboundMessage message, boolean acceptOnly) {
-    this(Accounts.of(message), contactId, message, acceptOnly, null);
+    this(Accounts.of(message), contactId, message, acceptOnly, null, null);
+  }
+
+  /** This request with an idempotency key if its message has no provider id (and it has no key yet). */
+  public ProcessRequest withIdempotencyKey() {
+    if (idempotencyKey != null || message == null || message.messageId() != null) {
+      return this;
+    }
+    return new ProcessRequest(account, contactId, message, acceptOnly, replayOf, UUID.randomUUID().toString());
   }
 }

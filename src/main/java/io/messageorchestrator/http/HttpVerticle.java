@@ -93,6 +93,9 @@ public final class HttpVerticle extends VerticleBase {
       .register("orchestrator", promise -> promise.complete(lifecycle.isReady() ? Status.OK()
         : Status.KO(new JsonObject().put("draining", lifecycle.isDraining())
           .put("unresponsiveShards", lifecycle.unresponsiveShards()))));
+    readiness.register("journal", promise -> lifecycle.journalHealth()
+      .onSuccess(details -> promise.tryComplete(Status.OK(details)))
+      .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));
     router.get("/health").handler(readiness);
     router.get("/health/ready").handler(readiness);
     router.get("/health/live").handler(liveness);

@@ -126,6 +126,8 @@ final class ContactLane {
     long acceptedAtJournal;
     /** The dead letter this message replays, or {@code null}. */
     String replayOf;
+    /** Fixed at arrival for a message without a provider id ({@code ProcessRequest#idempotencyKey}). */
+    String idempotencyKey;
 
     Pending(String processId, String account, String contactId, InboundMessage message, JsonObject messageJson,
             long acceptedAt, Consumer<ProcessResult> caller) {

@@ -51,6 +51,7 @@ final class ContactStateMachine {
   private final Outcomes outcomes;
   private final JournalWrites journal;
   private final Retries retries;
+  private final ShardOperations operations;
   private long fencingSequence;
   private int queuedInShard;
   private int leasesInShard;
@@ -72,6 +73,7 @@ final class ContactStateMachine {
     this.journal = journal;
     this.outcomes = new Outcomes(config, metrics, effects, journal);
     this.retries = new Retries(config.retry());
+    this.operations = new ShardOperations(this, shardIndex, config, metrics, time, effects, journal);
     this.deadlines = new LeaseDeadlines(effects, time::timerNanos, config.processingTimeout(), this::onTimeout);
   }
 
@@ -135,7 +137,7 @@ final class ContactStateMachine {
   // ---------------------------------------------------------------- processing
 
   /** Starts the lane's next message if it is free and has work, taking a node-wide permit or waiting for one. */
-  private void pump(ContactLane lane) {
+  void pump(ContactLane lane) {
     if (lane.lease != null || lane.waitingForPermit || lane.queueSize() == 0 || lane.retryTimer >= 0) {
       return;
     }
@@ -251,7 +253,7 @@ final class ContactStateMachine {
    * tried again after a backoff (the lane's later messages wait: R2); the caller still waiting is told
    * {@code queued} — never a non-final outcome. Otherwise the failure is final: the message is dead-lettered.
    */
-  private void failAttempt(Lease lease, Outcome outcome, String error, LeaseRelease release) {
+  void failAttempt(Lease lease, Outcome outcome, String error, LeaseRelease release) {
     Pending pending = lease.pending;
     if (pending.attempts >= config.retry().maxAttempts() || isStopping() && limit.isClosed()) {
       endLease(lease, outcome, null, error, release);
@@ -275,7 +277,7 @@ final class ContactStateMachine {
   }
 
   /** A lease ends with an outcome of processing; the lane goes on with its next message. */
-  private void endLease(Lease lease, Outcome outcome, AgentOutcome reply, String error, LeaseRelease release) {
+  void endLease(Lease lease, Outcome outcome, AgentOutcome reply, String error, LeaseRelease release) {
     ContactLane lane = lease.lane;
     releaseLease(lease);
     ProcessResult result = finish(lease.pending, outcome, reply, error, lease, release);
@@ -288,7 +290,7 @@ final class ContactStateMachine {
   }
 
   /** The one lease teardown: its deadline, the lane's lock, the counts and the node-wide permit. */
-  private void releaseLease(Lease lease) {
+  void releaseLease(Lease lease) {
     deadlines.remove(lease);
     lease.lane.lease = null;
     leasesInShard--;
@@ -297,7 +299,7 @@ final class ContactStateMachine {
   }
 
   /** A message that never ran (dropped or discarded): its outcome, and the waiting caller's answer. */
-  private void finish(Pending pending, Outcome outcome, String error) {
+  void finish(Pending pending, Outcome outcome, String error) {
     cancelLockWait(pending);
     answer(pending, finish(pending, outcome, null, error, null, LeaseRelease.NONE));
   }
@@ -306,13 +308,13 @@ final class ContactStateMachine {
    * Where every accepted message ends, exactly once (R9): see {@link Outcomes}. {@code lease} is the lease it held
    * (already released), or {@code null} if it never started. Returns the answer for the waiting caller.
    */
-  private ProcessResult finish(Pending pending, Outcome outcome, AgentOutcome reply, String error, Lease lease,
+  ProcessResult finish(Pending pending, Outcome outcome, AgentOutcome reply, String error, Lease lease,
                                LeaseRelease release) {
     long duration = lease == null ? 0 : time.monotonicMillis() - lease.startedAt;
     return outcomes.record(pending, outcome, reply, error, release, duration);
   }
 
-  private static void answer(Pending pending, ProcessResult result) {
+  static void answer(Pending pending, ProcessResult result) {
     if (pending.caller != null) {
       Consumer<ProcessResult> caller = pending.caller;
       pending.caller = null;
@@ -320,78 +322,18 @@ final class ContactStateMachine {
     }
   }
 
-  private void cancelLockWait(Pending pending) {
+  void cancelLockWait(Pending pending) {
     if (pending.lockWaitTimer >= 0) {
       effects.cancelTimer(pending.lockWaitTimer);
       pending.lockWaitTimer = -1;
     }
   }
 
-  // ---------------------------------------------------------------- operations
+  // ---------------------------------------------------------------- operations (see ShardOperations)
 
-  /**
-   * R7: releases leases older than {@code processingTimeout} + grace (outcome {@code timed_out}) and restarts
-   * stalled lanes (free, with a queue, not waiting for a permit). A safety net behind {@link LeaseDeadlines}.
-   */
-  int detectAndResolveDeadlocks() {
-    long now = time.monotonicMillis();
-    int resolved = 0;
-    for (ContactLane lane : contacts.busySnapshot()) {
-      Lease lease = lane.lease;
-      if (lease != null && now - lease.startedAt > config.processingTimeout() + STALE_LEASE_GRACE_MS) {
-        LOG.warn("Releasing stale lease of contact {} (process {}, {} ms old)", ContactIds.mask(lane.contactId),
-          lease.pending.processId, now - lease.startedAt);
-        effects.cancelAgentCall(lease.pending.processId);
-        failAttempt(lease, Outcome.TIMED_OUT, "stale lease released by deadlock detection", LeaseRelease.FORCED);
-        resolved++;
-      } else if (lease == null && !lane.waitingForPermit && lane.queueSize() > 0 && lane.retryTimer < 0) {
-        LOG.warn("Restarting stalled queue of contact {} ({} waiting)", ContactIds.mask(lane.contactId),
-          lane.queueSize());
-        pump(lane);
-        resolved++;
-      }
-    }
-    if (resolved > 0) {
-      metrics.deadlocksResolved(resolved);
-      effects.publish(Events.DEADLOCKS_RESOLVED,
-        OrchestratorEvents.deadlocksResolved(resolved, time.wallMillis(), shardIndex));
-    }
-    return resolved;
-  }
-
-  /** R8: releases the contact's lease (fenced; the in-flight message fails with the fallback) and resumes its queue. */
-  int emergencyUnlock(String conversationKey) {
-    ContactLane lane = contacts.get(conversationKey);
-    if (lane == null || lane.lease == null) {
-      return 0;
-    }
-    Lease lease = lane.lease;
-    LOG.warn("Emergency unlock of contact {} (process {})", ContactIds.mask(lane.contactId),
-      lease.pending.processId);
-    effects.cancelAgentCall(lease.pending.processId);
-    endLease(lease, Outcome.FAILED, null, "emergency unlock", LeaseRelease.FORCED);
-    return 1;
-  }
-
-  int emergencyUnlockAll() {
-    int unlocked = 0;
-    for (ContactLane lane : contacts.busySnapshot()) {
-      unlocked += emergencyUnlock(lane.key);
-    }
-    return unlocked;
-  }
-
-  /**
-   * R12: forgets contacts idle for longer than {@code idleContactTtl}, and announces them together with those
-   * forgotten since the last sweep to make room under {@code maxContacts}.
-   */
-  void evictIdleContacts() {
-    int evicted = contacts.evictIdleSince(time.monotonicMillis(), config.idleContactTtl());
-    if (evicted > 0) {
-      metrics.evicted(evicted);
-      effects.publish(Events.CONTACTS_EVICTED,
-        OrchestratorEvents.contactsEvicted(evicted, contacts.size(), shardIndex));
-    }
+  /** The operator's and the sweeps' view: R7, R8, R12. */
+  ShardOperations operations() {
+    return operations;
   }
 
   // ---------------------------------------------------------------- shutdown
@@ -422,61 +364,14 @@ final class ContactStateMachine {
     limit.close();
   }
 
-  /**
-   * After the grace period. With the memory journal every message still waiting or running ends as
-   * {@code discarded_on_shutdown}. With a durable journal nothing ends: waiting messages stay journaled with no
-   * outcome and running calls are abandoned — both run again at the next start (attempt + 1) — and callers still
-   * waiting are told {@code queued}.
-   */
+  /** After the grace period (R11): see {@link ShardOperations#discardEverything()}. */
   JsonObject discardEverything() {
     stopping = true;
     onDrained = null;
-    boolean keep = journal.durable();
-    int locksReleased = 0;
-    int messagesDropped = 0;
-    int messagesKept = 0;
-    for (ContactLane lane : contacts.busySnapshot()) {
-      if (lane.retryTimer >= 0) {
-        effects.cancelTimer(lane.retryTimer);
-        lane.retryTimer = -1;
-      }
-      Pending waiting;
-      while ((waiting = lane.pollQueue()) != null) {
-        queuedDelta(-1);
-        if (keep) {
-          cancelLockWait(waiting);
-          answer(waiting, ProcessResult.queued(waiting.processId, 1));
-          messagesKept++;
-        } else {
-          finish(waiting, Outcome.DISCARDED_ON_SHUTDOWN,
-            "discarded: shutdown grace period ended before it was processed");
-          messagesDropped++;
-        }
-      }
-      Lease lease = lane.lease;
-      if (lease != null) {
-        effects.cancelAgentCall(lease.pending.processId);
-        releaseLease(lease);
-        locksReleased++;
-        if (keep) {
-          answer(lease.pending, ProcessResult.queued(lease.pending.processId, 0));
-          messagesKept++;
-        } else {
-          answer(lease.pending, finish(lease.pending, Outcome.DISCARDED_ON_SHUTDOWN, null,
-            "discarded: shutdown grace period ended while it was processing", lease, LeaseRelease.FORCED));
-          messagesDropped++;
-        }
-      }
-    }
-    if (locksReleased + messagesDropped + messagesKept > 0) {
-      LOG.warn("Shard {} shut down with {} leases released, {} messages discarded and {} kept in the journal for the"
-        + " next start", shardIndex, locksReleased, messagesDropped, messagesKept);
-    }
-    return new JsonObject().put("locksReleased", locksReleased).put("messagesDropped", messagesDropped)
-      .put("messagesKept", messagesKept);
+    return operations.discardEverything();
   }
 
-  private void queuedDelta(int delta) {
+  void queuedDelta(int delta) {
     queuedInShard += delta;
     metrics.queuedDelta(delta);
   }

@@ -1,5 +1,9 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.journal.Journal;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
 import java.util.List;
 
 /**
@@ -11,6 +15,7 @@ public final class Lifecycle {
   private volatile boolean ready;
   private volatile boolean draining;
   private volatile ShardHealth shardHealth;
+  private volatile Journal journal;
 
   public boolean isReady() {
     return ready && !draining && unresponsiveShards().isEmpty();
@@ -25,6 +30,17 @@ public final class Lifecycle {
   /** Readiness follows these shards' answers from now on. */
   public void watch(ShardHealth health) {
     shardHealth = health;
+  }
+
+  /** Readiness also asks this journal whether it can write (J2, J8). */
+  public void watch(Journal watched) {
+    journal = watched;
+  }
+
+  /** The journal's health: its details, or a failure when it cannot write (disk full, broken file, database down). */
+  public Future<JsonObject> journalHealth() {
+    Journal watched = journal;
+    return watched == null ? Future.succeededFuture(new JsonObject().put("type", "none")) : watched.health();
   }
 
   public boolean isDraining() {

@@ -76,7 +76,8 @@ public final class OrchestratorClient {
    * Offers a request that names its account (and, for a replayed dead letter, {@code replayOf}) to the shard of its
    * conversation (account, contact).
    */
-  public Future<ProcessResult> submit(ProcessRequest request) {
+  public Future<ProcessResult> submit(ProcessRequest given) {
+    ProcessRequest request = given.withIdempotencyKey();
     int shard = ContactIds.shardOf(Accounts.conversationKey(request.account(), request.contactId()), shardCount);
     return vertx.eventBus().<ProcessResult>request(processAddresses[shard], request, processDelivery)
       .map(Message::body);

@@ -110,6 +110,7 @@ final class ShardIntake {
       request.acceptOnly() ? null : caller);
     pending.dedupKey = dedupKey;
     pending.replayOf = request.replayOf();
+    pending.idempotencyKey = request.idempotencyKey();
     pending.acceptedAtJournal = journal.now();
     lane.appending++;
     appendingInShard++;
@@ -182,9 +183,16 @@ final class ShardIntake {
   }
 
   private JournalEntry entryOf(Pending pending) {
-    // Without dedup (dedupWindow 0) the message carries no key; a message with no provider id has no key either
-    // (the idempotency key of a forwarded retry is the cluster work's).
-    String key = pending.dedupKey == null ? null : pending.message.messageId();
+    // The provider's id; else, in a durable journal, the idempotency key fixed at arrival (a forwarded retry of the
+    // same request is a duplicate). Without dedup (dedupWindow 0) no key at all.
+    String key;
+    if (config.dedupWindow() == 0) {
+      key = null;
+    } else if (pending.message.messageId() != null) {
+      key = pending.dedupKey == null ? null : pending.message.messageId();
+    } else {
+      key = journal.durable() && pending.idempotencyKey != null ? "idempotency:" + pending.idempotencyKey : null;
+    }
     return new JournalEntry(0, pending.processId, pending.account, pending.contactId, key, pending.messageJson,
       pending.acceptedAtJournal, 0, pending.replayOf);
   }

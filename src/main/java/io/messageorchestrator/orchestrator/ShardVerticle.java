@@ -99,9 +99,9 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     processAddresses = Addresses.shardProcessAddresses(shardCount);
     forwardDelivery = new DeliveryOptions()
       .setSendTimeout(config.lockTimeout() + config.processingTimeout() + 30_000);
-    vertx.setPeriodic(config.deadlockCheckInterval(), id -> machine.detectAndResolveDeadlocks());
+    vertx.setPeriodic(config.deadlockCheckInterval(), id -> machine.operations().detectAndResolveDeadlocks());
     long sweepEvery = Math.max(50, Math.min(config.idleContactTtl() / 2, 60_000));
-    vertx.setPeriodic(sweepEvery, id -> machine.evictIdleContacts());
+    vertx.setPeriodic(sweepEvery, id -> machine.operations().evictIdleContacts());
     List<MessageConsumer<?>> consumers = new ArrayList<>(List.of(
       eventBus.<Object>consumer(Addresses.shard(index, "process"), message -> onProcess(message, false)),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "stats"),
@@ -111,7 +111,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
         message -> message.reply(ShardReports.status(machine, index, ContactIds.optional(message.body())))),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "unlock"), this::onUnlock),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "deadlocks"),
-        message -> message.reply(new JsonObject().put("resolved", machine.detectAndResolveDeadlocks())))));
+        message -> message.reply(new JsonObject().put("resolved", machine.operations().detectAndResolveDeadlocks())))));
     if (index == 0) {
       // One entry point on one context: it forwards in arrival order, so a sender's messages keep their order (R2).
       consumers.add(eventBus.<Object>consumer(Addresses.PROCESS, message -> onProcess(message, true)));
@@ -176,8 +176,15 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
         if (replayOf != null && !(replayOf instanceof String)) {
           throw new InvalidRequestException("replayOf", "replayOf must be a string");
         }
+        Object idempotencyKey = body.getValue("idempotencyKey");
+        if (idempotencyKey != null && !(idempotencyKey instanceof String)) {
+          throw new InvalidRequestException("idempotencyKey", "idempotencyKey must be a string");
+        }
         process = new ProcessRequest(account, contactId, message, body.getBoolean("acceptOnly", false),
-          (String) replayOf);
+          (String) replayOf, (String) idempotencyKey).withIdempotencyKey();
+        if (process.idempotencyKey() != null && idempotencyKey == null) {
+          body.put("idempotencyKey", process.idempotencyKey()); // a forward carries the key fixed at arrival
+        }
       } else {
         throw new InvalidRequestException("contactId", "request body must be {contactId, message}");
       }
@@ -205,7 +212,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
 
   private void onUnlock(Message<JsonObject> request) {
     String contactId = ContactIds.optional(request.body());
-    int unlocked = contactId != null ? machine.emergencyUnlock(contactId) : machine.emergencyUnlockAll();
+    int unlocked = contactId != null ? machine.operations().emergencyUnlock(contactId) : machine.operations().emergencyUnlockAll();
     request.reply(new JsonObject().put("unlocked", unlocked));
   }
 

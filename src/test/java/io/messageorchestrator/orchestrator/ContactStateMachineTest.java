@@ -116,10 +116,10 @@ class ContactStateMachineTest {
     try {
       PlainShard shard = new PlainShard(new JsonObject().put("processingTimeout", 5_000));
       shard.send("5511999990000", "one");
-      shard.machine.emergencyUnlock("5511999990000");
+      shard.machine.operations().emergencyUnlock("5511999990000");
       shard.send("5511988880000", "two");
       shard.monotonicMillis.addAndGet(5_000 + ContactStateMachine.STALE_LEASE_GRACE_MS + 1); // past the deadline, no timer ran
-      assertThat(shard.machine.detectAndResolveDeadlocks()).isEqualTo(1);
+      assertThat(shard.machine.operations().detectAndResolveDeadlocks()).isEqualTo(1);
     } finally {
       logger.detachAppender(lines);
     }

@@ -49,9 +49,9 @@ class EventTableTest {
     shard.send("c", "hang");
     shard.send("d", "hang");                               // maxContacts: the idle a is forgotten to make room
     shard.send("e", "hang");                               // messageRejected (overloaded: none idle)
-    shard.machine.evictIdleContacts();                     // contactsEvicted
+    shard.machine.operations().evictIdleContacts();                     // contactsEvicted
     shard.monotonicMillis.addAndGet(5_000 + ContactStateMachine.STALE_LEASE_GRACE_MS + 1);
-    shard.machine.detectAndResolveDeadlocks();             // deadlocksResolved (b, c, d: their timers never ran)
+    shard.machine.operations().detectAndResolveDeadlocks();             // deadlocksResolved (b, c, d: their timers never ran)
     shard.send("b", "hang");
     shard.machine.discardEverything();                     // messageDiscarded
     shard.events.forEach(event -> published.putIfAbsent(event.getKey(), event.getValue()));

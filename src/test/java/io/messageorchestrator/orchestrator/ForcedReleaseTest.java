@@ -36,7 +36,7 @@ class ForcedReleaseTest {
     shard.send("timeout", "hang");
     shard.advance(5_000);
     shard.send("unlock", "hang");
-    assertThat(shard.machine.emergencyUnlock("unlock")).isEqualTo(1);
+    assertThat(shard.machine.operations().emergencyUnlock("unlock")).isEqualTo(1);
     shard.send("shutdown", "hang");
     shard.machine.discardEverything();
 
@@ -46,7 +46,7 @@ class ForcedReleaseTest {
     PlainShard stale = new PlainShard(STEPS_OFF.copy().put("processingTimeout", 60_000));
     stale.send("stale", "hang");
     stale.monotonicMillis.addAndGet(60_000 + ContactStateMachine.STALE_LEASE_GRACE_MS + 1); // timers not run
-    assertThat(stale.machine.detectAndResolveDeadlocks()).isEqualTo(1);
+    assertThat(stale.machine.operations().detectAndResolveDeadlocks()).isEqualTo(1);
     assertThat(stale.events(Events.LOCK_RELEASED)).singleElement()
       .satisfies(event -> assertThat(event.getString("contactId")).isEqualTo("stale"));
   }

@@ -43,7 +43,7 @@ class MaxContactsTest {
     assertThat(shard.machine.contacts().get("b")).isNull();
     assertThat(shard.machine.contacts().get("a")).isNotNull();
     assertThat(shard.send("b", InboundMessage.text("hi", "b-1")).get().duplicate()).isTrue(); // dedup memory kept
-    shard.machine.evictIdleContacts(); // the next sweep announces the contacts forgotten early
+    shard.machine.operations().evictIdleContacts(); // the next sweep announces the contacts forgotten early
     assertThat(shard.events(Events.CONTACTS_EVICTED)).singleElement()
       .satisfies(event -> assertThat(event.getInteger("count")).isEqualTo(1));
     assertThat(shard.metrics.evictedCount()).isEqualTo(1);

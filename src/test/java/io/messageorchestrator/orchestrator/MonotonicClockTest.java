@@ -29,8 +29,8 @@ class MonotonicClockTest {
     shard.wallMillis.addAndGet(FIVE_HOURS); // NTP step or VM resume: wall time only
     shard.advance(1_000);                   // one real second passes
 
-    assertThat(shard.machine.detectAndResolveDeadlocks()).isZero();
-    shard.machine.evictIdleContacts();
+    assertThat(shard.machine.operations().detectAndResolveDeadlocks()).isZero();
+    shard.machine.operations().evictIdleContacts();
     assertThat(shard.events(Events.CONTACTS_EVICTED)).isEmpty();
     assertThat(shard.send("idle", InboundMessage.text("hello", "m-1")).get().duplicate()).isTrue();
     shard.reply("busy", "done");
@@ -56,7 +56,7 @@ class MonotonicClockTest {
     assertThat(shard.send("idle", InboundMessage.text("hello", "m-1")).get()).isNull(); // not a duplicate: started
     shard.reply("idle", "hi again");
     shard.monotonicMillis.addAndGet(600_000);
-    shard.machine.evictIdleContacts();
+    shard.machine.operations().evictIdleContacts();
     assertThat(shard.events(Events.CONTACTS_EVICTED)).singleElement()
       .satisfies(event -> assertThat(event.getInteger("count")).isEqualTo(1));
   }

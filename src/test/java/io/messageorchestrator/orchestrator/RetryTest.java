@@ -104,7 +104,7 @@ class RetryTest {
     PlainShard shard = new PlainShard(retries(3));
     shard.send("c", "one");
     shard.reply(shard.callOf("c"), AgentOutcome.error("down"));
-    assertThat(shard.machine.detectAndResolveDeadlocks()).isZero();
+    assertThat(shard.machine.operations().detectAndResolveDeadlocks()).isZero();
     assertThat(shard.agentCalls).hasSize(1);
   }
 
@@ -116,7 +116,8 @@ class RetryTest {
       long cap = Math.min(30_000, 1_000L << (attempt - 1));
       int a = attempt;
       long[] samples = LongStream.range(0, 2_000).map(i -> retries.backoff(a)).toArray();
-      assertThat(samples).allSatisfy(delay -> assertThat(delay).isBetween(1L, cap));
+      assertThat(LongStream.of(samples).min().orElseThrow()).isGreaterThanOrEqualTo(1);
+      assertThat(LongStream.of(samples).max().orElseThrow()).isLessThanOrEqualTo(cap);
       // 2,000 uniform draws: the largest is within 1 % of the cap unless the jitter is wrong (p < 1e-8).
       assertThat(LongStream.of(samples).max().orElseThrow()).isGreaterThan(cap * 99 / 100);
     }

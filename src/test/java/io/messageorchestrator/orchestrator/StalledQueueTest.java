@@ -19,7 +19,7 @@ class StalledQueueTest {
     shard.machine.stallForTest("stalled", InboundMessage.text("waiting"));
     assertThat(shard.agentCalls).isEmpty();
 
-    assertThat(shard.machine.detectAndResolveDeadlocks()).isEqualTo(1);
+    assertThat(shard.machine.operations().detectAndResolveDeadlocks()).isEqualTo(1);
 
     assertThat(shard.callOf("stalled").pending.message.text()).isEqualTo("waiting");
     assertThat(shard.events(Events.DEADLOCKS_RESOLVED)).singleElement()
@@ -28,6 +28,6 @@ class StalledQueueTest {
     assertThat(shard.events(Events.MESSAGE_PROCESSED)).singleElement()
       .satisfies(event -> assertThat(event.getString("response")).isEqualTo("done"));
     // Repaired: the next sweep finds nothing.
-    assertThat(shard.machine.detectAndResolveDeadlocks()).isZero();
+    assertThat(shard.machine.operations().detectAndResolveDeadlocks()).isZero();
   }
 }
