@@ -9,6 +9,8 @@ import io.vertx.sqlclient.DatabaseException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Results complete on the Vert.x context that submitted the operation (in submission order for one context).
  */
 final class PgWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresJournal.class);
 
   /** One operation's statements. They must all be sent by {@code run} itself (not chained on each other's answers), so
    * that the statements of the next operation in the batch run after them. */
@@ -79,6 +82,8 @@ final class PgWriter {
   private final AtomicLong rejected = new AtomicLong();
   private volatile int lastBatchSize;
   private volatile int largestBatch;
+  /** Written on the writer context only: an outage is logged when it starts and when it ends, not per batch. */
+  private long failuresInARow;
 
   PgWriter(Vertx vertx, Context writer, Pool pool, int capacity, int maxBatch, long deadlineMs) {
     this.vertx = vertx;
@@ -153,6 +158,11 @@ final class PgWriter {
       }
       failedBatches.incrementAndGet();
       JournalUnavailableException unavailable = unavailable(failure);
+      if (isDataError(failure)) {
+        LOG.warn("PostgreSQL journal refused an operation: {}", failure.getMessage()); // a bug, not an outage
+      } else if (failuresInARow++ == 0) {
+        LOG.warn("PostgreSQL journal unavailable, {} operation(s) failed: {}", batch.size(), unavailable.getMessage());
+      }
       batch.forEach(op -> op.settle(Future.failedFuture(unavailable)));
       return Future.succeededFuture();
     });
@@ -202,6 +212,10 @@ final class PgWriter {
           return;
         }
         transactions.incrementAndGet();
+        if (failuresInARow > 0) {
+          LOG.info("PostgreSQL journal available again after {} failed batch(es)", failuresInARow);
+          failuresInARow = 0;
+        }
         List<Future<?>> results = result.result();
         for (int i = 0; i < batch.size(); i++) {
           Op<?> op = batch.get(i);
