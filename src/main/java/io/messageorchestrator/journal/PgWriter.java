@@ -49,6 +49,7 @@ final class PgWriter {
     final boolean append;
     final Context caller;
     final Promise<T> promise = Promise.promise();
+    final long submittedAt = System.nanoTime();
 
     Op(Step<T> step, boolean append, Context caller) {
       this.step = step;
@@ -77,11 +78,12 @@ final class PgWriter {
   private volatile boolean closed;
 
   private final AtomicLong appends = new AtomicLong();
-  private final AtomicLong transactions = new AtomicLong();
-  private final AtomicLong failedBatches = new AtomicLong();
+  private final AtomicLong commits = new AtomicLong();
+  private final AtomicLong failedWrites = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
+  private final AtomicLong appendNanos = new AtomicLong();
   private volatile int lastBatchSize;
-  private volatile int largestBatch;
+  private volatile int largestBatchSize;
   /** Written on the writer context only: an outage is logged when it starts and when it ends, not per batch. */
   private long failuresInARow;
 
@@ -106,6 +108,7 @@ final class PgWriter {
     Op<T> op = new Op<>(step, append, Vertx.currentContext());
     if (!queue.offer(op)) {
       rejected.incrementAndGet();
+      failedWrites.incrementAndGet();
       return Future.failedFuture(new JournalUnavailableException(
         "the PostgreSQL journal's queue is full (" + queue.size() + " operations waiting)"));
     }
@@ -121,8 +124,8 @@ final class PgWriter {
   }
 
   PostgresJournalStats stats() {
-    return new PostgresJournalStats(appends.get(), transactions.get(), lastBatchSize, largestBatch, queue.size(),
-      failedBatches.get(), rejected.get());
+    return new PostgresJournalStats(appends.get(), commits.get(), lastBatchSize, largestBatchSize, queue.size(),
+      failedWrites.get(), rejected.get(), appendNanos.get());
   }
 
   private void schedule() {
@@ -142,8 +145,6 @@ final class PgWriter {
       }
       return;
     }
-    lastBatchSize = batch.size();
-    largestBatch = Math.max(largestBatch, batch.size());
     runWithDeadline(batch).onComplete(done -> drain());
   }
 
@@ -156,7 +157,7 @@ final class PgWriter {
       if (batch.size() > 1 && isDataError(failure)) {
         return isolate(batch, 0);
       }
-      failedBatches.incrementAndGet();
+      failedWrites.addAndGet(batch.size());
       JournalUnavailableException unavailable = unavailable(failure);
       if (isDataError(failure)) {
         LOG.warn("PostgreSQL journal refused an operation: {}", failure.getMessage()); // a bug, not an outage
@@ -211,7 +212,9 @@ final class PgWriter {
           outcome.complete(result.cause());
           return;
         }
-        transactions.incrementAndGet();
+        commits.incrementAndGet();
+        lastBatchSize = batch.size();
+        largestBatchSize = Math.max(largestBatchSize, batch.size());
         if (failuresInARow > 0) {
           LOG.info("PostgreSQL journal available again after {} failed batch(es)", failuresInARow);
           failuresInARow = 0;
@@ -221,6 +224,7 @@ final class PgWriter {
           Op<?> op = batch.get(i);
           if (op.append) {
             appends.incrementAndGet();
+            appendNanos.addAndGet(System.nanoTime() - op.submittedAt);
           }
           op.settle(results.get(i));
         }

@@ -260,11 +260,14 @@ class PostgresJournalTest {
       assertThat(recovered.stream().filter(id -> id.startsWith(prefix)).toList())
         .as("acceptance order of context %d", c).isEqualTo(expected);
     }
-    PostgresJournalStats stats = journal.snapshot();
+    PostgresJournalStats stats = journal.stats();
     assertThat(stats.appends()).isEqualTo(1_000);
     assertThat(recovered).hasSize(1_000);
-    assertThat(stats.transactions()).as("transactions for 1,000 appends (+1 recover)").isLessThan(100);
-    assertThat(stats.largestBatch()).isGreaterThan(10);
+    assertThat(stats.commits()).as("transactions for 1,000 appends (+1 recover)").isLessThan(100);
+    assertThat(stats.largestBatchSize()).isGreaterThan(10);
+    assertThat(stats.lastBatchSize()).isEqualTo(1); // the recover
+    assertThat(stats.appendNanosTotal()).isPositive();
+    assertThat(stats.failedWrites()).isZero();
     assertThat(stats.queueDepth()).isZero();
   }
 
@@ -309,7 +312,8 @@ class PostgresJournalTest {
     }
     // the writer takes the first operation while the loop still runs, so at most 11 fit
     assertThat(refused).isBetween(89, 90);
-    assertThat(journal.snapshot().rejected()).isEqualTo(refused);
+    assertThat(journal.stats().rejected()).isEqualTo(refused);
+    assertThat(journal.stats().failedWrites()).isEqualTo(refused);
     assertThat(Await.result(journal.recover()).unfinished()).hasSize(100 - refused);
   }
 }
