@@ -104,8 +104,8 @@ class PostgresJournalAvailabilityTest {
   }
 
   @Test
-  @DisplayName("a database that stops answering fails an append at its deadline instead of hanging, and what"
-    + " timed out is not committed later")
+  @DisplayName("a database that stops answering fails an append and the health probe at their deadline instead of"
+    + " hanging, and what timed out is not committed later")
   void serverStopsAnswering() {
     assertThat(Await.result(journal.append(entry("before"), 0))).isEqualTo(AppendResult.APPENDED);
     proxy.freeze();
@@ -114,6 +114,10 @@ class PostgresJournalAvailabilityTest {
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertThat(failure).isInstanceOf(JournalUnavailableException.class).hasMessageContaining("did not answer");
     assertThat(tookMs).isBetween(SHORT.batchDeadlineMs() - 100, SHORT.batchDeadlineMs() + 3_000);
+    long healthStart = System.nanoTime();
+    assertThat(Await.failure(journal.health())).isInstanceOf(JournalUnavailableException.class);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - healthStart))
+      .isLessThan(SHORT.batchDeadlineMs() + 3_000);
 
     proxy.thaw();
     assertThat(Await.result(journal.append(entry("after"), 0))).isEqualTo(AppendResult.APPENDED);
