@@ -13,6 +13,7 @@ import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.JournalAdminVerticle;
 import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.journal.Journals;
 import io.messageorchestrator.journal.Recovery;
@@ -49,8 +50,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * Composes the service: agent workers, orchestrator shards, the admin verticle, the outbound (reply delivery)
- * verticle and the HTTP verticle, deployed in that order (each is ready before the next needs it), and stopped in the
+ * Composes the service: agent workers, orchestrator shards, the admin verticle, the journal admin verticle (dead
+ * letters, a contact's data), the outbound (reply delivery) verticle and the HTTP verticle, deployed in that order (each is ready before the next needs it), and stopped in the
  * order that loses nothing: shards drain first while workers and HTTP still run (callers get
  * {@code 503 shutting_down} instead of a refused connection), then outbound delivers the last replies, then the
  * rest stops.
@@ -110,6 +111,7 @@ public final class OrchestratorSuite {
   private final AtomicInteger httpPort = new AtomicInteger(-1);
   private String workerDeployment;
   private String adminDeployment;
+  private String journalAdminDeployment;
   private String healthDeployment;
   private String outboundDeployment;
   private String httpDeployment;
@@ -200,6 +202,11 @@ public final class OrchestratorSuite {
       .compose(v -> vertx.deployVerticle(new AdminVerticle(shardCount, config, metrics, limit)))
       .compose(id -> {
         adminDeployment = id;
+        // One instance: it keeps the replays under way, so a dead letter is never submitted twice at once.
+        return vertx.deployVerticle(new JournalAdminVerticle(journal));
+      })
+      .compose(id -> {
+        journalAdminDeployment = id;
         ShardHealth health = new ShardHealth(shardCount);
         lifecycle.watch(health);
         return vertx.deployVerticle(health);
@@ -300,7 +307,7 @@ public final class OrchestratorSuite {
 
   private Future<Void> undeployAll() {
     List<String> ids = new ArrayList<>(shardDeployments);
-    ids.addAll(Arrays.asList(adminDeployment, healthDeployment, outboundDeployment, workerDeployment,
+    ids.addAll(Arrays.asList(adminDeployment, journalAdminDeployment, healthDeployment, outboundDeployment, workerDeployment,
       httpDeployment));
     return Future.join(ids.stream().map(this::undeploy).toList()).mapEmpty();
   }
@@ -328,6 +335,11 @@ public final class OrchestratorSuite {
 
   public OrchestratorMetrics metrics() {
     return metrics;
+  }
+
+  /** The journal the shards write to (open until the suite stopped). */
+  public Journal journal() {
+    return journal;
   }
 
   public Lifecycle lifecycle() {
