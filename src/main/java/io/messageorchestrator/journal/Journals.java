@@ -15,6 +15,7 @@ public final class Journals {
     return switch (settings.type()) {
       case "memory" -> Future.succeededFuture(new MemoryJournal(dedupMaxEntries));
       case "sqlite" -> SqliteJournal.open(vertx, settings).map(journal -> (Journal) journal);
+      case "postgres" -> PostgresJournal.open(vertx, settings).map(journal -> (Journal) journal);
       default -> Future.failedFuture(new JournalUnavailableException("journal.type '" + settings.type()
         + "' is not available in this build"));
     };
