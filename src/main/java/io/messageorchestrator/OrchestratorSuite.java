@@ -20,6 +20,7 @@ import io.messageorchestrator.journal.Journals;
 import io.messageorchestrator.journal.Recovery;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.orchestrator.GlobalConcurrencyLimit;
+import io.messageorchestrator.orchestrator.JournalMetrics;
 import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.orchestrator.OrchestratorMetrics;
@@ -158,6 +159,7 @@ public final class OrchestratorSuite {
     return opened.compose(journal -> {
       this.journal = journal;
       lifecycle.watch(journal);
+      JournalMetrics.register(metrics.registry(), journal);
       long recoveryStart = System.nanoTime();
       return journal.recover().compose(recovery -> start(processor, options, recovery, recoveryStart));
     }).recover(failure -> closeJournal().transform(ignored -> Future.failedFuture(failure)));
