@@ -151,4 +151,33 @@ class DurableSuiteTest {
       Await.result(suite.stop());
     }
   }
+
+  @Test
+  @DisplayName("J8: finished messages are purged after max(dedupWindow, journal.retention), off the hot path; unfinished ones are kept")
+  void finishedMessagesArePurged(Vertx vertx) {
+    JsonObject config = config(1).put("dedupWindow", 0);
+    config.getJsonObject("journal").put("retention", 0);
+    CountDownLatch held = new CountDownLatch(1);
+    OrchestratorSuite suite = Suites.start(vertx, config, (message, context) -> {
+      if (message.text().equals("held")) {
+        held.await();
+      }
+      return AgentReply.of("ok");
+    });
+    try {
+      String done = Await.result(suite.client().processMessage("a", InboundMessage.text("done"))).processId();
+      String waiting = Await.result(suite.client().accept("b", InboundMessage.text("held"))).processId();
+      Journal journal = suite.journal();
+      // The reply's delivered mark makes it purgeable; the purge runs within about a second.
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (Await.result(journal.find(done)) != null && System.nanoTime() < deadline) {
+        Await.result(vertx.timer(50));
+      }
+      assertThat(Await.result(journal.find(done))).as("purged").isNull();
+      assertThat(Await.result(journal.find(waiting))).as("unfinished: kept").isNotNull();
+    } finally {
+      held.countDown();
+      Await.result(suite.stop());
+    }
+  }
 }
