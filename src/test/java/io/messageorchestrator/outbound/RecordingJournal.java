@@ -1,11 +1,9 @@
 package io.messageorchestrator.outbound;
 
-import io.messageorchestrator.journal.AppendResult;
-import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.support.ForwardingJournal;
 import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.journal.MemoryJournal;
 import io.messageorchestrator.journal.OutcomeRecord;
-import io.messageorchestrator.journal.Recovery;
 import io.messageorchestrator.journal.ReplyState;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -17,10 +15,13 @@ import java.util.List;
 import java.util.Map;
 
 /** A {@link MemoryJournal} that also records every {@link #markReply} call, and lets a test wait for one. */
-final class RecordingJournal implements Journal {
-  final MemoryJournal store = new MemoryJournal(1_000);
+final class RecordingJournal extends ForwardingJournal {
   private final List<String> marks = new ArrayList<>();
   private final Map<String, Promise<ReplyState>> marked = new HashMap<>();
+
+  RecordingJournal() {
+    super(new MemoryJournal(1_000));
+  }
 
   /** Appends a message and records its outcome with {@code reply}: the reply is then pending in the outbox. */
   void pendingReply(String processId, String account, String contactId, String reply) {
@@ -44,75 +45,5 @@ final class RecordingJournal implements Journal {
     marks.add(processId + ":" + state.label());
     marked.computeIfAbsent(processId, id -> Promise.promise()).tryComplete(state);
     return store.markReply(processId, state, at);
-  }
-
-  @Override
-  public String type() {
-    return store.type();
-  }
-
-  @Override
-  public boolean durable() {
-    return store.durable();
-  }
-
-  @Override
-  public Future<AppendResult> append(JournalEntry entry, long dedupSince) {
-    return store.append(entry, dedupSince);
-  }
-
-  @Override
-  public Future<Void> markStarted(String processId, int attempt, long leaseToken, long startedAt) {
-    return store.markStarted(processId, attempt, leaseToken, startedAt);
-  }
-
-  @Override
-  public Future<Void> recordOutcome(OutcomeRecord outcome) {
-    return store.recordOutcome(outcome);
-  }
-
-  @Override
-  public Future<Recovery> recover() {
-    return store.recover();
-  }
-
-  @Override
-  public Future<Integer> purge(long finishedBefore, int maxRows) {
-    return store.purge(finishedBefore, maxRows);
-  }
-
-  @Override
-  public Future<List<JsonObject>> deadLetters(int limit, int offset) {
-    return store.deadLetters(limit, offset);
-  }
-
-  @Override
-  public Future<JsonObject> find(String processId) {
-    return store.find(processId);
-  }
-
-  @Override
-  public Future<Boolean> deleteDeadLetter(String processId) {
-    return store.deleteDeadLetter(processId);
-  }
-
-  @Override
-  public Future<JsonObject> exportContact(String account, String contactId) {
-    return store.exportContact(account, contactId);
-  }
-
-  @Override
-  public Future<JsonObject> eraseContact(String account, String contactId) {
-    return store.eraseContact(account, contactId);
-  }
-
-  @Override
-  public Future<JsonObject> health() {
-    return store.health();
-  }
-
-  @Override
-  public Future<Void> close() {
-    return store.close();
   }
 }
