@@ -1,0 +1,281 @@
+package io.messageorchestrator.journal;
+
+import io.messageorchestrator.core.RateLimitedLog;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * The one thread that writes the SQLite journal (group commit). It owns the write connection; callers hand it work
+ * through a bounded queue and return at once. Each turn it takes every write waiting at that moment (up to
+ * {@code maxBatch}), runs them in one transaction and pays one commit — one sync — for all of them, so throughput grows
+ * with concurrency instead of paying an fsync per message. Only after the commit does a caller's future complete, on
+ * the caller's Vert.x context, in call order.
+ *
+ * <p>A group that fails (disk full, broken file) is rolled back and its writes are replayed one transaction each, so
+ * only the writes that cannot be made fail ({@link JournalUnavailableException}); the writer carries on and later
+ * writes succeed as soon as the store can take them again. A full queue is rejected at once, never waited on.
+ */
+final class GroupCommitWriter {
+  private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+  /** A full disk fails every write: one line per 10 s, not one per message. */
+  private static final RateLimitedLog failureLog = new RateLimitedLog(log, Duration.ofSeconds(10));
+  private static final long FILE_SIZE_REFRESH_NANOS = 1_000_000_000L;
+
+  /** One write: runs on the writer thread inside the group's transaction. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(SqliteWrites writes) throws SQLException;
+  }
+
+  private static final class Op<T> {
+    final Work<T> work;
+    final boolean append;
+    final Context caller;
+    final Promise<T> promise = Promise.promise();
+    final long calledAt = System.nanoTime();
+    T result;
+    Throwable failure;
+
+    Op(Work<T> work, boolean append, Context caller) {
+      this.work = work;
+      this.append = append;
+      this.caller = caller;
+    }
+
+    void run(SqliteWrites writes) throws SQLException {
+      result = work.run(writes);
+    }
+
+    void settle() {
+      if (failure == null) {
+        promise.tryComplete(result);
+      } else {
+        promise.tryFail(failure);
+      }
+    }
+  }
+
+  /** Wakes the writer when {@link #close} is called on an empty queue; never run. */
+  private static final Op<Void> WAKE_UP = new Op<>(writes -> null, false, null);
+
+  private final SqliteWrites writes;
+  private final String database;
+  private final LongSupplier sizeOnDisk;
+  private final BlockingQueue<Op<?>> queue;
+  private final int maxBatch;
+  private final Thread thread;
+  private final Promise<Void> stopped = Promise.promise();
+  private volatile boolean closing;
+  private volatile boolean terminated;
+
+  // Written by the writer thread only; read from anywhere (stats).
+  private volatile long appends;
+  private volatile long commits;
+  private volatile int lastBatchSize;
+  private volatile int largestBatchSize;
+  private volatile long appendNanosTotal;
+  private volatile long fileBytes;
+  private volatile String lastFailure;
+  private long fileBytesMeasuredAt;
+  /** Rejected (queue full) or failed writes: counted by callers and the writer alike. */
+  private final LongAdder failedWrites = new LongAdder();
+
+  GroupCommitWriter(SqliteWrites writes, String database, LongSupplier sizeOnDisk, int queueCapacity, int maxBatch) {
+    this.writes = writes;
+    this.database = database;
+    this.sizeOnDisk = sizeOnDisk;
+    this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    this.maxBatch = maxBatch;
+    this.fileBytes = sizeOnDisk.getAsLong();
+    this.fileBytesMeasuredAt = System.nanoTime();
+    this.thread = Thread.ofPlatform().name("journal-sqlite-writer").daemon(true).unstarted(this::run);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** Queues {@code work}; its future completes on the calling context after the commit that carries it. */
+  <T> Future<T> submit(Work<T> work, boolean append) {
+    Op<T> op = new Op<>(work, append, CallerContext.capture());
+    if (closing) {
+      return Future.failedFuture(new JournalUnavailableException("the SQLite journal " + database + " is closed"));
+    }
+    if (!queue.offer(op)) {
+      failedWrites.increment();
+      return Future.failedFuture(new JournalUnavailableException("the SQLite journal " + database
+        + " is overloaded: " + queue.size() + " writes already waiting"));
+    }
+    // The writer may have made its last pass between the check above and the offer: take the op back and fail it
+    // (if the writer's last pass took it, that pass failed it).
+    if (terminated && queue.remove(op)) {
+      return Future.failedFuture(new JournalUnavailableException("the SQLite journal " + database + " is closed"));
+    }
+    return op.promise.future();
+  }
+
+  /** Lets the writes already queued finish, then stops the thread; the future completes when it has stopped. */
+  Future<Void> close() {
+    closing = true;
+    queue.offer(WAKE_UP); // if the queue is full the writer is busy and will see closing before it waits again
+    return stopped.future();
+  }
+
+  private void run() {
+    List<Op<?>> batch = new ArrayList<>(maxBatch);
+    try {
+      while (true) {
+        Op<?> first = closing ? queue.poll() : queue.take();
+        if (first == null) {
+          break;
+        }
+        batch.add(first);
+        queue.drainTo(batch, maxBatch - 1);
+        batch.removeIf(op -> op == WAKE_UP);
+        if (!batch.isEmpty()) {
+          execute(batch);
+        }
+        batch.clear();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      log.error("The SQLite journal's writer stopped on an unexpected error ({})", database, e);
+    } finally {
+      terminated = true;
+      closing = true;
+      List<Op<?>> left = new ArrayList<>(batch); // not empty only if the writer stopped half-way through a group
+      queue.drainTo(left);
+      left.removeIf(op -> op == WAKE_UP);
+      for (Op<?> op : left) {
+        op.failure = new JournalUnavailableException("the SQLite journal " + database + " is closed");
+      }
+      dispatch(left);
+      writes.close();
+      stopped.complete();
+    }
+  }
+
+  private void execute(List<Op<?>> batch) {
+    try {
+      writes.begin();
+      for (Op<?> op : batch) {
+        op.run(writes);
+      }
+      writes.commit();
+      committed(batch);
+    } catch (SQLException | RuntimeException e) {
+      writes.rollbackQuietly();
+      if (batch.size() == 1) {
+        failed(batch.getFirst(), e);
+      } else {
+        // One bad write must not fail the others it was grouped with: replay each alone.
+        for (Op<?> op : batch) {
+          op.result = null;
+          executeAlone(op);
+        }
+      }
+    }
+    refreshFileSize();
+    dispatch(batch);
+  }
+
+  private void executeAlone(Op<?> op) {
+    try {
+      writes.begin();
+      op.run(writes);
+      writes.commit();
+      committed(List.of(op));
+    } catch (SQLException | RuntimeException e) {
+      writes.rollbackQuietly();
+      failed(op, e);
+    }
+  }
+
+  private void committed(List<Op<?>> ops) {
+    long now = System.nanoTime();
+    long appended = 0;
+    long waited = 0;
+    for (Op<?> op : ops) {
+      if (op.append) {
+        appended++;
+        waited += now - op.calledAt;
+      }
+    }
+    appends += appended;
+    appendNanosTotal += waited;
+    commits++;
+    lastBatchSize = ops.size();
+    largestBatchSize = Math.max(largestBatchSize, ops.size());
+    lastFailure = null;
+  }
+
+  private void failed(Op<?> op, Exception e) {
+    failedWrites.increment();
+    String reason = SqliteFiles.describe(e);
+    lastFailure = reason;
+    op.failure = e instanceof JournalUnavailableException unavailable ? unavailable
+      : new JournalUnavailableException("the SQLite journal " + database + " cannot write: " + reason, e);
+    failureLog.warn("SQLite journal {}: a write failed: {}", database, reason);
+  }
+
+  private void refreshFileSize() {
+    long now = System.nanoTime();
+    if (now - fileBytesMeasuredAt >= FILE_SIZE_REFRESH_NANOS) {
+      fileBytesMeasuredAt = now;
+      fileBytes = sizeOnDisk.getAsLong();
+    }
+  }
+
+  /** Completes the group's futures: one task per calling context, in call order; directly when there is none. */
+  private static void dispatch(List<Op<?>> ops) {
+    Map<Context, List<Op<?>>> byCaller = new IdentityHashMap<>();
+    for (Op<?> op : ops) {
+      if (op.caller == null) {
+        op.settle();
+      } else {
+        byCaller.computeIfAbsent(op.caller, ignored -> new ArrayList<>()).add(op);
+      }
+    }
+    byCaller.forEach((caller, settled) -> {
+      try {
+        caller.runOnContext(ignored -> settled.forEach(Op::settle));
+      } catch (RuntimeException callerGone) {
+        settled.forEach(Op::settle); // its Vert.x is closing: complete here rather than never
+      }
+    });
+  }
+
+  /** The reason the last write failed, or {@code null} if a commit succeeded since. */
+  String lastFailure() {
+    return lastFailure;
+  }
+
+  JournalStats stats() {
+    return new JournalStats(appends, commits, lastBatchSize, largestBatchSize, queue.size(), failedWrites.sum(),
+      appendNanosTotal, fileBytes);
+  }
+
+  /** Measures the file now (on the writer thread) rather than within the next second. */
+  Future<Long> measureFile() {
+    return submit(ignored -> {
+      fileBytes = sizeOnDisk.getAsLong();
+      fileBytesMeasuredAt = System.nanoTime();
+      return fileBytes;
+    }, false);
+  }
+}

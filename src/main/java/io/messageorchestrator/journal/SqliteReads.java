@@ -1,0 +1,193 @@
+package io.messageorchestrator.journal;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The journal's reads (recovery, dead letters, find, export) on a connection of their own, run by one platform
+ * thread of their own: a long export never delays the writer, and no event loop waits on JDBC. In WAL mode a read
+ * sees every commit made before it began. Reads are bounded too: a full queue is rejected at once.
+ */
+final class SqliteReads {
+  private static final String COLUMNS = """
+    sequence, process_id, account, contact_id, dedup_key, message, accepted_at, attempts, outcome, error, reply,
+    reply_state, finished_at, replay_of""";
+  private static final int QUEUE_CAPACITY = 1_024;
+
+  @FunctionalInterface
+  private interface Query<T> {
+    T run() throws SQLException;
+  }
+
+  private final Connection connection;
+  private final String database;
+  private final ThreadPoolExecutor thread;
+  private final Promise<Void> closed = Promise.promise();
+
+  SqliteReads(Connection connection, String database) {
+    this.connection = connection;
+    this.database = database;
+    this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE_CAPACITY),
+      Thread.ofPlatform().name("journal-sqlite-reader").daemon(true).factory()) {
+      @Override
+      protected void terminated() {
+        // After the last queued read: the connection is closed by the thread that used it, or by close() if none.
+        SqliteFiles.closeQuietly(connection);
+        closed.complete();
+      }
+    };
+  }
+
+  Future<Recovery> recover() {
+    return read(() -> {
+      List<JournalEntry> unfinished = new ArrayList<>();
+      try (PreparedStatement query = connection.prepareStatement(
+        "SELECT " + COLUMNS + " FROM messages WHERE outcome IS NULL ORDER BY sequence");
+           ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          unfinished.add(entry(rows));
+        }
+      }
+      List<Recovery.PendingReply> replies = new ArrayList<>();
+      try (PreparedStatement query = connection.prepareStatement("""
+        SELECT sequence, process_id, account, contact_id, reply, outcome FROM messages
+        WHERE reply_state = 'pending' ORDER BY sequence""");
+           ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          replies.add(new Recovery.PendingReply(rows.getLong(1), rows.getString(2), rows.getString(3),
+            rows.getString(4), rows.getString(5), rows.getString(6)));
+        }
+      }
+      return new Recovery(unfinished, replies);
+    });
+  }
+
+  /** Newest (latest accepted) first. */
+  Future<List<JsonObject>> deadLetters(int limit, int offset) {
+    return read(() -> {
+      try (PreparedStatement query = connection.prepareStatement("SELECT " + COLUMNS + """
+         FROM messages WHERE outcome IN ('failed', 'timed_out') OR reply_state = 'failed'
+        ORDER BY sequence DESC LIMIT ? OFFSET ?""")) {
+        query.setInt(1, limit);
+        query.setInt(2, offset);
+        return rowsAsJson(query);
+      }
+    });
+  }
+
+  Future<JsonObject> find(String processId) {
+    return read(() -> {
+      try (PreparedStatement query = connection.prepareStatement(
+        "SELECT " + COLUMNS + " FROM messages WHERE process_id = ?")) {
+        query.setString(1, processId);
+        List<JsonObject> rows = rowsAsJson(query);
+        return rows.isEmpty() ? null : rows.getFirst();
+      }
+    });
+  }
+
+  Future<JsonObject> exportContact(String account, String contactId) {
+    return read(() -> {
+      JsonArray messages = new JsonArray();
+      try (PreparedStatement query = connection.prepareStatement(
+        "SELECT " + COLUMNS + " FROM messages WHERE account = ? AND contact_id = ? ORDER BY sequence")) {
+        query.setString(1, account);
+        query.setString(2, contactId);
+        rowsAsJson(query).forEach(messages::add);
+      }
+      JsonArray keys = new JsonArray();
+      try (PreparedStatement query = connection.prepareStatement(
+        "SELECT dedup_key FROM dedup_keys WHERE account = ? AND contact_id = ? ORDER BY taken_at, dedup_key")) {
+        query.setString(1, account);
+        query.setString(2, contactId);
+        try (ResultSet rows = query.executeQuery()) {
+          while (rows.next()) {
+            keys.add(rows.getString(1));
+          }
+        }
+      }
+      return new JsonObject().put("account", account).put("contactId", contactId).put("messages", messages)
+        .put("keys", keys);
+    });
+  }
+
+  private <T> Future<T> read(Query<T> query) {
+    Context caller = CallerContext.capture();
+    Promise<T> promise = Promise.promise();
+    try {
+      thread.execute(() -> {
+        try {
+          CallerContext.complete(caller, promise, query.run());
+        } catch (SQLException | RuntimeException e) {
+          CallerContext.fail(caller, promise, new JournalUnavailableException("the SQLite journal " + database
+            + " cannot be read: " + SqliteFiles.describe(e), e));
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      return Future.failedFuture(new JournalUnavailableException("the SQLite journal " + database
+        + (thread.isShutdown() ? " is closed" : " is overloaded: " + QUEUE_CAPACITY + " reads already waiting")));
+    }
+    return promise.future();
+  }
+
+  private static List<JsonObject> rowsAsJson(PreparedStatement query) throws SQLException {
+    List<JsonObject> result = new ArrayList<>();
+    try (ResultSet rows = query.executeQuery()) {
+      while (rows.next()) {
+        result.add(json(rows));
+      }
+    }
+    return result;
+  }
+
+  private static JournalEntry entry(ResultSet row) throws SQLException {
+    return new JournalEntry(row.getLong("sequence"), row.getString("process_id"), row.getString("account"),
+      row.getString("contact_id"), row.getString("dedup_key"), new JsonObject(row.getString("message")),
+      row.getLong("accepted_at"), row.getInt("attempts"), row.getString("replay_of"));
+  }
+
+  /** A message as {@link Journal#find} and the others show it (the same fields for every store). */
+  private static JsonObject json(ResultSet row) throws SQLException {
+    JournalEntry entry = entry(row);
+    long finishedAt = row.getLong("finished_at");
+    boolean unfinished = row.wasNull();
+    JsonObject json = new JsonObject()
+      .put("sequence", entry.sequence())
+      .put("processId", entry.processId())
+      .put("account", entry.account())
+      .put("contactId", entry.contactId())
+      .put("dedupKey", entry.dedupKey())
+      .put("message", entry.message())
+      .put("acceptedAt", entry.acceptedAt())
+      .put("attempts", entry.attempts())
+      .put("outcome", row.getString("outcome"))
+      .put("error", row.getString("error"))
+      .put("reply", row.getString("reply"))
+      .put("replyState", row.getString("reply_state"))
+      .put("finishedAt", unfinished ? null : finishedAt);
+    if (entry.replayOf() != null) {
+      json.put("replayOf", entry.replayOf());
+    }
+    return json;
+  }
+
+  /** Lets queued reads finish, then closes the connection. */
+  Future<Void> close() {
+    thread.shutdown();
+    return closed.future();
+  }
+}

@@ -1,0 +1,258 @@
+package io.messageorchestrator.journal;
+
+import io.vertx.core.json.JsonObject;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+
+/**
+ * The journal's writes, as statements prepared once on the writer's connection. Used by the writer thread only,
+ * inside the transaction it groups them in; each method only reads and writes the database (its result is handed to
+ * the caller after the commit, and recomputed if the group is rolled back and replayed).
+ */
+final class SqliteWrites implements AutoCloseable {
+  /** Layout version of the {@code message} JSON column. */
+  static final int FORMAT_VERSION = 1;
+  private static final String DEAD_LETTER = "(outcome IN ('failed', 'timed_out') OR reply_state = 'failed')";
+  private static final int PROBE_HEADROOM_BYTES = 64 * 1024;
+
+  /**
+   * The statements, prepared together. The driver finalizes a statement that fails with an I/O or full-disk error,
+   * so after a failure they are all prepared again before the next transaction.
+   */
+  private static final class Prepared implements AutoCloseable {
+    final Statement plain;
+    final PreparedStatement begin;
+    final PreparedStatement commit;
+    final PreparedStatement insertMessage;
+    final PreparedStatement takeKey;
+    final PreparedStatement markStarted;
+    final PreparedStatement recordOutcome;
+    final PreparedStatement forgetKey;
+    final PreparedStatement markReply;
+    final PreparedStatement purgeMessages;
+    final PreparedStatement purgeKeys;
+    final PreparedStatement deleteDeadLetter;
+    final PreparedStatement eraseMessages;
+    final PreparedStatement eraseKeys;
+    final PreparedStatement probeHeartbeat;
+    final PreparedStatement probeHeadroom;
+    final PreparedStatement probeRelease;
+
+    Prepared(Connection connection) throws SQLException {
+      plain = connection.createStatement();
+      // IMMEDIATE: the write lock is taken at once (waiting busy_timeout for a sqlite3 CLI that holds it), never
+      // half-way through a group.
+      begin = connection.prepareStatement("BEGIN IMMEDIATE");
+      commit = connection.prepareStatement("COMMIT");
+      insertMessage = connection.prepareStatement("""
+        INSERT INTO messages (process_id, account, contact_id, dedup_key, message, format_version, accepted_at,
+                              attempts, replay_of)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""");
+      // Atomic duplicate check: a new key is inserted, an expired one taken over; a live one is left alone and the
+      // update count is 0. Never read-then-write.
+      takeKey = connection.prepareStatement("""
+        INSERT INTO dedup_keys (account, contact_id, dedup_key, taken_at, process_id) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (account, contact_id, dedup_key)
+        DO UPDATE SET taken_at = excluded.taken_at, process_id = excluded.process_id
+        WHERE dedup_keys.taken_at < ?""");
+      markStarted = connection.prepareStatement("""
+        UPDATE messages SET attempts = max(attempts, ?), lease_token = ?, started_at = ?
+        WHERE process_id = ? AND outcome IS NULL""");
+      recordOutcome = connection.prepareStatement("""
+        UPDATE messages SET outcome = ?, reply = ?, reply_state = ?, error = ?, finished_at = ?
+        WHERE process_id = ? AND outcome IS NULL""");
+      forgetKey = connection.prepareStatement("""
+        DELETE FROM dedup_keys WHERE (account, contact_id, dedup_key) IN
+          (SELECT account, contact_id, dedup_key FROM messages WHERE process_id = ?)""");
+      markReply = connection.prepareStatement("""
+        UPDATE messages SET reply_state = ?, reply_at = ? WHERE process_id = ? AND reply_state = 'pending'""");
+      purgeMessages = connection.prepareStatement("""
+        DELETE FROM messages WHERE sequence IN (
+          SELECT sequence FROM messages
+          WHERE outcome IS NOT NULL AND finished_at < ? AND reply_state <> 'pending'
+          ORDER BY finished_at LIMIT ?)""");
+      purgeKeys = connection.prepareStatement("""
+        DELETE FROM dedup_keys WHERE rowid IN (SELECT rowid FROM dedup_keys WHERE taken_at < ? LIMIT ?)""");
+      deleteDeadLetter = connection.prepareStatement(
+        "DELETE FROM messages WHERE process_id = ? AND " + DEAD_LETTER);
+      eraseMessages = connection.prepareStatement("DELETE FROM messages WHERE account = ? AND contact_id = ?");
+      eraseKeys = connection.prepareStatement("DELETE FROM dedup_keys WHERE account = ? AND contact_id = ?");
+      probeHeartbeat = connection.prepareStatement("""
+        INSERT INTO journal_probe (id, checked_at) VALUES (1, ?)
+        ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at""");
+      probeHeadroom = connection.prepareStatement(
+        "INSERT INTO journal_probe (id, checked_at, headroom) VALUES (2, ?, zeroblob(" + PROBE_HEADROOM_BYTES + "))");
+      probeRelease = connection.prepareStatement("DELETE FROM journal_probe WHERE id = 2");
+    }
+
+    @Override
+    public void close() {
+      for (AutoCloseable statement : new AutoCloseable[] {plain, begin, commit, insertMessage, takeKey, markStarted,
+        recordOutcome, forgetKey, markReply, purgeMessages, purgeKeys, deleteDeadLetter, eraseMessages, eraseKeys,
+        probeHeartbeat, probeHeadroom, probeRelease}) {
+        SqliteFiles.closeQuietly(statement);
+      }
+    }
+  }
+
+  private final Connection connection;
+  private Prepared sql;
+  private boolean stale;
+
+  SqliteWrites(Connection connection) throws SQLException {
+    this.connection = connection;
+    this.sql = new Prepared(connection);
+  }
+
+  /** Starts a write transaction, preparing the statements again first if a failure finalized them. */
+  void begin() throws SQLException {
+    if (stale) {
+      sql.close();
+      sql = new Prepared(connection);
+      stale = false;
+    }
+    sql.begin.execute();
+  }
+
+  void commit() throws SQLException {
+    sql.commit.execute();
+  }
+
+  /** After a failure: SQLite may have rolled back already (e.g. on SQLITE_FULL), so "no transaction" is fine. */
+  void rollbackQuietly() {
+    stale = true;
+    try (Statement rollback = connection.createStatement()) {
+      rollback.execute("ROLLBACK");
+    } catch (SQLException alreadyRolledBack) {
+      // nothing to undo
+    }
+  }
+
+  AppendResult append(JournalEntry entry, long dedupSince) throws SQLException {
+    if (entry.dedupKey() != null) {
+      sql.takeKey.setString(1, entry.account());
+      sql.takeKey.setString(2, entry.contactId());
+      sql.takeKey.setString(3, entry.dedupKey());
+      sql.takeKey.setLong(4, entry.acceptedAt());
+      sql.takeKey.setString(5, entry.processId());
+      sql.takeKey.setLong(6, dedupSince);
+      if (sql.takeKey.executeUpdate() == 0) {
+        return AppendResult.DUPLICATE;
+      }
+    }
+    sql.insertMessage.setString(1, entry.processId());
+    sql.insertMessage.setString(2, entry.account());
+    sql.insertMessage.setString(3, entry.contactId());
+    setNullable(sql.insertMessage, 4, entry.dedupKey());
+    sql.insertMessage.setString(5, (entry.message() == null ? new JsonObject() : entry.message()).encode());
+    sql.insertMessage.setInt(6, FORMAT_VERSION);
+    sql.insertMessage.setLong(7, entry.acceptedAt());
+    sql.insertMessage.setInt(8, entry.attempts());
+    setNullable(sql.insertMessage, 9, entry.replayOf());
+    sql.insertMessage.executeUpdate();
+    return AppendResult.APPENDED;
+  }
+
+  Void markStarted(String processId, int attempt, long leaseToken, long startedAt) throws SQLException {
+    sql.markStarted.setInt(1, attempt);
+    sql.markStarted.setLong(2, leaseToken);
+    sql.markStarted.setLong(3, startedAt);
+    sql.markStarted.setString(4, processId);
+    sql.markStarted.executeUpdate();
+    return null;
+  }
+
+  /** Ignored for a message already finished (a late outcome never overwrites the first) or erased. */
+  Void recordOutcome(OutcomeRecord outcome) throws SQLException {
+    sql.recordOutcome.setString(1, outcome.outcome());
+    setNullable(sql.recordOutcome, 2, outcome.reply());
+    sql.recordOutcome.setString(3, (outcome.reply() == null ? ReplyState.NONE : ReplyState.PENDING).label());
+    setNullable(sql.recordOutcome, 4, outcome.error());
+    sql.recordOutcome.setLong(5, outcome.finishedAt());
+    sql.recordOutcome.setString(6, outcome.processId());
+    if (sql.recordOutcome.executeUpdate() == 1 && outcome.forgetDedupKey()) {
+      sql.forgetKey.setString(1, outcome.processId());
+      sql.forgetKey.executeUpdate();
+    }
+    return null;
+  }
+
+  Void markReply(String processId, ReplyState state, long at) throws SQLException {
+    sql.markReply.setString(1, state.label());
+    sql.markReply.setLong(2, at);
+    sql.markReply.setString(3, processId);
+    sql.markReply.executeUpdate();
+    return null;
+  }
+
+  /**
+   * Deletes up to {@code maxRows} finished messages and as many expired keys, then gives the freed pages back to the
+   * file system ({@code auto_vacuum=INCREMENTAL}: the file stops growing, and shrinks after a peak).
+   */
+  int purge(long finishedBefore, int maxRows) throws SQLException {
+    sql.purgeMessages.setLong(1, finishedBefore);
+    sql.purgeMessages.setInt(2, maxRows);
+    int purged = sql.purgeMessages.executeUpdate();
+    sql.purgeKeys.setLong(1, finishedBefore);
+    sql.purgeKeys.setInt(2, maxRows);
+    sql.purgeKeys.executeUpdate();
+    // The pragma frees one page per step: executeUpdate steps it to the end (execute would stop after one page).
+    sql.plain.executeUpdate("PRAGMA incremental_vacuum");
+    return purged;
+  }
+
+  boolean deleteDeadLetter(String processId) throws SQLException {
+    sql.deleteDeadLetter.setString(1, processId);
+    return sql.deleteDeadLetter.executeUpdate() > 0;
+  }
+
+  JsonObject eraseContact(String account, String contactId) throws SQLException {
+    sql.eraseMessages.setString(1, account);
+    sql.eraseMessages.setString(2, contactId);
+    int messages = sql.eraseMessages.executeUpdate();
+    sql.eraseKeys.setString(1, account);
+    sql.eraseKeys.setString(2, contactId);
+    int keys = sql.eraseKeys.executeUpdate();
+    return new JsonObject().put("account", account).put("contactId", contactId).put("messages", messages)
+      .put("keys", keys);
+  }
+
+  /** Health: the file takes a committed write and still has room for {@value #PROBE_HEADROOM_BYTES} bytes. */
+  Void probe(long now) throws SQLException {
+    sql.probeHeartbeat.setLong(1, now);
+    sql.probeHeartbeat.executeUpdate();
+    sql.probeHeadroom.setLong(1, now);
+    sql.probeHeadroom.executeUpdate();
+    sql.probeRelease.executeUpdate();
+    return null;
+  }
+
+  /** A pragma's value on the writer's connection (tests: settings that are per connection, like synchronous). */
+  String pragma(String name) throws SQLException {
+    return SqliteFiles.pragma(sql.plain, "PRAGMA " + name);
+  }
+
+  /** Caps the file at {@code pages} pages (at least its current size): how tests simulate a full disk. */
+  long limitPages(long pages) throws SQLException {
+    return Long.parseLong(SqliteFiles.pragma(sql.plain, "PRAGMA max_page_count = " + pages));
+  }
+
+  private static void setNullable(PreparedStatement statement, int index, String value) throws SQLException {
+    if (value == null) {
+      statement.setNull(index, Types.VARCHAR);
+    } else {
+      statement.setString(index, value);
+    }
+  }
+
+  @Override
+  public void close() {
+    sql.close();
+    SqliteFiles.closeQuietly(connection);
+  }
+}

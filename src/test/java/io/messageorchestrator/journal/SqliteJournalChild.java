@@ -1,0 +1,42 @@
+package io.messageorchestrator.journal;
+
+import io.vertx.core.Vertx;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Run in a child JVM by {@link SqliteJournalTest}: opens the SQLite journal {@code args[0]} in a fresh process
+ * (so the driver loads its native library for the first time), prints what it found, closes and exits.
+ * Prints {@code OPENED <org.sqlite.tmpdir> <files in <folder>/native>} and exits 0, or {@code REFUSED <message>} and
+ * exits 3.
+ */
+public final class SqliteJournalChild {
+  private SqliteJournalChild() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path database = Path.of(args[0]);
+    Vertx vertx = Vertx.vertx();
+    int status;
+    try {
+      SqliteJournal journal = SqliteJournal.open(vertx, JournalSettings.memory().withType("sqlite")
+        .withPath(database.toString())).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      try (Stream<Path> files = Files.list(database.toAbsolutePath().getParent().resolve("native"))) {
+        System.out.println("OPENED " + System.getProperty(SqliteFiles.NATIVE_FOLDER_PROPERTY) + " "
+          + files.map(file -> file.getFileName().toString()).sorted().toList());
+      }
+      journal.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      status = 0;
+    } catch (java.util.concurrent.ExecutionException e) {
+      System.out.println("REFUSED " + e.getCause().getMessage());
+      status = 3;
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    System.out.flush();
+    System.exit(status);
+  }
+}

@@ -1,0 +1,387 @@
+package io.messageorchestrator.journal;
+
+import io.messageorchestrator.support.Await;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What only the SQLite store promises: its file, its settings, its lock, its failures and its limits. */
+@Timeout(60)
+@DisplayName("SqliteJournal, its file and its limits")
+class SqliteJournalTest {
+  @TempDir
+  Path folder;
+  private Vertx vertx;
+  private final List<Journal> opened = new ArrayList<>();
+  private final AtomicInteger ids = new AtomicInteger();
+
+  @BeforeEach
+  void startVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void closeAll() {
+    try {
+      for (Journal journal : opened) {
+        Await.result(journal.close());
+      }
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
+  private Path database() {
+    return folder.resolve("data").resolve("orchestrator.db");
+  }
+
+  private Future<SqliteJournal> open(Path database, SqliteJournal.Tuning tuning) {
+    return SqliteJournal.open(vertx, JournalSettings.memory().withType("sqlite").withPath(database.toString()),
+      tuning).onSuccess(opened::add);
+  }
+
+  private SqliteJournal open() {
+    return Await.result(open(database(), SqliteJournal.Tuning.DEFAULT));
+  }
+
+  private JournalEntry entry(String contactId, String text) {
+    String processId = "p-" + ids.incrementAndGet();
+    return new JournalEntry(0, processId, "default", contactId, "key-" + processId,
+      new JsonObject().put("text", text), 1_000 + ids.get(), 0, null);
+  }
+
+  private JournalUnavailableException openFailure(Path database) {
+    Throwable failure = Await.failure(open(database, SqliteJournal.Tuning.DEFAULT));
+    assertThat(failure).isInstanceOf(JournalUnavailableException.class);
+    return (JournalUnavailableException) failure;
+  }
+
+  private static String query(Path database, String sql) throws SQLException {
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + database);
+         Statement statement = connection.createStatement();
+         ResultSet row = statement.executeQuery(sql)) {
+      return row.next() ? row.getString(1) : null;
+    }
+  }
+
+  @Test
+  @DisplayName("the file is created with its folder, in WAL mode, synchronous=FULL, incremental auto-vacuum, schema v1")
+  void settingsAreApplied() throws SQLException {
+    SqliteJournal journal = open();
+
+    assertThat(Files.isRegularFile(database())).isTrue();
+    assertThat(journal.path()).isEqualTo(database().toAbsolutePath());
+    assertThat(Await.result(journal.writerPragma("journal_mode"))).isEqualTo("wal");
+    assertThat(Await.result(journal.writerPragma("synchronous"))).isEqualTo("2"); // FULL
+    assertThat(Await.result(journal.writerPragma("auto_vacuum"))).isEqualTo("2"); // INCREMENTAL
+    // Kept in the file itself, as another client (the sqlite3 CLI) sees it:
+    assertThat(query(database(), "PRAGMA auto_vacuum")).isEqualTo("2");
+    assertThat(query(database(), "PRAGMA journal_mode")).isEqualTo("wal");
+    assertThat(query(database(), "PRAGMA user_version")).isEqualTo(String.valueOf(SqliteSchema.latestVersion()));
+  }
+
+  @Test
+  @DisplayName("a second journal on the same file in this JVM is refused, naming the file; closing releases it")
+  void secondJournalInThisProcessIsRefused() {
+    SqliteJournal first = open();
+
+    JournalUnavailableException refused = openFailure(database());
+    assertThat(refused).hasMessageContaining(database().toAbsolutePath().toString())
+      .hasMessageContaining("already open");
+
+    Await.result(first.close());
+    opened.remove(first);
+    open(); // the lock was released
+  }
+
+  @Test
+  @DisplayName("another process opening the same file refuses to start, naming the file and its lock")
+  void secondProcessIsRefused() throws Exception {
+    open();
+
+    ChildResult child = runChild(database());
+
+    assertThat(child.status()).as(child.output()).isEqualTo(3);
+    assertThat(child.output()).contains("REFUSED").contains(database().toAbsolutePath().toString())
+      .contains("orchestrator.db.lock").contains("another process");
+  }
+
+  @Test
+  @DisplayName("the native library is extracted under <journal folder>/native, not java.io.tmpdir")
+  void nativeLibraryIsExtractedBesideTheJournal() throws Exception {
+    Path database = folder.resolve("svc").resolve("orchestrator.db");
+
+    ChildResult child = runChild(database);
+
+    Path nativeFolder = database.getParent().resolve("native").toAbsolutePath();
+    assertThat(child.status()).as(child.output()).isZero();
+    assertThat(child.output()).contains("OPENED " + nativeFolder + " ").containsPattern("sqlite[^ ]*jdbc");
+  }
+
+  @Test
+  @DisplayName("a path under a regular file fails at open with a clear error naming the path")
+  void pathUnderARegularFileFails() throws IOException {
+    Path regularFile = Files.writeString(folder.resolve("a-file"), "not a folder");
+    Path database = regularFile.resolve("sub").resolve("orchestrator.db");
+
+    assertThat(openFailure(database)).hasMessageContaining(database.toString()).hasMessageContaining("folder");
+  }
+
+  @Test
+  @DisplayName("a file that is not a database fails at open with a clear error naming it, and leaves no lock behind")
+  void nonDatabaseFileFails() throws IOException {
+    Files.createDirectories(database().getParent());
+    Files.writeString(database(), "these are not the pages you are looking for ".repeat(200));
+
+    assertThat(openFailure(database())).hasMessageContaining(database().toString())
+      .hasMessageContaining("not a database");
+
+    Files.delete(database());
+    open(); // the failed open released its lock
+  }
+
+  @Test
+  @DisplayName("a file whose schema is newer than this release is refused, naming the version")
+  void newerSchemaIsRefused() throws SQLException {
+    SqliteJournal journal = open();
+    Await.result(journal.close());
+    opened.remove(journal);
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + database());
+         Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA user_version = 99");
+    }
+
+    assertThat(openFailure(database())).hasMessageContaining(database().toString()).hasMessageContaining("99");
+  }
+
+  @Test
+  @DisplayName("disk full: appends fail with JournalUnavailableException, health fails, nothing committed is lost; "
+    + "once there is room again, appends and health work")
+  void diskFullFailsAppendsAndRecovers() {
+    SqliteJournal journal = open();
+    List<String> committed = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      JournalEntry entry = entry("c" + (i % 3), "before the limit " + i);
+      assertThat(Await.result(journal.append(entry, 0))).isEqualTo(AppendResult.APPENDED);
+      committed.add(entry.processId());
+    }
+    Await.result(journal.health());
+
+    Await.result(journal.limitPages(1)); // no page beyond the current size
+    String text = "x".repeat(2_000);
+    Throwable failure = null;
+    JournalEntry refused = null;
+    for (int i = 0; i < 5_000 && failure == null; i++) {
+      JournalEntry entry = entry("c" + (i % 3), text);
+      Future<AppendResult> append = journal.append(entry, 0);
+      Await.result(append.otherwiseEmpty());
+      if (append.failed()) {
+        failure = append.cause();
+        refused = entry;
+      } else {
+        committed.add(entry.processId());
+      }
+    }
+
+    assertThat(failure).isInstanceOf(JournalUnavailableException.class)
+      .hasMessageContaining(database().toAbsolutePath().toString()).hasMessageContaining("full");
+    assertThat(Await.failure(journal.health())).isInstanceOf(JournalUnavailableException.class);
+    assertThat(journal.stats().failedWrites()).isPositive();
+    assertThat(Await.result(journal.recover()).unfinished()).extracting(JournalEntry::processId)
+      .containsExactlyElementsOf(committed);
+    assertThat(Await.result(journal.find(refused.processId()))).isNull();
+
+    Await.result(journal.limitPages(1_000_000_000L));
+    assertThat(Await.result(journal.append(refused, 0))).isEqualTo(AppendResult.APPENDED);
+    committed.add(refused.processId());
+    assertThat(Await.result(journal.health()).getString("type")).isEqualTo("sqlite");
+
+    Await.result(journal.close());
+    opened.remove(journal);
+    SqliteJournal reopened = open();
+    assertThat(Await.result(reopened.recover()).unfinished()).extracting(JournalEntry::processId)
+      .containsExactlyElementsOf(committed);
+  }
+
+  @Test
+  @DisplayName("the queue is bounded: while the writer is busy, callers return at once and the overflow is rejected")
+  void queueIsBoundedAndCallersNeverWait() throws InterruptedException {
+    SqliteJournal journal = Await.result(open(database(), new SqliteJournal.Tuning(4, 2_048)));
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Future<Void> hold = journal.holdWriter(entered, release);
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+    List<Future<AppendResult>> waiting = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      waiting.add(journal.append(entry("c1", "queued " + i), 0));
+    }
+    Future<AppendResult> overflow = journal.append(entry("c1", "one too many"), 0);
+
+    assertThat(waiting).allSatisfy(future -> assertThat(future.isComplete()).isFalse());
+    assertThat(journal.stats().queueDepth()).isEqualTo(4);
+    assertThat(overflow.failed()).isTrue();
+    assertThat(overflow.cause()).isInstanceOf(JournalUnavailableException.class).hasMessageContaining("overloaded");
+
+    release.countDown();
+    Await.result(hold);
+    for (Future<AppendResult> future : waiting) {
+      assertThat(Await.result(future)).isEqualTo(AppendResult.APPENDED);
+    }
+    assertThat(Await.result(journal.recover()).unfinished()).hasSize(4);
+    // The four waited together: one transaction, one sync.
+    assertThat(journal.stats().lastBatchSize()).isEqualTo(4);
+  }
+
+  @Test
+  @DisplayName("one write that cannot be made fails alone: the writes grouped with it are committed")
+  void aBadWriteDoesNotFailItsGroup() throws InterruptedException {
+    SqliteJournal journal = open();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Future<Void> hold = journal.holdWriter(entered, release);
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+    JournalEntry first = entry("c1", "first");
+    JournalEntry sameProcessId = new JournalEntry(0, first.processId(), "default", "c2", "other-key",
+      new JsonObject().put("text", "a processId used twice"), 2_000, 0, null);
+    JournalEntry third = entry("c3", "third");
+    Future<AppendResult> a = journal.append(first, 0);
+    Future<AppendResult> b = journal.append(sameProcessId, 0);
+    Future<AppendResult> c = journal.append(third, 0);
+    release.countDown();
+    Await.result(hold);
+
+    assertThat(Await.result(a)).isEqualTo(AppendResult.APPENDED);
+    assertThat(Await.failure(b)).isInstanceOf(JournalUnavailableException.class).hasMessageContaining("UNIQUE");
+    assertThat(Await.result(c)).isEqualTo(AppendResult.APPENDED);
+    assertThat(Await.result(journal.recover()).unfinished()).extracting(JournalEntry::processId)
+      .containsExactly(first.processId(), third.processId());
+    // The failed write's key was rolled back with it.
+    assertThat(Await.result(journal.exportContact("default", "c2")).getJsonArray("keys")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("purge works in batches of maxRows, keeps rows until then, and gives the freed pages back to the disk")
+  void purgeInBatchesAndVacuum() throws SQLException {
+    SqliteJournal journal = open();
+    String big = "y".repeat(20_000);
+    List<JournalEntry> finished = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      JournalEntry entry = entry("c1", big);
+      Await.result(journal.append(entry, 0));
+      Await.result(journal.recordOutcome(new OutcomeRecord(entry.processId(), "processed", "ok", null, 100 + i,
+        false)));
+      Await.result(journal.markReply(entry.processId(), ReplyState.DELIVERED, 200 + i));
+      finished.add(entry);
+    }
+    JournalEntry recent = entry("c1", big);
+    Await.result(journal.append(recent, 0));
+    Await.result(journal.recordOutcome(new OutcomeRecord(recent.processId(), "processed", null, null, 5_000, false)));
+    // Finished rows stay (until purged) in this store: an operator can still look them up.
+    assertThat(Await.result(journal.find(finished.getFirst().processId()))).isNotNull();
+    long pagesBefore = Long.parseLong(Await.result(journal.writerPragma("page_count")));
+
+    assertThat(Await.result(journal.purge(1_000, 2))).isEqualTo(2);
+    assertThat(Await.result(journal.purge(1_000, 2))).isEqualTo(2);
+    assertThat(Await.result(journal.purge(1_000, 2))).isEqualTo(1);
+    assertThat(Await.result(journal.purge(1_000, 2))).isZero();
+
+    for (JournalEntry entry : finished) {
+      assertThat(Await.result(journal.find(entry.processId()))).isNull();
+    }
+    assertThat(Await.result(journal.find(recent.processId()))).isNotNull();
+    assertThat(Await.result(journal.writerPragma("freelist_count"))).isEqualTo("0");
+    assertThat(Long.parseLong(Await.result(journal.writerPragma("page_count")))).isLessThan(pagesBefore - 20);
+  }
+
+  @Test
+  @DisplayName("stats count appends and commits, the last batch and the file's size; health reports them")
+  void statsAndHealth() {
+    SqliteJournal journal = open();
+    JournalStats before = journal.stats();
+    Await.result(journal.append(entry("c1", "one"), 0));
+    Await.result(journal.append(entry("c1", "two"), 0));
+    long measured = Await.result(journal.measureFile());
+
+    JournalStats after = journal.stats();
+    assertThat(after.appends() - before.appends()).isEqualTo(2);
+    assertThat(after.commits() - before.commits()).isGreaterThanOrEqualTo(2);
+    assertThat(after.lastBatchSize()).isEqualTo(1);
+    assertThat(after.appendNanosTotal()).isPositive();
+    assertThat(after.fileBytes()).isEqualTo(measured).isPositive();
+    assertThat(after.queueDepth()).isZero();
+
+    JsonObject health = Await.result(journal.health());
+    assertThat(health.getString("path")).isEqualTo(database().toAbsolutePath().toString());
+    assertThat(health.getLong("appends")).isEqualTo(after.appends());
+    assertThat(health.getBoolean("durable")).isTrue();
+  }
+
+  @Test
+  @DisplayName("after close, writes and reads are refused with JournalUnavailableException instead of hanging")
+  void closedJournalRefusesCalls() {
+    SqliteJournal journal = open();
+    Await.result(journal.close());
+    opened.remove(journal);
+
+    assertThat(Await.failure(journal.append(entry("c1", "late"), 0))).isInstanceOf(JournalUnavailableException.class)
+      .hasMessageContaining("closed");
+    assertThat(Await.failure(journal.recover())).isInstanceOf(JournalUnavailableException.class)
+      .hasMessageContaining("closed");
+    assertThat(Await.failure(journal.health())).isInstanceOf(JournalUnavailableException.class);
+  }
+
+  private record ChildResult(int status, String output) {
+  }
+
+  /** {@link SqliteJournalChild} in a fresh JVM (small heap) on {@code database}. */
+  private static ChildResult runChild(Path database) throws Exception {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+      "-Xmx64m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
+      "-cp", System.getProperty("java.class.path")));
+    if (Runtime.version().feature() >= 24) {
+      command.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    command.addAll(List.of(SqliteJournalChild.class.getName(), database.toString()));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    CompletableFuture<String> output = new CompletableFuture<>();
+    Thread.ofPlatform().daemon().name("sqlite-child-output").start(() -> {
+      try (InputStream out = process.getInputStream()) {
+        output.complete(new String(out.readAllBytes(), StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        output.completeExceptionally(e);
+      }
+    });
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("the child JVM did not end within 30 s");
+    }
+    return new ChildResult(process.exitValue(), output.get(10, TimeUnit.SECONDS));
+  }
+}
