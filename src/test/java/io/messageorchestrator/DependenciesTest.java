@@ -41,6 +41,18 @@ class DependenciesTest {
   }
 
   @Test
+  @DisplayName("vertx-pg-client (the postgres journal) takes its version from the Vert.x BOM, like every Vert.x module")
+  void pgClientVersionFromBom() throws Exception {
+    String pom = Files.readString(Path.of("pom.xml"));
+    Matcher pgClient = Pattern.compile("<dependency>((?:(?!</dependency>).)*<artifactId>vertx-pg-client</artifactId>"
+      + "(?:(?!</dependency>).)*)</dependency>", Pattern.DOTALL).matcher(pom);
+    assertThat(pgClient.find()).isTrue();
+    assertThat(pgClient.group(1)).doesNotContain("<version>");
+    // The client is non-blocking: it must not drag a JDBC driver in.
+    assertThatThrownBy(() -> Class.forName("org.postgresql.Driver")).isInstanceOf(ClassNotFoundException.class);
+  }
+
+  @Test
   @DisplayName("the shaded jar is written beside the plain jar, so a second build never shades a shaded jar")
   void shadedJarIsSeparateFromTheMainArtifact() throws Exception {
     String pom = Files.readString(Path.of("pom.xml"));

@@ -1,0 +1,83 @@
+package io.messageorchestrator.journal;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Creates the journal's schema if missing and applies the numbered migrations it has not seen yet
+ * ({@code src/main/resources/journal/postgres/V<n>__<what>.sql}), recording each in {@code schema_version}.
+ *
+ * <p>Everything runs in one transaction holding a transaction-level advisory lock keyed by the schema name, so two
+ * nodes starting together apply each migration once (the second waits, then finds nothing to do) and a failed
+ * migration leaves nothing half-applied. Migrations only add; a shipped file is never edited.
+ */
+final class PgMigrations {
+
+  /** In order; version n is the n-th file. */
+  static final List<String> FILES = List.of("V1__messages_and_dedup_keys.sql");
+
+  private static final String FOLDER = "/journal/postgres/";
+
+  private PgMigrations() {
+  }
+
+  /** The schema's version after migrating. */
+  static Future<Integer> apply(Pool pool, String schema) {
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))")
+      .execute(Tuple.of("message-orchestrator.journal:" + schema))
+      // client_min_messages: "already exists, skipping" notices would be logged as warnings at every start
+      .compose(locked -> conn.query("SET LOCAL client_min_messages TO warning; CREATE SCHEMA IF NOT EXISTS " + schema
+        + "; CREATE TABLE IF NOT EXISTS " + schema + ".schema_version ("
+        + "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())").execute())
+      .compose(created -> conn.query("SELECT coalesce(max(version), 0) FROM " + schema + ".schema_version").execute())
+      .compose(rows -> applyFrom(conn, schema, rows.iterator().next().getInteger(0))));
+  }
+
+  private static Future<Integer> applyFrom(SqlConnection conn, String schema, int current) {
+    if (current > FILES.size()) {
+      return Future.failedFuture(new IllegalStateException("the journal schema '" + schema + "' is at version "
+        + current + ", newer than this build knows (" + FILES.size() + "): run a newer version"));
+    }
+    if (current == FILES.size()) {
+      return Future.succeededFuture(current);
+    }
+    String file = FILES.get(current);
+    int version = current + 1;
+    return conn.query("SET LOCAL search_path TO " + schema + "; " + read(file)).execute()
+      .compose(applied -> conn.preparedQuery("INSERT INTO " + schema + ".schema_version (version, name) VALUES ($1, $2)")
+        .execute(Tuple.of(version, file)))
+      .compose(recorded -> applyFrom(conn, schema, version));
+  }
+
+  /** The versions recorded in the schema, for tests and operators. */
+  static Future<List<Integer>> versions(Pool pool, String schema) {
+    return pool.query("SELECT version FROM " + schema + ".schema_version ORDER BY version").execute()
+      .map(rows -> {
+        List<Integer> versions = new java.util.ArrayList<>();
+        for (Row row : rows) {
+          versions.add(row.getInteger(0));
+        }
+        return versions;
+      });
+  }
+
+  private static String read(String file) {
+    try (InputStream in = PgMigrations.class.getResourceAsStream(FOLDER + file)) {
+      if (in == null) {
+        throw new IllegalStateException("migration " + FOLDER + file + " is missing from the classpath");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,245 @@
+package io.messageorchestrator.journal;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code postgres} journal: the journal's tables in one schema of a PostgreSQL database, shared by every node
+ * that names the same schema. Writes go through one group-commit writer ({@link PgWriter}); reads that must see
+ * earlier writes (recover, find, dead letters, export) go through it too, so every operation observes the ones
+ * submitted before it. Never blocks: the Vert.x PostgreSQL client is non-blocking.
+ *
+ * <p>Time limits: connecting and waiting for a pooled connection are bounded by {@link Limits#connectTimeoutMs}, a
+ * statement by the server's {@code statement_timeout} ({@link Limits#statementTimeoutMs}), and a whole batch by a
+ * client-side deadline (both plus one second), which also covers a server that stops answering altogether.
+ */
+public final class PostgresJournal implements Journal {
+
+  private static final Pattern PLAIN_IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+  /**
+   * @param queueCapacity       operations waiting for the writer; more are refused with
+   *                            {@link JournalUnavailableException}
+   * @param maxBatch            operations in one transaction at most
+   * @param connectTimeoutMs    TCP connect, and waiting for a free pooled connection
+   * @param statementTimeoutMs  the server's {@code statement_timeout} for the journal's connections
+   */
+  public record Limits(int queueCapacity, int maxBatch, int connectTimeoutMs, int statementTimeoutMs) {
+    public static final Limits DEFAULTS = new Limits(20_000, 2_000, 5_000, 10_000);
+
+    long batchDeadlineMs() {
+      return (long) connectTimeoutMs + statementTimeoutMs + 1_000;
+    }
+  }
+
+  private final Vertx vertx;
+  private final String schema;
+  private final Pool pool;
+  private final PgWriter writer;
+  private final PgStatements statements;
+  private final Limits limits;
+  private final String where;
+
+  private PostgresJournal(Vertx vertx, String schema, Pool pool, PgWriter writer, Limits limits, String where) {
+    this.vertx = vertx;
+    this.schema = schema;
+    this.pool = pool;
+    this.writer = writer;
+    this.statements = new PgStatements(schema);
+    this.limits = limits;
+    this.where = where;
+  }
+
+  public static Future<PostgresJournal> open(Vertx vertx, JournalSettings settings) {
+    return open(vertx, settings, Limits.DEFAULTS);
+  }
+
+  /**
+   * Connects, creates the schema if missing and migrates it, then answers the journal. Fails with
+   * {@link JournalUnavailableException} when the database cannot be reached (nothing is left open), and with
+   * {@link IllegalArgumentException} for a schema name that is not a plain lowercase identifier.
+   *
+   * <p>The writer runs on the calling context ({@code vertx.getOrCreateContext()}): open it from a non-Vert.x
+   * thread, or a context of its own, to keep it off the shards' event loops.
+   */
+  public static Future<PostgresJournal> open(Vertx vertx, JournalSettings settings, Limits limits) {
+    JournalSettings.Postgres pg = settings.postgres();
+    String schema = pg.schema();
+    if (schema == null || !PLAIN_IDENTIFIER.matcher(schema).matches()) {
+      return Future.failedFuture(new IllegalArgumentException("journal.postgres.schema must be a lowercase identifier"
+        + " ([a-z_][a-z0-9_]*, at most 63 characters), not '" + schema + "'"));
+    }
+    PgConnectOptions connect;
+    try {
+      connect = connectOptions(pg, limits);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new IllegalArgumentException("journal.postgres.uri is not a PostgreSQL URI: "
+        + e.getMessage(), e));
+    }
+    String where = connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase() + " (schema " + schema
+      + ")";
+    Pool pool = PgBuilder.pool()
+      .with(new PoolOptions()
+        .setMaxSize(Math.max(1, pg.poolSize()))
+        .setConnectionTimeout(limits.connectTimeoutMs()).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setIdleTimeout(60).setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setMaxWaitQueueSize(1_000)
+        .setName("journal-" + schema))
+      .with(new NetClientOptions().setConnectTimeout(limits.connectTimeoutMs()).setTcpKeepAlive(true))
+      .connectingTo(connect)
+      .using(vertx)
+      .build();
+    Context context = vertx.getOrCreateContext();
+    return PgMigrations.apply(pool, schema)
+      .map(version -> new PostgresJournal(vertx, schema, pool,
+        new PgWriter(vertx, context, pool, limits.queueCapacity(), limits.maxBatch(), limits.batchDeadlineMs()),
+        limits, where))
+      .recover(failure -> {
+        // Not waited for: a pool closing while a connection request times out may never complete its close.
+        pool.close();
+        return Future.failedFuture(failure instanceof IllegalStateException ? failure
+          : new JournalUnavailableException("cannot open the PostgreSQL journal at " + where + ": "
+            + failure.getMessage(), failure));
+      });
+  }
+
+  private static PgConnectOptions connectOptions(JournalSettings.Postgres pg, Limits limits) {
+    PgConnectOptions options;
+    if (pg.uri() != null && !pg.uri().isBlank()) {
+      options = PgConnectOptions.fromUri(pg.uri());
+    } else {
+      options = new PgConnectOptions().setHost(pg.host()).setPort(pg.port()).setDatabase(pg.database())
+        .setUser(pg.user()).setPassword(pg.password() == null ? "" : pg.password());
+    }
+    Map<String, String> properties = new HashMap<>(options.getProperties());
+    properties.put("application_name", "message-orchestrator");
+    properties.put("statement_timeout", Integer.toString(limits.statementTimeoutMs()));
+    options.setProperties(properties);
+    options.setCachePreparedStatements(true);
+    options.setReconnectAttempts(0);
+    return options;
+  }
+
+  @Override
+  public String type() {
+    return "postgres";
+  }
+
+  @Override
+  public boolean durable() {
+    return true;
+  }
+
+  /** The schema the tables live in. */
+  public String schema() {
+    return schema;
+  }
+
+  /** The writer's counters now. */
+  public PostgresJournalStats snapshot() {
+    return writer.stats();
+  }
+
+  @Override
+  public Future<AppendResult> append(JournalEntry entry, long dedupSince) {
+    return writer.submit(statements.append(entry, dedupSince), true);
+  }
+
+  @Override
+  public Future<Void> markStarted(String processId, int attempt, long leaseToken, long startedAt) {
+    return writer.submit(statements.markStarted(processId, attempt, leaseToken, startedAt));
+  }
+
+  @Override
+  public Future<Void> recordOutcome(OutcomeRecord outcome) {
+    return writer.submit(statements.recordOutcome(outcome));
+  }
+
+  @Override
+  public Future<Void> markReply(String processId, ReplyState state, long at) {
+    return writer.submit(statements.markReply(processId, state, at));
+  }
+
+  @Override
+  public Future<Recovery> recover() {
+    return writer.submit(statements.recover());
+  }
+
+  @Override
+  public Future<Integer> purge(long finishedBefore, int maxRows) {
+    return writer.submit(statements.purge(finishedBefore, maxRows));
+  }
+
+  @Override
+  public Future<List<JsonObject>> deadLetters(int limit, int offset) {
+    return writer.submit(statements.deadLetters(limit, offset));
+  }
+
+  @Override
+  public Future<JsonObject> find(String processId) {
+    return writer.submit(statements.find(processId));
+  }
+
+  @Override
+  public Future<Boolean> deleteDeadLetter(String processId) {
+    return writer.submit(statements.deleteDeadLetter(processId));
+  }
+
+  @Override
+  public Future<JsonObject> exportContact(String account, String contactId) {
+    return writer.submit(statements.exportContact(account, contactId));
+  }
+
+  @Override
+  public Future<JsonObject> eraseContact(String account, String contactId) {
+    return writer.submit(statements.eraseContact(account, contactId));
+  }
+
+  /** A trivial read on a pooled connection (not through the writer's queue), within the batch deadline. */
+  @Override
+  public Future<JsonObject> health() {
+    Context caller = Vertx.currentContext();
+    Promise<JsonObject> promise = Promise.promise();
+    long deadline = limits.batchDeadlineMs();
+    PostgresJournalStats stats = writer.stats();
+    Future<JsonObject> probe = pool.query("SELECT 1").execute().map(rows -> new JsonObject()
+      .put("type", type()).put("database", where).put("schemaVersion", PgMigrations.FILES.size())
+      .put("queueDepth", stats.queueDepth()).put("transactions", stats.transactions())
+      .put("appends", stats.appends()).put("failedBatches", stats.failedBatches()));
+    long timer = vertx.setTimer(deadline, id -> promise.tryFail(
+      new JournalUnavailableException("PostgreSQL at " + where + " did not answer within " + deadline + " ms")));
+    probe.onComplete(result -> {
+      vertx.cancelTimer(timer);
+      if (result.succeeded()) {
+        promise.tryComplete(result.result());
+      } else {
+        promise.tryFail(new JournalUnavailableException("PostgreSQL at " + where + " is unavailable: "
+          + result.cause().getMessage(), result.cause()));
+      }
+    });
+    return caller == null ? promise.future() : promise.future().transform(result -> {
+      Promise<JsonObject> onCaller = Promise.promise();
+      caller.runOnContext(v -> onCaller.handle(result));
+      return onCaller.future();
+    });
+  }
+
+  @Override
+  public Future<Void> close() {
+    return writer.close().compose(flushed -> pool.close());
+  }
+}

@@ -1,0 +1,150 @@
+package io.messageorchestrator.journal;
+
+import io.messageorchestrator.support.Await;
+import io.messageorchestrator.support.TestPostgres;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The PostgreSQL journal's schema: created, versioned, migrated once even by two nodes starting together. */
+@DisplayName("PostgreSQL journal schema")
+class PostgresJournalSchemaTest {
+  private static Vertx vertx;
+  private String schema;
+
+  @BeforeAll
+  static void startVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stopVertx() {
+    Await.result(vertx.close());
+  }
+
+  @BeforeEach
+  void name() {
+    schema = TestPostgres.uniqueSchema("schema");
+  }
+
+  @AfterEach
+  void drop() {
+    TestPostgres.dropSchema(vertx, schema);
+  }
+
+  private List<Row> query(String sql, Object... params) {
+    return Await.result(PgConnection.connect(vertx, TestPostgres.connectOptions())
+      .compose(conn -> conn.preparedQuery(sql).execute(Tuple.from(params)).eventually(conn::close))
+      .map(rows -> {
+        List<Row> list = new ArrayList<>();
+        rows.forEach(list::add);
+        return list;
+      }));
+  }
+
+  private List<Integer> versions() {
+    return query("SELECT version FROM " + schema + ".schema_version ORDER BY version").stream()
+      .map(row -> row.getInteger(0)).toList();
+  }
+
+  @Test
+  @DisplayName("opening creates the schema and its tables at the latest version; a second open changes nothing and"
+    + " keeps the data")
+  void createdThenIdempotent() {
+    PostgresJournal first = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
+    assertThat(versions()).containsExactly(1);
+    assertThat(query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1"
+      + " ORDER BY table_name", schema)).extracting(row -> row.getString(0))
+      .containsExactly("dedup_keys", "messages", "schema_version");
+    Await.result(first.append(PostgresJournalTest.entry("kept", "c1", "wamid.kept", 10), 0));
+    Await.result(first.close());
+
+    PostgresJournal second = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
+    try {
+      assertThat(versions()).containsExactly(1);
+      assertThat(Await.result(second.recover()).unfinished()).extracting(JournalEntry::processId)
+        .containsExactly("kept");
+      assertThat(Await.result(second.append(PostgresJournalTest.entry("again", "c1", "wamid.kept", 20), 0)))
+        .isEqualTo(AppendResult.DUPLICATE);
+    } finally {
+      Await.result(second.close());
+    }
+  }
+
+  @Test
+  @DisplayName("two nodes opening a new schema at once both succeed: the second waits on the advisory lock and"
+    + " finds the migration done")
+  void twoOpensAtOnce() {
+    // Hold the migration lock so that both opens are provably waiting on it, then let them race for real.
+    PgConnection holder = Await.result(PgConnection.connect(vertx, TestPostgres.connectOptions()));
+    Vertx otherNode = Vertx.vertx();
+    Await.result(holder.preparedQuery("SELECT pg_advisory_lock(hashtext($1))")
+      .execute(Tuple.of("message-orchestrator.journal:" + schema)));
+    Future<PostgresJournal> a = PostgresJournal.open(vertx, TestPostgres.journal(schema));
+    Future<PostgresJournal> b = PostgresJournal.open(otherNode, TestPostgres.journal(schema));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (waitingOnAdvisoryLock() < 2) {
+      assertThat(System.nanoTime()).as("both opens wait on the migration lock").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+    assertThat(a.isComplete() || b.isComplete()).isFalse();
+    Await.result(holder.preparedQuery("SELECT pg_advisory_unlock(hashtext($1))")
+      .execute(Tuple.of("message-orchestrator.journal:" + schema)).eventually(holder::close));
+
+    PostgresJournal journalA = Await.result(a);
+    PostgresJournal journalB = Await.result(b);
+    assertThat(versions()).containsExactly(1);
+    Await.result(journalA.append(PostgresJournalTest.entry("from-a", "c1", "k", 10), 0));
+    assertThat(Await.result(journalB.append(PostgresJournalTest.entry("from-b", "c1", "k", 11), 0)))
+      .isEqualTo(AppendResult.DUPLICATE);
+    Await.result(journalA.close());
+    Await.result(journalB.close());
+    Await.result(otherNode.close());
+  }
+
+  private int waitingOnAdvisoryLock() {
+    return query("SELECT count(*)::integer FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+      + " WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = 'message-orchestrator'"
+      + " AND a.query LIKE '%pg_advisory_xact_lock%'").get(0).getInteger(0);
+  }
+
+  @Test
+  @DisplayName("a schema migrated by a newer version is refused with a message that says so")
+  void newerSchemaRefused() {
+    Await.result(Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema))).close());
+    query("INSERT INTO " + schema + ".schema_version (version, name) VALUES (99, 'V99__future.sql')");
+    Throwable failure = Await.failure(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
+    assertThat(failure).hasMessageContaining("version 99").hasMessageContaining("newer");
+  }
+
+  @Test
+  @DisplayName("a schema name that is not a plain lowercase identifier is refused before connecting")
+  void schemaNameValidated() {
+    assertThat(Await.failure(PostgresJournal.open(vertx, TestPostgres.journal("x; DROP TABLE y"))))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("journal.postgres.schema");
+  }
+
+  @Test
+  @DisplayName("migrations are numbered V1, V2, ... in order and every file is on the classpath")
+  void migrationFilesInOrder() {
+    for (int i = 0; i < PgMigrations.FILES.size(); i++) {
+      String file = PgMigrations.FILES.get(i);
+      assertThat(file).startsWith("V" + (i + 1) + "__").endsWith(".sql");
+      assertThat(PgMigrations.class.getResource("/journal/postgres/" + file)).as(file).isNotNull();
+    }
+  }
+}
