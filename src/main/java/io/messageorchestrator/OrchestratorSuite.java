@@ -1,5 +1,6 @@
 package io.messageorchestrator;
 
+import io.messageorchestrator.agent.AgentCircuit;
 import io.messageorchestrator.agent.AgentProcessor;
 import io.messageorchestrator.agent.AgentProcessors;
 import io.messageorchestrator.core.AgentTask;
@@ -13,6 +14,7 @@ import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.JournalAdminVerticle;
 import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.journal.Journals;
 import io.messageorchestrator.journal.Recovery;
@@ -49,9 +51,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * Composes the service: agent workers, orchestrator shards, the admin verticle, the outbound (reply delivery)
- * verticle and the HTTP verticle, deployed in that order (each is ready before the next needs it), and stopped in the
- * order that loses nothing: shards drain first while workers and HTTP still run (callers get
+ * Composes the service: agent workers (sharing one agent circuit), the outbound (reply delivery) verticle,
+ * orchestrator shards, the admin verticle, the journal admin verticle (dead letters, a contact's data) and the HTTP
+ * verticle, deployed in that order (each is ready before the next needs it), and stopped in the order that loses
+ * nothing: shards drain first while workers and HTTP still run (callers get
  * {@code 503 shutting_down} instead of a refused connection), then outbound delivers the last replies, then the
  * rest stops.
  */
@@ -110,6 +113,7 @@ public final class OrchestratorSuite {
   private final AtomicInteger httpPort = new AtomicInteger(-1);
   private String workerDeployment;
   private String adminDeployment;
+  private String journalAdminDeployment;
   private String healthDeployment;
   private String outboundDeployment;
   private String httpDeployment;
@@ -178,13 +182,23 @@ public final class OrchestratorSuite {
     GlobalConcurrencyLimit limit = new GlobalConcurrencyLimit(config.maxConcurrentContacts());
     String nodeId = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36, 36L * 36 * 36 * 36
       * 36 * 36), 36);
+    // One circuit for the node's worker instances: the agent is one service, unavailable to all of them at once.
+    AgentCircuit circuit = AgentCircuit.create(vertx, config.circuit(), metrics.registry());
     Future<String> workers = vertx.deployVerticle(
-      () -> new AgentWorkerVerticle(processor, config.maxConcurrentContacts()),
+      () -> new AgentWorkerVerticle(processor, config.maxConcurrentContacts(), circuit),
       new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD)
         .setInstances(config.processor().workerInstances()));
     return workers
       .compose(id -> {
         workerDeployment = id;
+        // Before the shards: recovered messages may finish at once, and their messageProcessed must find delivery
+        // listening. Exactly one instance: it consumes a published event, and per-contact reply order needs one
+        // owner. The journal's undelivered replies go first (J5).
+        return vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.shutdownGracePeriod(),
+          metrics.registry(), null, journal, recovery.replies()));
+      })
+      .compose(id -> {
+        outboundDeployment = id;
         List<Future<String>> deployments = new ArrayList<>();
         for (int index = 0; index < shardCount; index++) {
           ShardVerticle shard = new ShardVerticle(index, shardCount, config, limit, metrics, lifecycle,
@@ -200,18 +214,17 @@ public final class OrchestratorSuite {
       .compose(v -> vertx.deployVerticle(new AdminVerticle(shardCount, config, metrics, limit)))
       .compose(id -> {
         adminDeployment = id;
+        // One instance: it keeps the replays under way, so a dead letter is never submitted twice at once.
+        return vertx.deployVerticle(new JournalAdminVerticle(journal));
+      })
+      .compose(id -> {
+        journalAdminDeployment = id;
         ShardHealth health = new ShardHealth(shardCount);
         lifecycle.watch(health);
         return vertx.deployVerticle(health);
       })
       .compose(id -> {
         healthDeployment = id;
-        // Exactly one instance: it consumes a published event, and per-contact reply order needs one owner.
-        return vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.shutdownGracePeriod(),
-          metrics.registry()));
-      })
-      .compose(id -> {
-        outboundDeployment = id;
         if (!options.http()) {
           return Future.succeededFuture();
         }
@@ -300,7 +313,7 @@ public final class OrchestratorSuite {
 
   private Future<Void> undeployAll() {
     List<String> ids = new ArrayList<>(shardDeployments);
-    ids.addAll(Arrays.asList(adminDeployment, healthDeployment, outboundDeployment, workerDeployment,
+    ids.addAll(Arrays.asList(adminDeployment, journalAdminDeployment, healthDeployment, outboundDeployment, workerDeployment,
       httpDeployment));
     return Future.join(ids.stream().map(this::undeploy).toList()).mapEmpty();
   }
@@ -328,6 +341,11 @@ public final class OrchestratorSuite {
 
   public OrchestratorMetrics metrics() {
     return metrics;
+  }
+
+  /** The journal the shards write to (open until the suite stopped). */
+  public Journal journal() {
+    return journal;
   }
 
   public Lifecycle lifecycle() {

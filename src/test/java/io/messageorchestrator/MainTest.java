@@ -210,6 +210,7 @@ class MainTest {
       "-Dlogback.configurationFile=" + Path.of(Main.class.getResource("/logback.xml").toURI())));
     if (Runtime.version().feature() >= 24) {
       command.add("--sun-misc-unsafe-memory-access=allow");
+      command.add("--enable-native-access=ALL-UNNAMED"); // the SQLite driver; the jar's manifest says the same
     }
     command.add(Main.class.getName());
     command.addAll(List.of(args));

@@ -39,6 +39,7 @@ public final class AgentWorkerVerticle extends VerticleBase {
 
   private final AgentProcessor processor;
   private final int maxInFlight;
+  private final AgentCircuit circuit;
   /**
    * Calls in flight by process id, for cancellation. Written by the calls' own virtual threads as they finish
    * (handing the result straight from there saves a hop through this verticle's context per call), hence concurrent.
@@ -48,8 +49,16 @@ public final class AgentWorkerVerticle extends VerticleBase {
 
   /** @param maxInFlight upper bound of concurrent calls (the node's {@code maxConcurrentContacts}) */
   public AgentWorkerVerticle(AgentProcessor processor, int maxInFlight) {
+    this(processor, maxInFlight, null);
+  }
+
+  /**
+   * @param circuit the node's agent circuit, shared by every worker instance; {@code null}: calls always go through
+   */
+  public AgentWorkerVerticle(AgentProcessor processor, int maxInFlight, AgentCircuit circuit) {
     this.processor = processor;
     this.maxInFlight = maxInFlight;
+    this.circuit = circuit != null ? circuit : AgentCircuit.disabled();
   }
 
   @Override
@@ -76,9 +85,16 @@ public final class AgentWorkerVerticle extends VerticleBase {
     AgentTask task = message.body();
     ProcessingContext processingContext = new ProcessingContext(task.contactId(), task.processId(), task.attempt(),
       task.deadlineNanos());
+    AgentCircuit.Admission admission = circuit.admit(processingContext.remaining().toMillis());
+    if (!admission.allowed()) {
+      // The agent is known to be unreachable: the message waits instead of spending an attempt (J6b).
+      task.replyTo().deliver(AgentResult.of(task, AgentOutcome.notAttempted(
+        "agent unavailable (circuit open)", admission.retryAfterMs())));
+      return;
+    }
     // Registered before it can run, so the call's own removal can never precede its registration.
     FutureTask<Void> call = new FutureTask<>(() -> {
-      AgentOutcome outcome = invoke(task, processingContext);
+      AgentOutcome outcome = invoke(task, processingContext, admission);
       running.remove(task.processId());
       task.replyTo().deliver(AgentResult.of(task, outcome));
     }, null);
@@ -87,20 +103,27 @@ public final class AgentWorkerVerticle extends VerticleBase {
       executor.execute(call);
     } catch (RejectedExecutionException stopping) {
       running.remove(task.processId());
+      circuit.record(admission, AgentCircuit.Verdict.NONE);
       task.replyTo().deliver(AgentResult.of(task, AgentOutcome.error("agent worker is stopping")));
     }
   }
 
-  private AgentOutcome invoke(AgentTask task, ProcessingContext processingContext) {
+  private AgentOutcome invoke(AgentTask task, ProcessingContext processingContext,
+                              AgentCircuit.Admission admission) {
     try {
       AgentReply reply = processor.process(task.message(), processingContext);
+      circuit.record(admission, AgentCircuit.Verdict.AVAILABLE);
       return reply == null ? AgentOutcome.reply(null, null) : AgentOutcome.reply(reply.response(), reply.metadata());
     } catch (InterruptedException e) {
+      circuit.record(admission, AgentCircuit.Verdict.NONE);
       return AgentOutcome.ofCancelled();
     } catch (Throwable e) {
       if (Thread.currentThread().isInterrupted()) {
+        circuit.record(admission, AgentCircuit.Verdict.NONE);
         return AgentOutcome.ofCancelled();
       }
+      circuit.record(admission, e instanceof AgentUnavailableException ? AgentCircuit.Verdict.UNAVAILABLE
+        : AgentCircuit.Verdict.AVAILABLE);
       LOG.debug("Agent failed for contact {} (process {})", ContactIds.mask(task.contactId()), task.processId(), e);
       return AgentOutcome.error(e.getClass().getSimpleName() + ": " + e.getMessage());
     }

@@ -22,6 +22,7 @@ public final class EventBusAgent implements AgentProcessor {
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
     JsonObject request = new JsonObject().put("contactId", context.contactId()).put("processId", context.processId())
+      .put("attempt", context.attempt())
       .put("message", message.toJson());
     Message<Object> reply = Blocking.await(vertx.eventBus().request(address, request,
       new DeliveryOptions().setSendTimeout(Math.max(1, context.remaining().toMillis()))), context.remaining());

@@ -41,7 +41,8 @@ public record OrchestratorConfig(
   OutboundSettings outbound,
   long maxMessageAge,
   Retry retry,
-  JournalSettings journal) {
+  JournalSettings journal,
+  Circuit circuit) {
 
   public enum QueueOverflow {
     REJECT("reject"), DROP_OLDEST("dropOldest");
@@ -76,6 +77,13 @@ public record OrchestratorConfig(
    * jitter; the contact's later messages wait. After {@code maxAttempts} the message is dead-lettered.
    */
   public record Retry(int maxAttempts, long initialBackoff, long maxBackoff) {
+  }
+
+  /**
+   * The agent circuit (J6b): {@code failuresToOpen} agent-unavailable failures in a row open it; while open the
+   * agent is not called and messages wait; after {@code openFor} ms one probe call decides whether it closes.
+   */
+  public record Circuit(int failuresToOpen, long openFor) {
   }
 
   /** @param token bearer token of the admin API; {@code null}: loopback callers only */
@@ -143,7 +151,7 @@ public record OrchestratorConfig(
         .put("initialBackoff", 1_000)
         .put("maxBackoff", 30_000))
       .put("journal", new JsonObject()
-        .put("type", "memory")
+        .put("type", "sqlite")
         .put("path", "data/orchestrator.db")
         .put("retention", 86_400_000)
         .put("postgres", new JsonObject()
@@ -154,7 +162,10 @@ public record OrchestratorConfig(
           .put("user", "postgres")
           .put("password", "")
           .put("schema", "orchestrator")
-          .put("poolSize", 4)));
+          .put("poolSize", 4)))
+      .put("circuit", new JsonObject()
+        .put("failuresToOpen", 5)
+        .put("openFor", 5_000));
   }
 
   /**
@@ -212,7 +223,8 @@ public record OrchestratorConfig(
       OutboundSettings.from(v),
       v.longValue("maxMessageAge", 1_000, 365 * day),
       retry(v),
-      journal(v));
+      journal(v),
+      new Circuit(v.intValue("circuit.failuresToOpen", 1, 1_000_000), v.longValue("circuit.openFor", 1, day)));
   }
 
   public static final Set<String> JOURNAL_TYPES = Set.of("sqlite", "postgres", "memory");

@@ -18,7 +18,9 @@ import java.util.stream.Collectors;
  * @param phoneNumberId  Cloud API sender; {@code null}: the processed message's {@code metadata.phone_number_id}
  * @param instance       Evolution instance; {@code null}: the processed message's {@code metadata.instance}
  * @param apiVersion     Graph API version in the Cloud API path, e.g. {@code v21.0}
- * @param maxAttempts    attempts per reply, the first included
+ * @param maxAttempts    optional cap on attempts per reply, the first included; 0: none ({@code retryFor} decides)
+ * @param retryFor       how long after a reply's first attempt retryable failures are still retried: the stop
+ *                       condition (then the reply is given up, a reply dead letter)
  * @param timeout        limit of one attempt
  * @param initialBackoff backoff cap before the second attempt; doubles per attempt (full jitter)
  * @param maxBackoff     upper bound of any backoff
@@ -33,6 +35,7 @@ public record OutboundSettings(
   String instance,
   String apiVersion,
   int maxAttempts,
+  long retryFor,
   long timeout,
   long initialBackoff,
   long maxBackoff,
@@ -72,7 +75,8 @@ public record OutboundSettings(
       .put("phoneNumberId", "")
       .put("instance", "")
       .put("apiVersion", "v21.0")
-      .put("maxAttempts", 5)
+      .put("maxAttempts", 0)
+      .put("retryFor", 3_600_000)
       .put("timeout", 10_000)
       .put("initialBackoff", 500)
       .put("maxBackoff", 30_000)
@@ -99,7 +103,8 @@ public record OutboundSettings(
     require(v, maxBackoff >= initialBackoff, "outbound.maxBackoff",
       "must be at least outbound.initialBackoff (" + initialBackoff + ")");
     return new OutboundSettings(type, url, token, v.optionalString("outbound.phoneNumberId"),
-      v.optionalString("outbound.instance"), apiVersion, v.intValue("outbound.maxAttempts", 1, 100),
+      v.optionalString("outbound.instance"), apiVersion, v.intValue("outbound.maxAttempts", 0, 100),
+      v.longValue("outbound.retryFor", 1, 7 * DAY),
       v.longValue("outbound.timeout", 1, 600_000), initialBackoff, maxBackoff,
       v.booleanValue("outbound.sendFallbacks"), v.intValue("outbound.maxPending", 1, 100_000_000));
   }
@@ -122,6 +127,7 @@ public record OutboundSettings(
       .put("instance", instance)
       .put("apiVersion", apiVersion)
       .put("maxAttempts", maxAttempts)
+      .put("retryFor", retryFor)
       .put("timeout", timeout)
       .put("initialBackoff", initialBackoff)
       .put("maxBackoff", maxBackoff)

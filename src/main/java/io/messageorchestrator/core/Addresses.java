@@ -19,12 +19,43 @@ public final class Addresses {
   public static final String UNLOCK = "orchestrator.unlock";
   /** Request {@code {}}, reply {@code {resolved: n}}: run the stale-lease sweep on every shard now. */
   public static final String RESOLVE_DEADLOCKS = "orchestrator.deadlocks.resolve";
+  /**
+   * Request {@code {limit?, offset?}} (default 50, at most 500; offset default 0), reply
+   * {@code {deadLetters: [...], limit, offset}}: dead letters, newest first. Served by the journal admin verticle.
+   */
+  public static final String DEAD_LETTERS_LIST = "orchestrator.deadLetters.list";
+  /** Request {@code {processId}}, reply: the dead letter (message, outcome, reply); fails 404 if there is none. */
+  public static final String DEAD_LETTERS_GET = "orchestrator.deadLetters.get";
+  /** Request {@code {processId}}, reply {@code {deleted: true}}; fails 404 if there is no such dead letter. */
+  public static final String DEAD_LETTERS_DELETE = "orchestrator.deadLetters.delete";
+  /**
+   * Request {@code {processId}}, reply {@code {replayed: true, replayOf, processId, deadLetterDeleted}}: the dead
+   * letter's message is submitted again as a new message (new {@code processId}); the dead letter is deleted once it
+   * is accepted. Fails 404 (no such dead letter), 409 (a replay of it is under way), 429/503 (refused).
+   */
+  public static final String DEAD_LETTERS_REPLAY = "orchestrator.deadLetters.replay";
+  /**
+   * Request {@code {contactId, account?}} ({@code account} default {@code default}), reply: everything the journal
+   * keeps about the conversation ({@code {account, contactId, messages: [...], keys: [...]}}).
+   */
+  public static final String CONTACT_DATA_EXPORT = "orchestrator.contacts.data.export";
+  /**
+   * Request {@code {contactId, account?}}, reply: what was erased ({@code {account, contactId, messages: n,
+   * keys: n}}): the conversation's messages, replies, history and dedup keys.
+   */
+  public static final String CONTACT_DATA_ERASE = "orchestrator.contacts.data.erase";
   /** Events are published on this prefix followed by the event name, e.g. {@code orchestrator.events.lockAcquired}. */
   public static final String EVENTS_PREFIX = "orchestrator.events.";
   /** Agent workers (local only): one-way {@code AgentTask}s; each result goes to the task's {@code replyTo}. */
   public static final String AGENT = "orchestrator.agent";
   /** Published {@code processId} whose agent call must be interrupted (its lease ended). */
   public static final String AGENT_CANCEL = "orchestrator.agent.cancel";
+  /**
+   * Reply delivery (local only): request {@code {processId, contactId, account?, response, metadata?}} sends that
+   * reply again (e.g. the replay of a reply dead letter); reply {@code {queued: true, processId}} once it is queued
+   * behind the conversation's other replies, or a failure (400 invalid, 429 overloaded, 503 shutting down).
+   */
+  public static final String OUTBOUND_RESEND = "orchestrator.outbound.resend";
 
   private static final String SHARD_PREFIX = "orchestrator.shard.";
 

@@ -4,9 +4,16 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Agent worker → shard: the reply, or the error that replaced it. {@code cancelled} marks an attempt the worker
- * interrupted (cancel): it carries no result. Sent with a local codec.
+ * interrupted (cancel): it carries no result. {@code retryAfterMs} above 0 marks a task the worker did <b>not</b>
+ * attempt because the agent is known to be unavailable (its circuit is open): the message should wait that long and
+ * be sent again, without counting an attempt; 0 means a real attempt. Sent with a local codec.
  */
-public record AgentOutcome(String response, JsonObject metadata, String error, boolean cancelled) {
+public record AgentOutcome(String response, JsonObject metadata, String error, boolean cancelled, long retryAfterMs) {
+
+  /** An attempted call's outcome ({@code retryAfterMs} 0). */
+  public AgentOutcome(String response, JsonObject metadata, String error, boolean cancelled) {
+    this(response, metadata, error, cancelled, 0);
+  }
 
   /** A reply ({@code response} may be {@code null} or blank: the shard decides that is a failure). */
   public static AgentOutcome reply(String response, JsonObject metadata) {
@@ -19,5 +26,18 @@ public record AgentOutcome(String response, JsonObject metadata, String error, b
 
   public static AgentOutcome ofCancelled() {
     return new AgentOutcome(null, null, "cancelled", true);
+  }
+
+  /**
+   * The agent was not called: try again in {@code retryAfterMs} (at least 1). {@code reason} (also in
+   * {@link #error()}) says why, e.g. the agent circuit is open.
+   */
+  public static AgentOutcome notAttempted(String reason, long retryAfterMs) {
+    return new AgentOutcome(null, null, reason, false, Math.max(1, retryAfterMs));
+  }
+
+  /** Whether the agent was not called at all (see {@link #notAttempted(String, long)}). */
+  public boolean notAttempted() {
+    return retryAfterMs > 0;
   }
 }

@@ -32,6 +32,10 @@ public final class Events {
   public static final String SHARD_UNRESPONSIVE = "shardUnresponsive";
   /** An unresponsive shard answers again: {@code shard, missedPings, timestamp}. */
   public static final String SHARD_RESPONSIVE = "shardResponsive";
+  /** Agent-unavailable failures in a row opened the agent circuit: {@code failures, openForMs, timestamp}. */
+  public static final String AGENT_CIRCUIT_OPENED = "agentCircuitOpened";
+  /** A probe call reached the agent: the circuit closed: {@code openedForMs, timestamp}. */
+  public static final String AGENT_CIRCUIT_CLOSED = "agentCircuitClosed";
 
   /**
    * A provider delivery status, published by the HTTP webhooks (not by the shards, hence not in {@link #ALL}):
@@ -42,7 +46,8 @@ public final class Events {
   public static final List<String> ALL = List.of(MESSAGE_RECEIVED, LOCK_ACQUIRED, LOCK_RELEASED, MESSAGE_QUEUED,
     MESSAGE_PROCESSED, PROCESSING_ERROR, DEADLOCKS_RESOLVED, CLEANUP_COMPLETE, PROCESSING_TIMEOUT, MESSAGE_REJECTED,
     MESSAGE_DROPPED, MESSAGE_DISCARDED, DUPLICATE_IGNORED, LATE_RESULT_DISCARDED, CONTACTS_EVICTED, SHARD_UNRESPONSIVE,
-    SHARD_RESPONSIVE, ATTEMPT_FAILED, MESSAGE_DEAD_LETTERED, MESSAGE_EXPIRED, JOURNAL_RECOVERED);
+    SHARD_RESPONSIVE, ATTEMPT_FAILED, MESSAGE_DEAD_LETTERED, MESSAGE_EXPIRED, JOURNAL_RECOVERED,
+    AGENT_CIRCUIT_OPENED, AGENT_CIRCUIT_CLOSED);
 
   private Events() {
   }

@@ -3,12 +3,14 @@ package io.messageorchestrator.http;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,9 +28,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The admin API under {@code /admin}: statistics, one contact's status, emergency unlock, deadlock resolution and
+ * The admin API under {@code /admin}: statistics, one contact's status, emergency unlock, deadlock resolution,
  * {@code GET /admin/events}, a Server-Sent Events stream of every orchestrator event (the original's real-time
- * notifications); and {@code GET /stats}, whose contact lists and configuration only admins see.
+ * notifications), the journal's dead letters and a contact's data (export, erase); and {@code GET /stats}, whose
+ * contact lists and configuration only admins see.
  *
  * <p>Admin credentials: {@code Authorization: Bearer <admin.token>}. With no token configured, a loopback caller is
  * trusted, unless the request carries a forwarding header ({@value #FORWARDING_HEADERS_TEXT}): behind a reverse
@@ -84,6 +87,49 @@ public final class AdminRoutes {
     router.post("/admin/deadlocks/resolve").handler(ctx -> respond(ctx,
       client.detectAndResolveDeadlocks().map(n -> new JsonObject().put("resolved", n))));
     router.get("/admin/events").handler(this::streamEvents);
+    mountJournalRoutes(router);
+  }
+
+  /** Dead letters (J6) and a conversation's data (J12), served by the journal admin verticle. */
+  private void mountJournalRoutes(Router router) {
+    router.get("/admin/dead-letters").handler(ctx -> {
+      Integer limit;
+      Integer offset;
+      try {
+        limit = queryInteger(ctx, "limit");
+        offset = queryInteger(ctx, "offset");
+      } catch (InvalidRequestException e) {
+        Responses.error(ctx, 400, "invalid_query", e.getMessage(), e.field());
+        return;
+      }
+      respond(ctx, client.deadLetters(limit, offset));
+    });
+    router.get("/admin/dead-letters/:processId").handler(ctx -> respond(ctx,
+      client.deadLetter(ctx.pathParam("processId"))));
+    router.delete("/admin/dead-letters/:processId").handler(ctx -> respond(ctx,
+      client.deleteDeadLetter(ctx.pathParam("processId"))));
+    router.post("/admin/dead-letters/:processId/replay").handler(ctx -> respond(ctx,
+      client.replayDeadLetter(ctx.pathParam("processId"))));
+    router.get("/admin/contacts/:contactId/data").handler(ctx -> respond(ctx,
+      client.exportContactData(contactId(ctx), ctx.queryParams().get("account"))));
+    router.delete("/admin/contacts/:contactId/data").handler(ctx -> respond(ctx,
+      client.eraseContactData(contactId(ctx), ctx.queryParams().get("account"))));
+  }
+
+  /** An optional whole-number query parameter (its range is the journal admin's to check). */
+  private static Integer queryInteger(RoutingContext ctx, String name) {
+    List<String> values = ctx.queryParam(name);
+    if (values.isEmpty()) {
+      return null;
+    }
+    try {
+      if (values.size() == 1) {
+        return Integer.valueOf(values.get(0).trim());
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new InvalidRequestException(name, name + " must be one whole number, got " + String.join(", ", values));
   }
 
   /** The path's contact id, normalised like the webhooks' ({@code +55 (11) 9…} → digits). */
@@ -223,8 +269,20 @@ public final class AdminRoutes {
     }
   }
 
+  /**
+   * 200 with the answer; a failure keeps the event-bus failure code when it is the caller's or a refusal (400, 404,
+   * 409, 429), anything else (no answer, the journal or a shard failing) is 503: never a 5xx for a caller's mistake.
+   */
   private static void respond(RoutingContext ctx, Future<JsonObject> answer) {
-    answer.onSuccess(body -> Responses.json(ctx, 200, body))
-      .onFailure(failure -> Responses.error(ctx, 503, "unavailable", failure.getMessage()));
+    answer.onSuccess(body -> Responses.json(ctx, 200, body)).onFailure(failure -> {
+      int code = failure instanceof ReplyException reply ? reply.failureCode() : -1;
+      switch (code) {
+        case 400 -> Responses.error(ctx, 400, "invalid_request", failure.getMessage());
+        case 404 -> Responses.error(ctx, 404, "not_found", failure.getMessage());
+        case 409 -> Responses.error(ctx, 409, "conflict", failure.getMessage());
+        case 429 -> Responses.error(ctx, 429, "rejected", failure.getMessage());
+        default -> Responses.error(ctx, 503, "unavailable", failure.getMessage());
+      }
+    });
   }
 }

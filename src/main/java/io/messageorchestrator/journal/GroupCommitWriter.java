@@ -41,18 +41,26 @@ final class GroupCommitWriter {
     T run(SqliteWrites writes) throws SQLException;
   }
 
+  /** What a write is, for the counters and the failure flag. */
+  enum Kind {
+    APPEND,
+    /** The health probe: it checks for room when a write has failed, so its commit clears the failure. */
+    PROBE,
+    OTHER
+  }
+
   private static final class Op<T> {
     final Work<T> work;
-    final boolean append;
+    final Kind kind;
     final Context caller;
     final Promise<T> promise = Promise.promise();
     final long calledAt = System.nanoTime();
     T result;
     Throwable failure;
 
-    Op(Work<T> work, boolean append, Context caller) {
+    Op(Work<T> work, Kind kind, Context caller) {
       this.work = work;
-      this.append = append;
+      this.kind = kind;
       this.caller = caller;
     }
 
@@ -70,7 +78,7 @@ final class GroupCommitWriter {
   }
 
   /** Wakes the writer when {@link #close} is called on an empty queue; never run. */
-  private static final Op<Void> WAKE_UP = new Op<>(writes -> null, false, null);
+  private static final Op<Void> WAKE_UP = new Op<>(writes -> null, Kind.OTHER, null);
 
   private final SqliteWrites writes;
   private final String database;
@@ -110,8 +118,8 @@ final class GroupCommitWriter {
   }
 
   /** Queues {@code work}; its future completes on the calling context after the commit that carries it. */
-  <T> Future<T> submit(Work<T> work, boolean append) {
-    Op<T> op = new Op<>(work, append, CallerContext.capture());
+  <T> Future<T> submit(Work<T> work, Kind kind) {
+    Op<T> op = new Op<>(work, kind, CallerContext.capture());
     if (closing) {
       return Future.failedFuture(new JournalUnavailableException("the SQLite journal " + database + " is closed"));
     }
@@ -210,18 +218,24 @@ final class GroupCommitWriter {
     long now = System.nanoTime();
     long appended = 0;
     long waited = 0;
+    boolean wroteAfterFailure = false;
     for (Op<?> op : ops) {
-      if (op.append) {
+      if (op.kind == Kind.APPEND) {
         appended++;
         waited += now - op.calledAt;
       }
+      wroteAfterFailure |= op.kind != Kind.OTHER;
     }
     appends += appended;
     appendNanosTotal += waited;
     commits++;
     lastBatchSize = ops.size();
     largestBatchSize = Math.max(largestBatchSize, ops.size());
-    lastFailure = null;
+    if (wroteAfterFailure) {
+      // An append (which needs new pages) or a probe that found room went through: the store writes again. Updates
+      // that need no new page prove nothing about a full disk, so they leave the flag alone.
+      lastFailure = null;
+    }
   }
 
   private void failed(Op<?> op, Exception e) {
@@ -260,7 +274,7 @@ final class GroupCommitWriter {
     });
   }
 
-  /** The reason the last write failed, or {@code null} if a commit succeeded since. */
+  /** The reason a write failed, or {@code null} if an append or a probe has been committed since. */
   String lastFailure() {
     return lastFailure;
   }
@@ -276,6 +290,6 @@ final class GroupCommitWriter {
       fileBytes = sizeOnDisk.getAsLong();
       fileBytesMeasuredAt = System.nanoTime();
       return fileBytes;
-    }, false);
+    }, Kind.OTHER);
   }
 }

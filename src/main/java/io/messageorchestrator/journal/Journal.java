@@ -58,7 +58,11 @@ public interface Journal {
   /** Dead letters (outcome {@code failed}/{@code timed_out}, or reply {@code failed}), newest first. */
   Future<List<JsonObject>> deadLetters(int limit, int offset);
 
-  /** One message as JSON (entry, outcome, reply), or {@code null}. */
+  /**
+   * One message as JSON (entry, outcome, reply), or {@code null}. Its {@code deadLetter} field says whether
+   * {@link #deadLetters} lists it: false once {@link #deleteDeadLetter} removed it, even if the store still keeps the
+   * message (a reply still pending). {@link #deadLetters} and {@link #exportContact} carry the same field.
+   */
   Future<JsonObject> find(String processId);
 
   /** Removes a dead letter; false if there is none with that id. */

@@ -14,6 +14,8 @@ public final class Journals {
   public static Future<Journal> open(Vertx vertx, JournalSettings settings, int dedupMaxEntries) {
     return switch (settings.type()) {
       case "memory" -> Future.succeededFuture(new MemoryJournal(dedupMaxEntries));
+      case "sqlite" -> SqliteJournal.open(vertx, settings).map(journal -> (Journal) journal);
+      case "postgres" -> PostgresJournal.open(vertx, settings).map(journal -> (Journal) journal);
       default -> Future.failedFuture(new JournalUnavailableException("journal.type '" + settings.type()
         + "' is not available in this build"));
     };

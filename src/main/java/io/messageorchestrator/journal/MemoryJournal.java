@@ -215,7 +215,7 @@ public final class MemoryJournal implements Journal {
   public synchronized Future<List<JsonObject>> deadLetters(int limit, int offset) {
     List<Row> newestFirst = new ArrayList<>(deadLetters.values());
     newestFirst.sort(Comparator.comparingLong((Row row) -> row.entry.sequence()).reversed());
-    return Future.succeededFuture(newestFirst.stream().skip(offset).limit(limit).map(Row::toJson).toList());
+    return Future.succeededFuture(newestFirst.stream().skip(offset).limit(limit).map(this::json).toList());
   }
 
   @Override
@@ -224,7 +224,12 @@ public final class MemoryJournal implements Journal {
     if (row == null) {
       row = deadLetters.get(processId);
     }
-    return Future.succeededFuture(row == null ? null : row.toJson());
+    return Future.succeededFuture(row == null ? null : json(row));
+  }
+
+  /** The row with {@code deadLetter}: a deleted dead letter whose reply is still pending is kept, but no longer one. */
+  private JsonObject json(Row row) {
+    return row.toJson().put("deadLetter", deadLetters.containsKey(row.entry.processId()));
   }
 
   @Override
@@ -235,7 +240,7 @@ public final class MemoryJournal implements Journal {
   @Override
   public synchronized Future<JsonObject> exportContact(String account, String contactId) {
     JsonArray messages = new JsonArray();
-    conversationRows(account, contactId).forEach(row -> messages.add(row.toJson()));
+    conversationRows(account, contactId).forEach(row -> messages.add(json(row)));
     return Future.succeededFuture(new JsonObject().put("account", account).put("contactId", contactId)
       .put("messages", messages).put("keys", new JsonArray(conversationKeys(account, contactId))));
   }

@@ -9,6 +9,8 @@ import io.vertx.sqlclient.DatabaseException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,14 +26,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A batch without appends commits with {@code synchronous_commit = off} (the contract lets starts, outcomes and
  * reply marks be synced later); a batch with an append commits synchronously, so an append completes only once it is
- * on disk. When a statement of a batch fails on the server (a constraint, bad data), the batch is rolled back and its
- * operations run again one per transaction, so one bad operation does not fail the others. Every batch has a
+ * on disk. When a statement of a batch fails on its data (a constraint, bad data), the batch is rolled back and its
+ * operations run again one per transaction, so one bad operation does not fail the others; any other failure fails
+ * the whole batch at once. Every batch has a
  * deadline: past it, its callers fail with {@link JournalUnavailableException}, its query is cancelled on the server
  * and the writer moves on; nothing is committed after the deadline (the commit is only sent before it).
  *
  * <p>Results complete on the Vert.x context that submitted the operation (in submission order for one context).
  */
 final class PgWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresJournal.class);
 
   /** One operation's statements. They must all be sent by {@code run} itself (not chained on each other's answers), so
    * that the statements of the next operation in the batch run after them. */
@@ -45,6 +49,7 @@ final class PgWriter {
     final boolean append;
     final Context caller;
     final Promise<T> promise = Promise.promise();
+    final long submittedAt = System.nanoTime();
 
     Op(Step<T> step, boolean append, Context caller) {
       this.step = step;
@@ -73,11 +78,14 @@ final class PgWriter {
   private volatile boolean closed;
 
   private final AtomicLong appends = new AtomicLong();
-  private final AtomicLong transactions = new AtomicLong();
-  private final AtomicLong failedBatches = new AtomicLong();
+  private final AtomicLong commits = new AtomicLong();
+  private final AtomicLong failedWrites = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
+  private final AtomicLong appendNanos = new AtomicLong();
   private volatile int lastBatchSize;
-  private volatile int largestBatch;
+  private volatile int largestBatchSize;
+  /** Written on the writer context only: an outage is logged when it starts and when it ends, not per batch. */
+  private long failuresInARow;
 
   PgWriter(Vertx vertx, Context writer, Pool pool, int capacity, int maxBatch, long deadlineMs) {
     this.vertx = vertx;
@@ -100,6 +108,7 @@ final class PgWriter {
     Op<T> op = new Op<>(step, append, Vertx.currentContext());
     if (!queue.offer(op)) {
       rejected.incrementAndGet();
+      failedWrites.incrementAndGet();
       return Future.failedFuture(new JournalUnavailableException(
         "the PostgreSQL journal's queue is full (" + queue.size() + " operations waiting)"));
     }
@@ -115,8 +124,8 @@ final class PgWriter {
   }
 
   PostgresJournalStats stats() {
-    return new PostgresJournalStats(appends.get(), transactions.get(), lastBatchSize, largestBatch, queue.size(),
-      failedBatches.get(), rejected.get());
+    return new PostgresJournalStats(appends.get(), commits.get(), lastBatchSize, largestBatchSize, queue.size(),
+      failedWrites.get(), rejected.get(), appendNanos.get());
   }
 
   private void schedule() {
@@ -136,8 +145,6 @@ final class PgWriter {
       }
       return;
     }
-    lastBatchSize = batch.size();
-    largestBatch = Math.max(largestBatch, batch.size());
     runWithDeadline(batch).onComplete(done -> drain());
   }
 
@@ -147,11 +154,16 @@ final class PgWriter {
       if (failure == null) {
         return Future.succeededFuture();
       }
-      if (batch.size() > 1 && failure instanceof DatabaseException) {
+      if (batch.size() > 1 && isDataError(failure)) {
         return isolate(batch, 0);
       }
-      failedBatches.incrementAndGet();
+      failedWrites.addAndGet(batch.size());
       JournalUnavailableException unavailable = unavailable(failure);
+      if (isDataError(failure)) {
+        LOG.warn("PostgreSQL journal refused an operation: {}", failure.getMessage()); // a bug, not an outage
+      } else if (failuresInARow++ == 0) {
+        LOG.warn("PostgreSQL journal unavailable, {} operation(s) failed: {}", batch.size(), unavailable.getMessage());
+      }
       batch.forEach(op -> op.settle(Future.failedFuture(unavailable)));
       return Future.succeededFuture();
     });
@@ -200,12 +212,19 @@ final class PgWriter {
           outcome.complete(result.cause());
           return;
         }
-        transactions.incrementAndGet();
+        commits.incrementAndGet();
+        lastBatchSize = batch.size();
+        largestBatchSize = Math.max(largestBatchSize, batch.size());
+        if (failuresInARow > 0) {
+          LOG.info("PostgreSQL journal available again after {} failed batch(es)", failuresInARow);
+          failuresInARow = 0;
+        }
         List<Future<?>> results = result.result();
         for (int i = 0; i < batch.size(); i++) {
           Op<?> op = batch.get(i);
           if (op.append) {
             appends.incrementAndGet();
+            appendNanos.addAndGet(System.nanoTime() - op.submittedAt);
           }
           op.settle(results.get(i));
         }
@@ -233,13 +252,29 @@ final class PgWriter {
     List<Future<?>> opResults = results.subList(first, results.size());
     return Future.join(results).transform(all -> {
       if (all.failed()) {
-        return tx.rollback().transform(rolledBack -> Future.failedFuture(all.cause()));
+        // The statements ran in list order: the first failure is the cause, the later ones only say
+        // "current transaction is aborted".
+        Throwable cause = results.stream().filter(Future::failed).findFirst().map(Future::cause).orElse(all.cause());
+        return tx.rollback().transform(rolledBack -> Future.failedFuture(cause));
       }
       if (over.get()) {
         return tx.rollback().transform(rolledBack -> Future.failedFuture(new JournalUnavailableException("deadline")));
       }
       return tx.commit().map(committed -> opResults);
     });
+  }
+
+  /**
+   * An error of one statement's data (SQL state class 22 data exception, 23 integrity violation): worth running the
+   * batch's operations again one by one. Any other error (a timeout, the server shutting down, a full disk) would
+   * only fail again, once per operation, so it fails the whole batch at once.
+   */
+  private static boolean isDataError(Throwable failure) {
+    if (failure instanceof DatabaseException database && database.getSqlState() != null) {
+      String state = database.getSqlState();
+      return state.startsWith("22") || state.startsWith("23");
+    }
+    return false;
   }
 
   /** Best effort: asks the server to stop the statement the connection is waiting for. */

@@ -149,8 +149,8 @@ public final class PostgresJournal implements Journal {
     return schema;
   }
 
-  /** The writer's counters now. */
-  public PostgresJournalStats snapshot() {
+  /** The writer's counters now (a snapshot, from any thread). */
+  public PostgresJournalStats stats() {
     return writer.stats();
   }
 
@@ -218,8 +218,7 @@ public final class PostgresJournal implements Journal {
     PostgresJournalStats stats = writer.stats();
     Future<JsonObject> probe = pool.query("SELECT 1").execute().map(rows -> new JsonObject()
       .put("type", type()).put("database", where).put("schemaVersion", PgMigrations.FILES.size())
-      .put("queueDepth", stats.queueDepth()).put("transactions", stats.transactions())
-      .put("appends", stats.appends()).put("failedBatches", stats.failedBatches()));
+      .mergeIn(stats.toJson()));
     long timer = vertx.setTimer(deadline, id -> promise.tryFail(
       new JournalUnavailableException("PostgreSQL at " + where + " did not answer within " + deadline + " ms")));
     probe.onComplete(result -> {

@@ -1,5 +1,6 @@
 package io.messageorchestrator.journal;
 
+import io.messageorchestrator.journal.GroupCommitWriter.Kind;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -102,22 +103,23 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public Future<AppendResult> append(JournalEntry entry, long dedupSince) {
-    return writer.submit(writes -> writes.append(entry, dedupSince), true);
+    String messageJson = (entry.message() == null ? new JsonObject() : entry.message()).encode();
+    return writer.submit(writes -> writes.append(entry, messageJson, dedupSince), Kind.APPEND);
   }
 
   @Override
   public Future<Void> markStarted(String processId, int attempt, long leaseToken, long startedAt) {
-    return writer.submit(writes -> writes.markStarted(processId, attempt, leaseToken, startedAt), false);
+    return writer.submit(writes -> writes.markStarted(processId, attempt, leaseToken, startedAt), Kind.OTHER);
   }
 
   @Override
   public Future<Void> recordOutcome(OutcomeRecord outcome) {
-    return writer.submit(writes -> writes.recordOutcome(outcome), false);
+    return writer.submit(writes -> writes.recordOutcome(outcome), Kind.OTHER);
   }
 
   @Override
   public Future<Void> markReply(String processId, ReplyState state, long at) {
-    return writer.submit(writes -> writes.markReply(processId, state, at), false);
+    return writer.submit(writes -> writes.markReply(processId, state, at), Kind.OTHER);
   }
 
   @Override
@@ -130,7 +132,7 @@ public final class SqliteJournal implements Journal {
     if (maxRows <= 0) {
       return Future.succeededFuture(0);
     }
-    return writer.submit(writes -> writes.purge(finishedBefore, maxRows), false);
+    return writer.submit(writes -> writes.purge(finishedBefore, maxRows), Kind.OTHER);
   }
 
   @Override
@@ -145,7 +147,7 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public Future<Boolean> deleteDeadLetter(String processId) {
-    return writer.submit(writes -> writes.deleteDeadLetter(processId), false);
+    return writer.submit(writes -> writes.deleteDeadLetter(processId), Kind.OTHER);
   }
 
   @Override
@@ -155,19 +157,21 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public Future<JsonObject> eraseContact(String account, String contactId) {
-    return writer.submit(writes -> writes.eraseContact(account, contactId), false);
+    return writer.submit(writes -> writes.eraseContact(account, contactId), Kind.OTHER);
   }
 
   /**
-   * A probe through the writer: a committed write that also needs 64 KiB of room. It fails when the disk (or the
-   * page limit) is full, the file is broken, the writer is stuck (no answer within 5 s) or overloaded.
+   * A probe through the writer: a small committed write; after a write failed, also a check for 64 KiB of room (so
+   * readiness comes back as soon as space does, without waiting for an append). It fails when the disk (or the page
+   * limit) is full, the file is broken, the writer is stuck (no answer within 5 s) or overloaded.
    */
   @Override
   public Future<JsonObject> health() {
     Promise<JsonObject> result = Promise.promise();
     long timer = vertx.setTimer(HEALTH_TIMEOUT_MS, ignored -> result.tryFail(new JournalUnavailableException(
       "the SQLite journal " + path() + " did not answer its health probe within " + HEALTH_TIMEOUT_MS + " ms")));
-    writer.submit(writes -> writes.probe(System.currentTimeMillis()), false).onComplete(probe -> {
+    writer.submit(writes -> writes.probe(System.currentTimeMillis(), writer.lastFailure() != null),
+      Kind.PROBE).onComplete(probe -> {
       vertx.cancelTimer(timer);
       if (probe.succeeded()) {
         result.tryComplete(new JsonObject().put("type", type()).put("durable", true).put("path", path().toString())
@@ -197,12 +201,12 @@ public final class SqliteJournal implements Journal {
 
   /** A pragma's value on the writer's connection. */
   Future<String> writerPragma(String name) {
-    return writer.submit(writes -> writes.pragma(name), false);
+    return writer.submit(writes -> writes.pragma(name), Kind.OTHER);
   }
 
   /** Caps the file at {@code pages} pages (at least its current size): simulates a full disk. */
   Future<Long> limitPages(long pages) {
-    return writer.submit(writes -> writes.limitPages(pages), false);
+    return writer.submit(writes -> writes.limitPages(pages), Kind.OTHER);
   }
 
   /** Holds the writer (counting down {@code entered}) until {@code released} is counted down: tests of the queue. */
@@ -215,7 +219,7 @@ public final class SqliteJournal implements Journal {
         Thread.currentThread().interrupt();
       }
       return null;
-    }, false);
+    }, Kind.OTHER);
   }
 
   /** Measures the file now instead of within a second. */

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  * sees every commit made before it began. Reads are bounded too: a full queue is rejected at once.
  */
 final class SqliteReads {
+  /** Read by position in {@link #entry} and {@link #json}: keep the order. */
   private static final String COLUMNS = """
     sequence, process_id, account, contact_id, dedup_key, message, accepted_at, attempts, outcome, error, reply,
     reply_state, finished_at, replay_of""";
@@ -154,16 +155,16 @@ final class SqliteReads {
     return result;
   }
 
+  /** By position in {@link #COLUMNS} (recovery reads every unfinished row: no lookups by name). */
   private static JournalEntry entry(ResultSet row) throws SQLException {
-    return new JournalEntry(row.getLong("sequence"), row.getString("process_id"), row.getString("account"),
-      row.getString("contact_id"), row.getString("dedup_key"), new JsonObject(row.getString("message")),
-      row.getLong("accepted_at"), row.getInt("attempts"), row.getString("replay_of"));
+    return new JournalEntry(row.getLong(1), row.getString(2), row.getString(3), row.getString(4), row.getString(5),
+      new JsonObject(row.getString(6)), row.getLong(7), row.getInt(8), row.getString(14));
   }
 
   /** A message as {@link Journal#find} and the others show it (the same fields for every store). */
   private static JsonObject json(ResultSet row) throws SQLException {
     JournalEntry entry = entry(row);
-    long finishedAt = row.getLong("finished_at");
+    long finishedAt = row.getLong(13);
     boolean unfinished = row.wasNull();
     JsonObject json = new JsonObject()
       .put("sequence", entry.sequence())
@@ -174,10 +175,10 @@ final class SqliteReads {
       .put("message", entry.message())
       .put("acceptedAt", entry.acceptedAt())
       .put("attempts", entry.attempts())
-      .put("outcome", row.getString("outcome"))
-      .put("error", row.getString("error"))
-      .put("reply", row.getString("reply"))
-      .put("replyState", row.getString("reply_state"))
+      .put("outcome", row.getString(9))
+      .put("error", row.getString(10))
+      .put("reply", row.getString(11))
+      .put("replyState", row.getString(12))
       .put("finishedAt", unfinished ? null : finishedAt);
     if (entry.replayOf() != null) {
       json.put("replayOf", entry.replayOf());

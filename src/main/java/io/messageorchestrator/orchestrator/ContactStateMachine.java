@@ -6,7 +6,6 @@ import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.AgentResult;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.Events;
-import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.messageorchestrator.orchestrator.ContactLane.Pending;
@@ -26,9 +25,8 @@ import java.util.function.Consumer;
  *
  * Messages come in through the shard's {@link ShardIntake}, which decides whether they are accepted.
  *
- * <p>The points a durable journal hooks into: {@link #admit} (a message is accepted: it will get exactly one
- * outcome), {@link #startLease} (it starts processing) and {@link #finish} (its outcome, the one place every accepted
- * message ends; see {@link Outcomes}). {@link #releaseLease} is the one lease teardown.
+ * <p>Where it meets the journal ({@link JournalWrites}): {@link #startLease} records the attempt, {@link #finish} the
+ * one outcome of every accepted message (see {@link Outcomes}). {@link #releaseLease} is the one lease teardown.
  */
 final class ContactStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(ContactStateMachine.class);
@@ -113,21 +111,6 @@ final class ContactStateMachine {
     queuedDelta(-1);
     finish(oldest, Outcome.DROPPED, error);
     return oldest;
-  }
-
-  /**
-   * Test hook for R7's second half, called by tests only: queues a message without starting it or waiting for a
-   * permit — the stalled lane {@link #detectAndResolveDeadlocks} restarts (as a lost permit wake-up would leave it).
-   */
-  void stallForTest(String contactId, InboundMessage message) {
-    long now = time.monotonicMillis();
-    ContactLane lane = contacts.getOrCreate(Accounts.DEFAULT, contactId, now);
-    Pending pending = new Pending("stalled-" + contactId, lane.account, contactId, message, message.toJson(), now,
-      null);
-    pending.answeredQueued = true;
-    lane.enqueue(pending);
-    queuedDelta(1);
-    contacts.markBusy(lane);
   }
 
   boolean isStopping() {
@@ -226,6 +209,10 @@ final class ContactStateMachine {
       }
       return;
     }
+    if (outcome.notAttempted()) {
+      deferAttempt(lease, outcome.retryAfterMs());
+      return;
+    }
     boolean atDeadline = time.monotonicMillis() - lease.startedAt >= config.processingTimeout() - DEADLINE_SLACK_MS;
     if (outcome.error() != null && atDeadline) {
       // The agent gave up at its deadline (e.g. its HTTP call timed out after context.remaining()): a timeout.
@@ -249,6 +236,33 @@ final class ContactStateMachine {
   }
 
   /**
+   * J6b: the agent was not called (its circuit is open): the message goes back to the head of its lane without
+   * using up an attempt and waits (journaled) until the circuit may let a call through.
+   */
+  private void deferAttempt(Lease lease, long retryAfterMs) {
+    Pending pending = lease.pending;
+    pending.attempts--;
+    requeueAfter(lease, retryAfterMs);
+  }
+
+  /** The lease ends without an outcome; its message waits at the head of its lane for {@code delay} ms. */
+  private void requeueAfter(Lease lease, long delay) {
+    Pending pending = lease.pending;
+    ContactLane lane = lease.lane;
+    releaseLease(lease);
+    lane.requeueFirst(pending);
+    queuedDelta(1);
+    lane.retryTimer = effects.setTimer(delay, () -> {
+      lane.retryTimer = -1;
+      pump(lane);
+    });
+    if (pending.caller != null) {
+      answer(pending, ProcessResult.queued(pending.processId, lane.positionOf(pending)));
+      pending.answeredQueued = true;
+    }
+  }
+
+  /**
    * J6: an attempt failed or timed out. With attempts left the message goes back to the head of its lane and is
    * tried again after a backoff (the lane's later messages wait: R2); the caller still waiting is told
    * {@code queued} — never a non-final outcome. Otherwise the failure is final: the message is dead-lettered.
@@ -259,21 +273,10 @@ final class ContactStateMachine {
       endLease(lease, outcome, null, error, release);
       return;
     }
-    ContactLane lane = lease.lane;
     long duration = time.monotonicMillis() - lease.startedAt;
-    releaseLease(lease);
-    lane.requeueFirst(pending);
-    queuedDelta(1);
     long delay = retries.backoff(pending.attempts);
-    lane.retryTimer = effects.setTimer(delay, () -> {
-      lane.retryTimer = -1;
-      pump(lane);
-    });
     outcomes.attemptFailed(pending, outcome, error, release, duration, time.wallMillis() + delay);
-    if (pending.caller != null) {
-      answer(pending, ProcessResult.queued(pending.processId, lane.positionOf(pending)));
-      pending.answeredQueued = true;
-    }
+    requeueAfter(lease, delay);
   }
 
   /** A lease ends with an outcome of processing; the lane goes on with its next message. */

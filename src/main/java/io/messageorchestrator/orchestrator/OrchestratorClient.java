@@ -22,7 +22,11 @@ import io.vertx.core.json.JsonObject;
 /**
  * The original MessageOrchestrator's API for Java code in this node, over the event bus:
  * {@code processMessage}, {@code on}, {@code getStats}, {@code isContactLocked}, {@code emergencyUnlock},
- * {@code detectAndResolveDeadlocks}. Messages go straight to the shard that owns the contact. Thread-safe.
+ * {@code detectAndResolveDeadlocks}; and the journal's operator API: dead letters and a conversation's data
+ * (J6, J12). Messages go straight to the shard that owns the contact. Thread-safe.
+ *
+ * <p>Journal operations fail with a {@code ReplyException} whose code says why: 400 a bad argument, 404 no such
+ * dead letter, 409 a replay already under way, 429/503 a replay refused, 503 the journal unavailable.
  */
 public final class OrchestratorClient {
   private final Vertx vertx;
@@ -115,6 +119,55 @@ public final class OrchestratorClient {
   /** Runs the stale-lease sweep on every shard now; returns how many leases and lanes it repaired. */
   public Future<Integer> detectAndResolveDeadlocks() {
     return request(Addresses.RESOLVE_DEADLOCKS, new JsonObject()).map(answer -> answer.getInteger("resolved"));
+  }
+
+  /**
+   * {@code {deadLetters: [...], limit, offset}}, newest first.
+   *
+   * @param limit  at most this many (1–500), {@code null} for 50
+   * @param offset skip this many newest ones first, {@code null} for 0
+   */
+  public Future<JsonObject> deadLetters(Integer limit, Integer offset) {
+    return request(Addresses.DEAD_LETTERS_LIST, new JsonObject().put("limit", limit).put("offset", offset));
+  }
+
+  /** The dead letter: its message, outcome, error and reply. */
+  public Future<JsonObject> deadLetter(String processId) {
+    return request(Addresses.DEAD_LETTERS_GET, new JsonObject().put("processId", processId));
+  }
+
+  /** {@code {deleted: true}}. */
+  public Future<JsonObject> deleteDeadLetter(String processId) {
+    return request(Addresses.DEAD_LETTERS_DELETE, new JsonObject().put("processId", processId));
+  }
+
+  /**
+   * Submits the dead letter's message again as a new message: {@code {replayed: true, replayOf, processId,
+   * deadLetterDeleted}} with the new message's {@code processId}; its outcome travels on {@code messageProcessed}.
+   */
+  public Future<JsonObject> replayDeadLetter(String processId) {
+    return request(Addresses.DEAD_LETTERS_REPLAY, new JsonObject().put("processId", processId));
+  }
+
+  /**
+   * Everything the journal keeps about the conversation: {@code {account, contactId, messages, keys}}.
+   *
+   * @param account the business number / instance the conversation is with, {@code null} for {@code default}
+   */
+  public Future<JsonObject> exportContactData(String contactId, String account) {
+    return request(Addresses.CONTACT_DATA_EXPORT, new JsonObject().put("contactId", contactId)
+      .put("account", account));
+  }
+
+  /**
+   * Erases the conversation's messages, replies and keys; answers {@code {account, contactId, messages, keys}} with
+   * how many of each were erased.
+   *
+   * @param account {@code null} for {@code default}
+   */
+  public Future<JsonObject> eraseContactData(String contactId, String account) {
+    return request(Addresses.CONTACT_DATA_ERASE, new JsonObject().put("contactId", contactId)
+      .put("account", account));
   }
 
   private Future<JsonObject> request(String address, JsonObject body) {

@@ -5,6 +5,9 @@ import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.Events;
+import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.Recovery;
+import io.messageorchestrator.outbound.Outbox.Delivery;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -19,6 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -26,12 +30,17 @@ import java.util.concurrent.ThreadLocalRandom;
  * Delivers every reply announced by {@code messageProcessed} to its contact through a {@link ReplySender}, and
  * ends each in exactly one {@link OutboundEvents} event:
  * <ul>
- *   <li>per contact, replies leave strictly in the order their events arrived (the order the shard processed
- *   them): one attempt in flight per contact, the next reply only after the previous one was delivered or given
- *   up; different contacts proceed in parallel, at most {@link HttpReplies#MAX_CONNECTIONS} attempts at once;</li>
- *   <li>retryable failures (transport errors, timeouts, 408, 429, 5xx) are retried after an exponential backoff
- *   with full jitter up to {@code outbound.maxAttempts}; other refusals fail at once ({@code replyFailed});</li>
- *  *   <li>fallback replies are skipped, with a {@code replySkipped} event, when {@code outbound.sendFallbacks} is
+ *   <li>per conversation (account, contact), replies leave strictly in the order they arrived (replies the journal
+ *   recovered at start first, then the order the shard processed them): one attempt in flight per conversation,
+ *   the next reply only after the previous one was delivered or given up; conversations proceed in parallel, at
+ *   most {@link HttpReplies#MAX_CONNECTIONS} attempts at once;</li>
+ *   <li>retryable failures (transport errors, timeouts, 408, 429, 5xx) are retried after a capped exponential
+ *   backoff with full jitter until {@code outbound.retryFor} has passed since the reply's first attempt (and, if
+ *   set, at most {@code outbound.maxAttempts} attempts); other refusals fail at once ({@code replyFailed});</li>
+ *   <li>with a journal, the outbox row is marked: delivered, or failed (a reply dead letter, replayable through
+ *   {@link Addresses#OUTBOUND_RESEND}); a reply still waiting when the shutdown grace ends stays pending, so a
+ *   durable journal delivers it at the next start;</li>
+ *   <li>fallback replies are skipped, with a {@code replySkipped} event, when {@code outbound.sendFallbacks} is
  *   false;</li>
  *   <li>at most {@code outbound.maxPending} replies wait or are in flight; beyond that a reply fails at once
  *   with reason {@code overloaded}.</li>
@@ -51,6 +60,9 @@ public final class OutboundVerticle extends VerticleBase {
   private final ReplyMetrics metrics;
   private final ReplySender injectedSender;
   private final Backoff backoff;
+  private final ReplyJournal journal;
+  /** Replies the journal recorded but did not see delivered: queued first, at start. */
+  private final List<Recovery.PendingReply> recovered;
   private final Map<String, Outbox> outboxes = new HashMap<>();
   /** Contacts whose next attempt may start, waiting for an in-flight slot, oldest first. */
   private final ArrayDeque<Outbox> ready = new ArrayDeque<>();
@@ -81,7 +93,18 @@ public final class OutboundVerticle extends VerticleBase {
    */
   public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry,
                           ReplySender sender) {
+    this(settings, shutdownGraceMs, registry, sender, null, List.of());
+  }
+
+  /**
+   * @param journal   where replies are marked delivered or failed; {@code null}: no marks
+   * @param recovered the journal's undelivered replies (J5), delivered first, in this order
+   */
+  public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry,
+                          ReplySender sender, Journal journal, List<Recovery.PendingReply> recovered) {
     this.settings = settings;
+    this.journal = new ReplyJournal(journal);
+    this.recovered = List.copyOf(recovered);
     this.shutdownGraceMs = shutdownGraceMs;
     this.metrics = new ReplyMetrics(registry);
     this.injectedSender = sender;
@@ -99,8 +122,12 @@ public final class OutboundVerticle extends VerticleBase {
     eventBus = vertx.eventBus();
     sender = injectedSender != null ? injectedSender : ReplySender.create(vertx, settings);
     LOG.info("Outbound delivery: {}", settings);
-    return eventBus.<JsonObject>localConsumer(Addresses.event(Events.MESSAGE_PROCESSED), this::onProcessed)
-      .completion();
+    for (Recovery.PendingReply pending : recovered) {
+      enqueue(OutboundReply.recovered(pending, settings.type()));
+    }
+    return Future.all(
+      eventBus.<JsonObject>localConsumer(Addresses.event(Events.MESSAGE_PROCESSED), this::onProcessed).completion(),
+      eventBus.<JsonObject>localConsumer(Addresses.OUTBOUND_RESEND, this::onResend).completion());
   }
 
   /**
@@ -135,6 +162,9 @@ public final class OutboundVerticle extends VerticleBase {
         ContactIds.mask(String.valueOf(body.getValue("contactId"))), body.getValue("processId"), e.getMessage());
       publishFailed(body.getValue("contactId"), body.getValue("processId"), 0, OutboundEvents.REASON_INVALID,
         e.getMessage());
+      if (body.getValue("processId") instanceof String processId) {
+        journal.failed(processId, String.valueOf(body.getValue("contactId")));
+      }
       return;
     }
     if (reply.fallback() && !settings.sendFallbacks()) {
@@ -148,11 +178,38 @@ public final class OutboundVerticle extends VerticleBase {
       return;
     }
     if (pending >= settings.maxPending()) {
-      fail(reply, 0, OutboundEvents.REASON_OVERLOADED,
+      giveUp(reply, 0, OutboundEvents.REASON_OVERLOADED,
         pending + " replies are already waiting for delivery (outbound.maxPending)");
       return;
     }
-    Outbox outbox = outboxes.computeIfAbsent(reply.contactId(), Outbox::new);
+    enqueue(reply);
+  }
+
+  /**
+   * A reply to send again (the replay of a reply dead letter): answered once it is queued behind the conversation's
+   * other replies; its outcome comes as a {@code replyDelivered} / {@code replyFailed} event like any reply's.
+   */
+  private void onResend(Message<JsonObject> request) {
+    OutboundReply reply;
+    try {
+      reply = OutboundReply.fromResend(request.body());
+    } catch (IllegalArgumentException e) {
+      request.fail(400, e.getMessage());
+      return;
+    }
+    if (closed) {
+      request.fail(503, "outbound delivery has shut down");
+    } else if (pending >= settings.maxPending()) {
+      request.fail(429, pending + " replies are already waiting for delivery (outbound.maxPending)");
+    } else {
+      enqueue(reply);
+      request.reply(new JsonObject().put("queued", true).put("processId", reply.processId()));
+    }
+  }
+
+  /** Puts a reply behind its conversation's others, regardless of {@code maxPending} (callers check it). */
+  private void enqueue(OutboundReply reply) {
+    Outbox outbox = outboxes.computeIfAbsent(reply.conversationKey(), Outbox::new);
     outbox.queue.add(new Delivery(reply, System.nanoTime()));
     pending++;
     schedule(outbox);
@@ -186,7 +243,9 @@ public final class OutboundVerticle extends VerticleBase {
 
   private void attempt(Outbox outbox) {
     Delivery delivery = outbox.queue.peek();
-    delivery.attempts++;
+    if (delivery.attempts++ == 0) {
+      delivery.firstAttemptNanos = System.nanoTime();
+    }
     inFlight++;
     Future<Void> sent;
     try {
@@ -210,13 +269,18 @@ public final class OutboundVerticle extends VerticleBase {
         ContactIds.mask(reply.contactId()), delivery.attempts, latencyMs);
       publish(OutboundEvents.REPLY_DELIVERED, new JsonObject().put("contactId", reply.contactId())
         .put("processId", reply.processId()).put("attempts", delivery.attempts).put("latencyMs", latencyMs));
+      journal.delivered(reply);
       finishHead(outbox);
     } else {
       Throwable cause = result.cause();
       DeliveryException refusal = cause instanceof DeliveryException e ? e : null;
       boolean retryable = refusal == null || refusal.retryable();
-      if (retryable && delivery.attempts < settings.maxAttempts()) {
-        long delay = backoff.delay(delivery.attempts, refusal == null ? -1 : refusal.retryAfterMs());
+      long retryLeftMs = settings.retryFor() - (System.nanoTime() - delivery.firstAttemptNanos) / 1_000_000;
+      boolean capped = settings.maxAttempts() > 0 && delivery.attempts >= settings.maxAttempts();
+      if (retryable && retryLeftMs > 0 && !capped) {
+        // The last attempt is made no later than retryFor after the first.
+        long delay = Math.min(retryLeftMs,
+          backoff.delay(delivery.attempts, refusal == null ? -1 : refusal.retryAfterMs()));
         LOG.debug("Attempt {} of process {} for contact {} failed ({}); retrying in {} ms", delivery.attempts,
           reply.processId(), ContactIds.mask(reply.contactId()), describe(cause), delay);
         outbox.retryTimer = vertx.setTimer(delay, id -> {
@@ -225,8 +289,8 @@ public final class OutboundVerticle extends VerticleBase {
           pump();
         });
       } else {
-        fail(reply, delivery.attempts, retryable ? OutboundEvents.REASON_EXHAUSTED : OutboundEvents.REASON_REJECTED,
-          describe(cause));
+        giveUp(reply, delivery.attempts, retryable ? OutboundEvents.REASON_EXHAUSTED
+          : OutboundEvents.REASON_REJECTED, describe(cause));
         finishHead(outbox);
       }
     }
@@ -239,7 +303,7 @@ public final class OutboundVerticle extends VerticleBase {
     pending--;
     outbox.scheduled = false;
     if (outbox.queue.isEmpty()) {
-      outboxes.remove(outbox.contactId);
+      outboxes.remove(outbox.key);
     } else {
       schedule(outbox);
     }
@@ -275,6 +339,13 @@ public final class OutboundVerticle extends VerticleBase {
 
   // ---------------------------------------------------------------- events
 
+  /** The reply will never be sent by this node: {@code replyFailed} and, with a journal, a reply dead letter. */
+  private void giveUp(OutboundReply reply, int attempts, String reason, String error) {
+    fail(reply, attempts, reason, error);
+    journal.failed(reply.processId(), reply.contactId());
+  }
+
+  /** {@code replyFailed} without a journal mark: a reply left at shutdown stays pending in the journal. */
   private void fail(OutboundReply reply, int attempts, String reason, String error) {
     LOG.warn("Giving up the reply of process {} to contact {} after {} attempts ({}): {}", reply.processId(),
       ContactIds.mask(reply.contactId()), attempts, reason, error);
@@ -303,29 +374,5 @@ public final class OutboundVerticle extends VerticleBase {
   private static String describe(Throwable cause) {
     String message = cause.getMessage();
     return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
-  }
-
-  /** One contact's replies in processed order; the head is the one being attempted or waiting to retry. */
-  private static final class Outbox {
-    final String contactId;
-    final ArrayDeque<Delivery> queue = new ArrayDeque<>();
-    /** In the ready line, in flight or waiting to retry: at most one of those at a time. */
-    boolean scheduled;
-    long retryTimer = -1;
-
-    Outbox(String contactId) {
-      this.contactId = contactId;
-    }
-  }
-
-  private static final class Delivery {
-    final OutboundReply reply;
-    final long acceptedAtNanos;
-    int attempts;
-
-    Delivery(OutboundReply reply, long acceptedAtNanos) {
-      this.reply = reply;
-      this.acceptedAtNanos = acceptedAtNanos;
-    }
   }
 }

@@ -65,7 +65,8 @@ class EventBusAgentTest {
           assertThat(result.status()).isEqualTo(ProcessResult.Status.PROCESSED);
           assertThat(result.response()).isEqualTo("hello from the bus: hi");
           assertThat(result.fallback()).isFalse();
-          assertThat(body.fieldNames()).containsExactlyInAnyOrder("contactId", "processId", "message");
+          assertThat(body.fieldNames()).containsExactlyInAnyOrder("contactId", "processId", "attempt", "message");
+          assertThat(body.getInteger("attempt")).isEqualTo(1);
           assertThat(body.getString("contactId")).isEqualTo(CONTACT);
           assertThat(body.getString("processId")).isEqualTo(result.processId());
           assertThat(body.getJsonObject("message").getString("messageId")).isEqualTo("m-1");

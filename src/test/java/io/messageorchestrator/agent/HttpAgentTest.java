@@ -97,7 +97,8 @@ class HttpAgentTest {
           assertThat(seen.getString("path")).isEqualTo("/agent");
           assertThat(seen.getString("contentType")).startsWith("application/json");
           JsonObject body = seen.getJsonObject("body");
-          assertThat(body.fieldNames()).containsExactlyInAnyOrder("contactId", "processId", "message");
+          assertThat(body.fieldNames()).containsExactlyInAnyOrder("contactId", "processId", "attempt", "message");
+          assertThat(body.getInteger("attempt")).isEqualTo(1);
           assertThat(body.getString("contactId")).isEqualTo(CONTACT);
           assertThat(body.getString("processId")).isEqualTo(result.processId());
           assertThat(body.getJsonObject("message").getString("text")).isEqualTo("ping");

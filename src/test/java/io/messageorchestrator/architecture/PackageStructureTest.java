@@ -40,6 +40,14 @@ class PackageStructureTest {
       .should().dependOnClassesThat().resideInAnyPackage(FEATURES).check(classes);
   }
 
+  /** The journal (its stores and its admin verticle) is reached over the event bus, never the other way round. */
+  @Test
+  void journalDependsOnNoFeatureThatUsesIt() {
+    noClasses().that().resideInAPackage("io.messageorchestrator.journal..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.messageorchestrator.orchestrator..",
+        "io.messageorchestrator.http..", "io.messageorchestrator.webhook..").check(classes);
+  }
+
   @Test
   void orchestratorDoesNotDependOnTheAgentImplementations() {
     noClasses().that().resideInAPackage("io.messageorchestrator.orchestrator..")

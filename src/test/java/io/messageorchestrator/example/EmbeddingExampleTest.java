@@ -30,9 +30,9 @@ class EmbeddingExampleTest {
   @DisplayName("an application deploys the orchestrator with ConfigLoader + OrchestratorSuite.deploy, sends orchestrator.process from its own verticle and gets every reply as an event")
   void embeddedApplicationWorks(Vertx vertx, @TempDir Path dir) throws IOException {
     Path configFile = dir.resolve("orchestrator.json");
-    Files.writeString(configFile, """
-      {"shards": 2, "shutdownGracePeriod": 1000}
-      """);
+    // The default journal (SQLite), in this test's own folder.
+    Files.writeString(configFile, new JsonObject().put("shards", 2).put("shutdownGracePeriod", 1000)
+      .put("journal", new JsonObject().put("path", dir.resolve("data/orchestrator.db").toString())).encode());
     List<JsonObject> sent = new CopyOnWriteArrayList<>();
     Promise<Void> threeSent = Promise.promise();
     EmbeddedApplication application = new EmbeddedApplication(reply -> {

@@ -20,8 +20,9 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The PostgreSQL journal against the real server ({@link TestPostgres}), each test in a schema of its own: the journal
- * contract (until the shared contract suite lands), grouped commits, and the queue bound.
+ * What the PostgreSQL journal does beyond the shared contract ({@link PostgresJournalContractTest}), against the real
+ * server ({@link TestPostgres}), each test in a schema of its own: purge in batches, grouped commits and their
+ * counters, one failing operation isolated from its batch, and the queue bound.
  */
 @DisplayName("PostgreSQL journal")
 class PostgresJournalTest {
@@ -69,84 +70,6 @@ class PostgresJournalTest {
   }
 
   @Test
-  @DisplayName("a provider id seen within the dedup window is a duplicate; an older one is taken over; no id never is")
-  void dedupWindow() {
-    assertThat(append("p1", "c1", "wamid.1", 5_000, WINDOW_START)).isEqualTo(AppendResult.APPENDED);
-    assertThat(append("p2", "c1", "wamid.1", 6_000, WINDOW_START)).isEqualTo(AppendResult.DUPLICATE);
-    // the same id from another contact, or to another account, is another message
-    assertThat(append("p3", "c2", "wamid.1", 6_000, WINDOW_START)).isEqualTo(AppendResult.APPENDED);
-    assertThat(Await.result(journal.append(new JournalEntry(0, "p4", "15550001", "c1", "wamid.1", new JsonObject(),
-      6_000, 0, null), WINDOW_START))).isEqualTo(AppendResult.APPENDED);
-    // the key was taken at 5,000: a window starting after it no longer sees it
-    assertThat(append("p5", "c1", "wamid.1", 9_000, 5_001)).isEqualTo(AppendResult.APPENDED);
-    assertThat(append("p6", "c1", "wamid.1", 9_500, 5_001)).isEqualTo(AppendResult.DUPLICATE);
-    assertThat(append("p7", "c1", null, 9_600, WINDOW_START)).isEqualTo(AppendResult.APPENDED);
-    assertThat(append("p8", "c1", null, 9_700, WINDOW_START)).isEqualTo(AppendResult.APPENDED);
-
-    assertThat(ids(Await.result(journal.recover()).unfinished())).containsExactly("p1", "p3", "p4", "p5", "p7", "p8");
-    assertThat(Await.result(journal.find("p2"))).isNull();
-  }
-
-  @Test
-  @DisplayName("recovery answers unfinished messages in acceptance order with their attempts, and pending replies")
-  void recovery() {
-    append("a", "c1", "k-a", 10, WINDOW_START);
-    append("b", "c2", "k-b", 11, WINDOW_START);
-    append("c", "c1", "k-c", 12, WINDOW_START);
-    append("d", "c3", null, 13, WINDOW_START);
-    Await.result(journal.markStarted("b", 2, 77L, 20));
-    Await.result(journal.recordOutcome(new OutcomeRecord("c", "processed", "hi c", null, 30, false)));
-    Await.result(journal.recordOutcome(new OutcomeRecord("d", "dropped", null, null, 31, false)));
-
-    Recovery recovery = Await.result(journal.recover());
-    assertThat(ids(recovery.unfinished())).containsExactly("a", "b");
-    JournalEntry b = recovery.unfinished().get(1);
-    assertThat(b.attempts()).isEqualTo(2);
-    assertThat(b.sequence()).isGreaterThan(recovery.unfinished().get(0).sequence());
-    assertThat(b.message().getString("text")).isEqualTo("hello b");
-    assertThat(b.contactId()).isEqualTo("c2");
-    assertThat(b.account()).isEqualTo("default");
-    assertThat(recovery.replies()).extracting(Recovery.PendingReply::processId, Recovery.PendingReply::reply,
-      Recovery.PendingReply::outcome).containsExactly(org.assertj.core.groups.Tuple.tuple("c", "hi c", "processed"));
-
-    Await.result(journal.markReply("c", ReplyState.DELIVERED, 40));
-    assertThat(Await.result(journal.recover()).replies()).isEmpty();
-    JsonObject c = Await.result(journal.find("c"));
-    assertThat(c.getString("outcome")).isEqualTo("processed");
-    assertThat(c.getString("replyState")).isEqualTo("delivered");
-    assertThat(c.getLong("replyAt")).isEqualTo(40L);
-    assertThat(Await.result(journal.find("d")).getString("replyState")).isEqualTo("none");
-  }
-
-  @Test
-  @DisplayName("a late start of an earlier attempt never lowers the count; a second outcome never replaces the first")
-  void startsAndOutcomesNeverGoBack() {
-    append("s", "c1", null, 1, WINDOW_START);
-    Await.result(journal.markStarted("s", 2, 8, 20));
-    Await.result(journal.markStarted("s", 1, 9, 30));
-    assertThat(Await.result(journal.recover()).unfinished().get(0).attempts()).isEqualTo(2);
-    assertThat(Await.result(journal.find("s")).getLong("leaseToken")).isEqualTo(8L);
-
-    Await.result(journal.recordOutcome(new OutcomeRecord("s", "processed", "the answer", null, 40, false)));
-    Await.result(journal.recordOutcome(new OutcomeRecord("s", "failed", "fallback", "late", 50, false)));
-    JsonObject s = Await.result(journal.find("s"));
-    assertThat(s.getString("outcome")).isEqualTo("processed");
-    assertThat(s.getString("reply")).isEqualTo("the answer");
-    assertThat(Await.result(journal.deadLetters(10, 0))).isEmpty();
-  }
-
-  @Test
-  @DisplayName("an outcome that forgets its dedup key lets the provider's redelivery in again")
-  void forgetDedupKey() {
-    append("x", "c1", "wamid.x", 100, 0);
-    append("y", "c1", "wamid.y", 101, 0);
-    Await.result(journal.recordOutcome(new OutcomeRecord("x", "dropped", null, null, 110, true)));
-    Await.result(journal.recordOutcome(new OutcomeRecord("y", "processed", "ok", null, 111, false)));
-    assertThat(append("x2", "c1", "wamid.x", 120, 0)).isEqualTo(AppendResult.APPENDED);
-    assertThat(append("y2", "c1", "wamid.y", 121, 0)).isEqualTo(AppendResult.DUPLICATE);
-  }
-
-  @Test
   @DisplayName("purge deletes finished messages and old keys, in batches, never unfinished ones or pending replies")
   void purge() {
     for (int i = 0; i < 5; i++) {
@@ -169,52 +92,6 @@ class PostgresJournalTest {
     // the purged messages' keys were taken before 1,000: gone too, so the ids are new again
     assertThat(append("again", "c1", "k0", 6_000, 0)).isEqualTo(AppendResult.APPENDED);
     assertThat(append("again-r", "c1", "kr", 6_000, 0)).isEqualTo(AppendResult.DUPLICATE);
-  }
-
-  @Test
-  @DisplayName("dead letters list failed, timed-out and undeliverable messages newest first, paged; one can be deleted")
-  void deadLetters() {
-    append("f", "c1", null, 1, WINDOW_START);
-    append("t", "c1", null, 2, WINDOW_START);
-    append("r", "c2", null, 3, WINDOW_START);
-    append("ok", "c2", null, 4, WINDOW_START);
-    Await.result(journal.recordOutcome(new OutcomeRecord("f", "failed", "sorry", "agent 500", 10, false)));
-    Await.result(journal.recordOutcome(new OutcomeRecord("t", "timed_out", "sorry", "timeout", 20, false)));
-    Await.result(journal.recordOutcome(new OutcomeRecord("r", "processed", "answer", null, 15, false)));
-    Await.result(journal.markReply("r", ReplyState.FAILED, 30));
-    Await.result(journal.recordOutcome(new OutcomeRecord("ok", "processed", "fine", null, 40, false)));
-
-    List<JsonObject> all = Await.result(journal.deadLetters(10, 0));
-    assertThat(all).extracting(json -> json.getString("processId")).containsExactly("r", "t", "f");
-    assertThat(all.get(2).getString("error")).isEqualTo("agent 500");
-    assertThat(Await.result(journal.deadLetters(1, 1))).extracting(json -> json.getString("processId"))
-      .containsExactly("t");
-    assertThat(Await.result(journal.deleteDeadLetter("t"))).isTrue();
-    assertThat(Await.result(journal.deleteDeadLetter("t"))).isFalse();
-    assertThat(Await.result(journal.deleteDeadLetter("ok"))).isFalse();
-    assertThat(Await.result(journal.deadLetters(10, 0))).extracting(json -> json.getString("processId"))
-      .containsExactly("r", "f");
-  }
-
-  @Test
-  @DisplayName("a conversation's data is exported, then erased with its keys, and nobody else's")
-  void exportAndErase() {
-    append("m1", "alice", "k1", 1, WINDOW_START);
-    append("m2", "alice", "k2", 2, WINDOW_START);
-    append("m3", "bob", "k3", 3, WINDOW_START);
-    Await.result(journal.recordOutcome(new OutcomeRecord("m1", "processed", "hi alice", null, 5, false)));
-
-    JsonObject export = Await.result(journal.exportContact("default", "alice"));
-    assertThat(export.getJsonArray("messages")).hasSize(2);
-    assertThat(export.getJsonArray("messages").getJsonObject(0).getString("reply")).isEqualTo("hi alice");
-    assertThat(export.getJsonArray("keys")).hasSize(2);
-
-    JsonObject erased = Await.result(journal.eraseContact("default", "alice"));
-    assertThat(erased.getInteger("messages")).isEqualTo(2);
-    assertThat(erased.getInteger("keys")).isEqualTo(2);
-    assertThat(Await.result(journal.exportContact("default", "alice")).getJsonArray("messages")).isEmpty();
-    assertThat(append("m1-again", "alice", "k1", 10, WINDOW_START)).isEqualTo(AppendResult.APPENDED);
-    assertThat(Await.result(journal.find("m3"))).isNotNull();
   }
 
   @Test
@@ -260,11 +137,14 @@ class PostgresJournalTest {
       assertThat(recovered.stream().filter(id -> id.startsWith(prefix)).toList())
         .as("acceptance order of context %d", c).isEqualTo(expected);
     }
-    PostgresJournalStats stats = journal.snapshot();
+    PostgresJournalStats stats = journal.stats();
     assertThat(stats.appends()).isEqualTo(1_000);
     assertThat(recovered).hasSize(1_000);
-    assertThat(stats.transactions()).as("transactions for 1,000 appends (+1 recover)").isLessThan(100);
-    assertThat(stats.largestBatch()).isGreaterThan(10);
+    assertThat(stats.commits()).as("transactions for 1,000 appends (+1 recover)").isLessThan(100);
+    assertThat(stats.largestBatchSize()).isGreaterThan(10);
+    assertThat(stats.lastBatchSize()).isEqualTo(1); // the recover
+    assertThat(stats.appendNanosTotal()).isPositive();
+    assertThat(stats.failedWrites()).isZero();
     assertThat(stats.queueDepth()).isZero();
   }
 
@@ -309,7 +189,8 @@ class PostgresJournalTest {
     }
     // the writer takes the first operation while the loop still runs, so at most 11 fit
     assertThat(refused).isBetween(89, 90);
-    assertThat(journal.snapshot().rejected()).isEqualTo(refused);
+    assertThat(journal.stats().rejected()).isEqualTo(refused);
+    assertThat(journal.stats().failedWrites()).isEqualTo(refused);
     assertThat(Await.result(journal.recover()).unfinished()).hasSize(100 - refused);
   }
 }

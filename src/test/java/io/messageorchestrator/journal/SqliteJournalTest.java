@@ -11,8 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -132,6 +135,44 @@ class SqliteJournalTest {
   }
 
   @Test
+  @DisplayName("kill -9 while appending: every append that was acknowledged is there after the restart")
+  void killedWhileAppendingLosesNoAcknowledgedAppend() throws Exception {
+    Process child = new ProcessBuilder(childCommand(database(), "append")).redirectErrorStream(true).start();
+    LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread reader = Thread.ofPlatform().daemon().name("sqlite-child-output").start(() -> {
+      try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+        StandardCharsets.UTF_8))) {
+        out.lines().forEach(lines::add);
+      } catch (IOException ignored) {
+        // the child was killed: its output ends here
+      }
+    });
+    List<String> acknowledged = new ArrayList<>();
+    List<String> other = new ArrayList<>();
+    try {
+      while (acknowledged.size() < 500) {
+        String line = lines.poll(30, TimeUnit.SECONDS);
+        assertThat(line).as("child output so far: %s", other).isNotNull();
+        (line.startsWith("ACK ") ? acknowledged : other).add(line);
+      }
+    } finally {
+      child.destroyForcibly(); // SIGKILL: no shutdown hook, no close
+    }
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    reader.join(TimeUnit.SECONDS.toMillis(10));
+    lines.drainTo(other);
+    other.stream().filter(line -> line.startsWith("ACK ")).forEach(acknowledged::add);
+
+    // The lock died with the process; the journal opens and holds every acknowledged append.
+    SqliteJournal journal = open();
+    List<String> recovered = Await.result(journal.recover()).unfinished().stream().map(JournalEntry::processId)
+      .toList();
+    List<String> acknowledgedIds = acknowledged.stream().map(line -> line.substring("ACK ".length())).toList();
+    assertThat(recovered).containsAll(acknowledgedIds);
+    assertThat(recovered).doesNotHaveDuplicates();
+  }
+
+  @Test
   @DisplayName("the native library is extracted under <journal folder>/native, not java.io.tmpdir")
   void nativeLibraryIsExtractedBesideTheJournal() throws Exception {
     Path database = folder.resolve("svc").resolve("orchestrator.db");
@@ -216,10 +257,15 @@ class SqliteJournalTest {
       .containsExactlyElementsOf(committed);
     assertThat(Await.result(journal.find(refused.processId()))).isNull();
 
+    // A write that needs no new page proves nothing: health stays DOWN.
+    Await.result(journal.markStarted(committed.getFirst(), 1, 1, 5_000));
+    assertThat(Await.failure(journal.health())).isInstanceOf(JournalUnavailableException.class);
+
     Await.result(journal.limitPages(1_000_000_000L));
+    // Room again: health is UP at its next probe, before any append has to come and prove it.
+    assertThat(Await.result(journal.health()).getString("type")).isEqualTo("sqlite");
     assertThat(Await.result(journal.append(refused, 0))).isEqualTo(AppendResult.APPENDED);
     committed.add(refused.processId());
-    assertThat(Await.result(journal.health()).getString("type")).isEqualTo("sqlite");
 
     Await.result(journal.close());
     opened.remove(journal);
@@ -360,8 +406,8 @@ class SqliteJournalTest {
   private record ChildResult(int status, String output) {
   }
 
-  /** {@link SqliteJournalChild} in a fresh JVM (small heap) on {@code database}. */
-  private static ChildResult runChild(Path database) throws Exception {
+  /** The command running {@link SqliteJournalChild} in a fresh JVM (small heap) on {@code database}. */
+  private static List<String> childCommand(Path database, String... mode) {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
       "-Xmx64m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
       "-cp", System.getProperty("java.class.path")));
@@ -369,7 +415,12 @@ class SqliteJournalTest {
       command.add("--sun-misc-unsafe-memory-access=allow");
     }
     command.addAll(List.of(SqliteJournalChild.class.getName(), database.toString()));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    command.addAll(List.of(mode));
+    return command;
+  }
+
+  private static ChildResult runChild(Path database) throws Exception {
+    Process process = new ProcessBuilder(childCommand(database)).redirectErrorStream(true).start();
     CompletableFuture<String> output = new CompletableFuture<>();
     Thread.ofPlatform().daemon().name("sqlite-child-output").start(() -> {
       try (InputStream out = process.getInputStream()) {

@@ -88,6 +88,21 @@ final class PlainShard implements ShardEffects {
     return answer;
   }
 
+  /**
+   * R7's second half: queues a message without starting it or waiting for a permit — the stalled lane the sweep
+   * restarts (as a lost permit wake-up would leave it).
+   */
+  void stall(String contactId, InboundMessage message) {
+    long now = monotonicMillis.get();
+    ContactLane lane = machine.contacts().getOrCreate(io.messageorchestrator.core.Accounts.DEFAULT, contactId, now);
+    ContactLane.Pending pending = new ContactLane.Pending("stalled-" + contactId, lane.account, contactId, message,
+      message.toJson(), now, null);
+    pending.answeredQueued = true;
+    lane.enqueue(pending);
+    machine.queuedDelta(1);
+    machine.contacts().markBusy(lane);
+  }
+
   AtomicReference<ProcessResult> send(String contactId, String text) {
     return send(contactId, InboundMessage.text(text));
   }

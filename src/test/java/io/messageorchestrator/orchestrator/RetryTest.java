@@ -99,6 +99,31 @@ class RetryTest {
   }
 
   @Test
+  @DisplayName("J6b: an answer 'not attempted' (agent circuit open) uses no attempt: the message waits at the head of its lane and is called again after retryAfterMs")
+  void notAttemptedUsesNoAttempt() {
+    PlainShard shard = new PlainShard(retries(1)); // one attempt: a used attempt would dead-letter it at once
+    AtomicReference<ProcessResult> first = shard.send("c", "one");
+    shard.send("c", "two");
+    shard.reply(shard.callOf("c"), AgentOutcome.notAttempted("agent unavailable (circuit open)", 2_000));
+
+    assertThat(first.get().status()).isEqualTo(ProcessResult.Status.QUEUED);
+    assertThat(shard.events(Events.ATTEMPT_FAILED)).isEmpty();
+    assertThat(shard.events(Events.MESSAGE_PROCESSED)).isEmpty();
+    assertThat(shard.limit.inUse()).isZero();
+    shard.advance(1_999);
+    assertThat(shard.agentCalls).hasSize(1);
+    shard.advance(1);
+    shard.runContext();
+    Lease again = shard.callOf("c");
+    assertThat(again.pending.message.text()).isEqualTo("one");
+    assertThat(again.pending.attempts).isEqualTo(1);
+    shard.reply(again, AgentOutcome.reply("re:one", null));
+    shard.reply("c", "re:two");
+    assertThat(shard.events(Events.MESSAGE_PROCESSED)).extracting(event -> event.getString("response"))
+      .containsExactly("re:one", "re:two");
+  }
+
+  @Test
   @DisplayName("a lane waiting for its retry is not 'stalled': the deadlock sweep leaves it alone")
   void sweepLeavesBackoffAlone() {
     PlainShard shard = new PlainShard(retries(3));

@@ -16,7 +16,7 @@ class StalledQueueTest {
   @DisplayName("the deadlock sweep restarts a stalled queue, counts it and announces it; the message then runs")
   void stalledQueueRestarted() {
     PlainShard shard = new PlainShard(new JsonObject());
-    shard.machine.stallForTest("stalled", InboundMessage.text("waiting"));
+    shard.stall("stalled", InboundMessage.text("waiting"));
     assertThat(shard.agentCalls).isEmpty();
 
     assertThat(shard.machine.operations().detectAndResolveDeadlocks()).isEqualTo(1);

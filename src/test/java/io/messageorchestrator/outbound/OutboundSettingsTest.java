@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class OutboundSettingsTest {
 
   @Test
-  @DisplayName("the defaults log replies, with five attempts and fallbacks sent")
+  @DisplayName("the defaults log replies, retried for an hour with no attempt cap, and send fallbacks")
   void defaults() {
     OutboundSettings settings = OutboundSettings.fromJson(new JsonObject());
     assertThat(settings.type()).isEqualTo(Type.LOG);
@@ -22,7 +22,8 @@ class OutboundSettingsTest {
     assertThat(settings.phoneNumberId()).isNull();
     assertThat(settings.instance()).isNull();
     assertThat(settings.apiVersion()).isEqualTo("v21.0");
-    assertThat(settings.maxAttempts()).isEqualTo(5);
+    assertThat(settings.maxAttempts()).isZero();
+    assertThat(settings.retryFor()).isEqualTo(3_600_000);
     assertThat(settings.timeout()).isEqualTo(10_000);
     assertThat(settings.initialBackoff()).isEqualTo(500);
     assertThat(settings.maxBackoff()).isEqualTo(30_000);
@@ -53,7 +54,8 @@ class OutboundSettingsTest {
     assertInvalid(new JsonObject().put("type", "whatsapp-cloud").put("url", "https://graph.facebook.com"),
       "'outbound.token' must be set");
     assertInvalid(new JsonObject().put("apiVersion", "21"), "'outbound.apiVersion'");
-    assertInvalid(new JsonObject().put("maxAttempts", 0), "'outbound.maxAttempts'");
+    assertInvalid(new JsonObject().put("maxAttempts", -1), "'outbound.maxAttempts'");
+    assertInvalid(new JsonObject().put("retryFor", 0), "'outbound.retryFor'");
     assertInvalid(new JsonObject().put("timeout", 0), "'outbound.timeout'");
     assertInvalid(new JsonObject().put("initialBackoff", 1000).put("maxBackoff", 10), "'outbound.maxBackoff'");
     assertInvalid(new JsonObject().put("maxPending", -1), "'outbound.maxPending'");
@@ -73,7 +75,7 @@ class OutboundSettingsTest {
   @DisplayName("defaults() has every key of the group, blank strings for unset values")
   void defaultsShape() {
     assertThat(OutboundSettings.defaults().fieldNames()).containsExactlyInAnyOrder("type", "url", "token",
-      "phoneNumberId", "instance", "apiVersion", "maxAttempts", "timeout", "initialBackoff", "maxBackoff",
+      "phoneNumberId", "instance", "apiVersion", "maxAttempts", "retryFor", "timeout", "initialBackoff", "maxBackoff",
       "sendFallbacks", "maxPending");
     assertThat(OutboundSettings.defaults().getString("phoneNumberId")).isEmpty();
   }

@@ -3,6 +3,7 @@ package io.messageorchestrator.support;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.agent.AgentProcessor;
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.journal.Journal;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxTestContext;
@@ -36,6 +37,15 @@ public final class Suites {
       .mergeIn(overrides, true);
     return Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
       OrchestratorSuite.Options.defaults().withProcessor(agent)));
+  }
+
+  /** The whole suite with its HTTP server, over a journal the test opened (and closes). */
+  public static OrchestratorSuite startWithHttp(Vertx vertx, JsonObject overrides, AgentProcessor agent,
+                                                Journal journal) {
+    JsonObject config = baseConfig().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
+      .mergeIn(overrides, true);
+    return Await.result(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
+      OrchestratorSuite.Options.defaults().withProcessor(agent).withJournal(journal)));
   }
 
   public static OrchestratorSuite start(Vertx vertx, JsonObject overrides, AgentProcessor agent, LongSupplier clock) {
