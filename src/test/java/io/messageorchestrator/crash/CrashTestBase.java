@@ -163,7 +163,7 @@ abstract class CrashTestBase {
       .put("messages", traffic.planned()).put("contacts", traffic.contacts())
       .put("accepted", accepted.size()).put("notAnswered", traffic.count(Answer.NO_ANSWER))
       .put("refused", traffic.count(Answer.REFUSED))
-      .put("unfinishedAtKill", unfinished.size()).put("agentCallsInFlightAtKill", callsInFlight.size())
+      .put("unfinishedAtKill", unfinished.size()).put("calledWithoutOutcomeAtKill", callsInFlight.size())
       .put("repliesPendingAtKill", pendingReplies.size()).put("secondDeliveries", secondDeliveries)
       .put("agentCalls", calls.size()).put("replies", replies.size())
       .put("restartToReadyMs", readyMs).put("restartToAllProcessedMs", allProcessedMs).encode());
