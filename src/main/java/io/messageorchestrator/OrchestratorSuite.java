@@ -20,6 +20,7 @@ import io.messageorchestrator.journal.Journals;
 import io.messageorchestrator.journal.Recovery;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.orchestrator.GlobalConcurrencyLimit;
+import io.messageorchestrator.orchestrator.JournalMetrics;
 import io.messageorchestrator.orchestrator.Lifecycle;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.messageorchestrator.orchestrator.OrchestratorMetrics;
@@ -60,7 +61,9 @@ import java.util.function.LongSupplier;
  */
 public final class OrchestratorSuite {
   private static final Logger LOG = LoggerFactory.getLogger(OrchestratorSuite.class);
-  private static final long PURGE_INTERVAL_MS = 60_000;
+  /** Purges run every quarter of the retention, at least every minute and at most every second. */
+  private static final long PURGE_INTERVAL_MAX_MS = 60_000;
+  private static final long PURGE_INTERVAL_MIN_MS = 1_000;
   private static final long PURGE_PAUSE_MS = 100;
   private static final int PURGE_BATCH = 500;
 
@@ -158,6 +161,7 @@ public final class OrchestratorSuite {
     return opened.compose(journal -> {
       this.journal = journal;
       lifecycle.watch(journal);
+      JournalMetrics.register(metrics.registry(), journal);
       long recoveryStart = System.nanoTime();
       return journal.recover().compose(recovery -> start(processor, options, recovery, recoveryStart));
     }).recover(failure -> closeJournal().transform(ignored -> Future.failedFuture(failure)));
@@ -234,7 +238,9 @@ public final class OrchestratorSuite {
           .onSuccess(id2 -> httpDeployment = id2);
       })
       .map(v -> {
-        purgeTimer = vertx.setPeriodic(PURGE_INTERVAL_MS, id -> purgeFinished());
+        long keep = Math.max(config.dedupWindow(), config.journal().retention());
+        purgeTimer = vertx.setPeriodic(Math.clamp(keep / 4, PURGE_INTERVAL_MIN_MS, PURGE_INTERVAL_MAX_MS),
+          id -> purgeFinished());
         lifecycle.markReady();
         LOG.info("message-orchestrator ready: {} shards, processor '{}'{}", shardCount, config.processor().type(),
           httpPort.get() >= 0 ? ", HTTP on port " + httpPort.get() : "");

@@ -26,7 +26,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +53,8 @@ class MainTest {
   @TempDir
   Path dir;
   private final List<Child> children = new ArrayList<>();
+  /** Environment variables given to the next child (after the machine's service variables were removed). */
+  private final Map<String, String> childEnvironment = new HashMap<>();
 
   @AfterEach
   void killChildren() throws InterruptedException {
@@ -192,6 +196,22 @@ class MainTest {
     }
   }
 
+  @Test
+  @DisplayName("J1: the shipped conf/config.json starts with no setup — the SQLite journal is created in data/ of the working directory — and SIGTERM exits 0")
+  void shippedConfigurationStartsWithTheSqliteJournal() throws Exception {
+    Files.createDirectories(dir.resolve("conf"));
+    Files.copy(Path.of("conf/config.json"), dir.resolve("conf/config.json"));
+    childEnvironment.put("HTTP_PORT", "0"); // the only change: a free port
+    childEnvironment.put("HTTP_HOST", "127.0.0.1");
+    Child child = start();
+    child.awaitLine(line -> READY.matcher(line).find());
+    assertThat(dir.resolve("data/orchestrator.db")).isRegularFile();
+    assertThat(dir.resolve("data/orchestrator.db.lock")).isRegularFile();
+
+    child.process.toHandle().destroy();
+    assertThat(child.exitCode()).isZero();
+  }
+
   private static JsonObject baseConfig(int port) {
     return new JsonObject()
       .put("shards", 2)
@@ -218,6 +238,7 @@ class MainTest {
     // Hermetic: none of the service's environment variables leak in from the machine running the tests.
     builder.environment().keySet().removeAll(EnvironmentOverrides.envNames(OrchestratorConfig.defaults()));
     builder.environment().remove("LOG_LEVEL");
+    builder.environment().putAll(childEnvironment);
     Child child = new Child(builder.start());
     children.add(child);
     return child;

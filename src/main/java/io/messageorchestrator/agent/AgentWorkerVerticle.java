@@ -96,7 +96,12 @@ public final class AgentWorkerVerticle extends VerticleBase {
     FutureTask<Void> call = new FutureTask<>(() -> {
       AgentOutcome outcome = invoke(task, processingContext, admission);
       running.remove(task.processId());
-      task.replyTo().deliver(AgentResult.of(task, outcome));
+      try {
+        task.replyTo().deliver(AgentResult.of(task, outcome));
+      } catch (RuntimeException e) {
+        // A FutureTask would keep this to itself: say it, the lease's deadline then ends the attempt.
+        LOG.error("The result of {} could not be handed back to its shard", task.processId(), e);
+      }
     }, null);
     running.put(task.processId(), call);
     try {

@@ -77,6 +77,11 @@ public interface Journal {
   /** Health details; fails when the store cannot write (readiness goes DOWN). */
   Future<JsonObject> health();
 
+  /** Counters for metrics (append latency, batch sizes, queue depth, file size); cheap, from any thread. */
+  default JournalStats stats() {
+    return new JournalStats(0, 0, 0, 0, 0, 0, 0, -1);
+  }
+
   /** Flushes pending writes and releases the store (file lock, connections). */
   Future<Void> close();
 }

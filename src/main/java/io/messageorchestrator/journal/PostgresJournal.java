@@ -150,8 +150,16 @@ public final class PostgresJournal implements Journal {
   }
 
   /** The writer's counters now (a snapshot, from any thread). */
-  public PostgresJournalStats stats() {
+  public PostgresJournalStats postgresStats() {
     return writer.stats();
+  }
+
+  /** The counters every journal reports ({@code fileBytes} is -1: the data lives in the server). */
+  @Override
+  public JournalStats stats() {
+    PostgresJournalStats stats = writer.stats();
+    return new JournalStats(stats.appends(), stats.commits(), stats.lastBatchSize(), stats.largestBatchSize(),
+      stats.queueDepth(), stats.failedWrites(), stats.appendNanosTotal(), -1);
   }
 
   @Override

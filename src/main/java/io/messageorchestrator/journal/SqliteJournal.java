@@ -87,6 +87,7 @@ public final class SqliteJournal implements Journal {
   }
 
   /** Counters for metrics: appends, commits, batch sizes, queue depth, file size. */
+  @Override
   public JournalStats stats() {
     return writer.stats();
   }

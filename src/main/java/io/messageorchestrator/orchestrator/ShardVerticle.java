@@ -93,8 +93,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     machine = new ContactStateMachine(index, config, limit, task -> context.runOnContext(v -> task.run()), metrics,
       lifecycle, time, this, journalWrites);
     intake = new ShardIntake(machine, shardCount, processIdPrefix, config, metrics, time, this, journalWrites);
-    // The inbox first: a recovered message may start its agent call at once, and its result must have a way back.
-    results = new ResultInbox(context, machine::onAgentResult);
+    results = new ResultInbox(context, machine::onAgentResult); // before recovery: it starts agent calls
     recovered.forEach(intake::recover); // before any consumer exists: recovered messages come first (R2)
     recovered = List.of();
     processAddresses = Addresses.shardProcessAddresses(shardCount);

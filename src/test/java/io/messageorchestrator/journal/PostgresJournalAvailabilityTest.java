@@ -94,7 +94,7 @@ class PostgresJournalAvailabilityTest {
     assertThat(Await.failure(journal.append(entry("during"), 0))).isInstanceOf(JournalUnavailableException.class);
     assertThat(Await.failure(journal.health())).isInstanceOf(JournalUnavailableException.class);
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(SHORT.batchDeadlineMs() * 2);
-    assertThat(journal.stats().failedWrites()).isPositive();
+    assertThat(journal.postgresStats().failedWrites()).isPositive();
 
     proxy.start();
     assertThat(Await.result(journal.append(entry("after"), 0))).isEqualTo(AppendResult.APPENDED);

@@ -137,7 +137,7 @@ class PostgresJournalTest {
       assertThat(recovered.stream().filter(id -> id.startsWith(prefix)).toList())
         .as("acceptance order of context %d", c).isEqualTo(expected);
     }
-    PostgresJournalStats stats = journal.stats();
+    PostgresJournalStats stats = journal.postgresStats();
     assertThat(stats.appends()).isEqualTo(1_000);
     assertThat(recovered).hasSize(1_000);
     assertThat(stats.commits()).as("transactions for 1,000 appends (+1 recover)").isLessThan(100);
@@ -189,8 +189,8 @@ class PostgresJournalTest {
     }
     // the writer takes the first operation while the loop still runs, so at most 11 fit
     assertThat(refused).isBetween(89, 90);
-    assertThat(journal.stats().rejected()).isEqualTo(refused);
-    assertThat(journal.stats().failedWrites()).isEqualTo(refused);
+    assertThat(journal.postgresStats().rejected()).isEqualTo(refused);
+    assertThat(journal.postgresStats().failedWrites()).isEqualTo(refused);
     assertThat(Await.result(journal.recover()).unfinished()).hasSize(100 - refused);
   }
 }
