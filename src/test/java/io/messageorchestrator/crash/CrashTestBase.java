@@ -119,10 +119,11 @@ abstract class CrashTestBase {
     Set<String> unfinished = atKill.unfinished().stream().map(JournalEntry::processId).collect(Collectors.toSet());
     Set<String> pendingReplies = atKill.replies().stream().map(Recovery.PendingReply::processId)
       .collect(Collectors.toSet());
-    Set<String> callsInFlight = new HashSet<>(unfinished);
-    callsInFlight.retainAll(calledBeforeKill);
+    // Called by the killed process, no outcome committed: its call was in flight, or its outcome still queued.
+    Set<String> calledWithoutOutcome = new HashSet<>(unfinished);
+    calledWithoutOutcome.retainAll(calledBeforeKill);
     assertThat(unfinished).as("messages were waiting at the kill").isNotEmpty();
-    assertThat(callsInFlight).as("agent calls were running at the kill").isNotEmpty();
+    assertThat(calledWithoutOutcome).as("agent calls had started and not finished in the journal at the kill").isNotEmpty();
 
     long restartedAt = System.nanoTime();
     ServiceProcess second = start(1);
@@ -155,7 +156,7 @@ abstract class CrashTestBase {
       .isEqualTo(unfinished);
     assertRedeliveriesAreDuplicates(sample, redelivered, duplicatesAfter - duplicatesBefore,
       calls.subList(callsBeforeRedelivery, calls.size()));
-    int secondDeliveries = assertSecondDeliveriesBounded(replies, callsInFlight, pendingReplies);
+    int secondDeliveries = assertSecondDeliveriesBounded(replies, calledWithoutOutcome, pendingReplies);
     assertThat(processIds(replies, 1)).as("after the restart: the recovered messages' replies and the recovered"
       + " replies, nothing else").isEqualTo(expectedAfterRestart);
 
@@ -163,7 +164,7 @@ abstract class CrashTestBase {
       .put("messages", traffic.planned()).put("contacts", traffic.contacts())
       .put("accepted", accepted.size()).put("notAnswered", traffic.count(Answer.NO_ANSWER))
       .put("refused", traffic.count(Answer.REFUSED))
-      .put("unfinishedAtKill", unfinished.size()).put("calledWithoutOutcomeAtKill", callsInFlight.size())
+      .put("unfinishedAtKill", unfinished.size()).put("calledWithoutOutcomeAtKill", calledWithoutOutcome.size())
       .put("repliesPendingAtKill", pendingReplies.size()).put("secondDeliveries", secondDeliveries)
       .put("agentCalls", calls.size()).put("replies", replies.size())
       .put("restartToReadyMs", readyMs).put("restartToAllProcessedMs", allProcessedMs).encode());
@@ -247,20 +248,20 @@ abstract class CrashTestBase {
    *   <li>the outcome was committed but the reply not marked delivered (it was being sent, or its delivered mark was
    *   still queued): it is delivered again.</li>
    * </ul>
-   * So the bound is: agent calls in flight at the kill + replies pending at the kill, and each twice-delivered reply
-   * must be one of those — never a reply the journal had as delivered, never one delivered three times.
+   * So the bound is: messages called without an outcome committed at the kill + replies pending at the kill, and
+   * each twice-delivered reply must be one of those — never a reply the journal had as delivered, never one delivered three times.
    */
-  private static int assertSecondDeliveriesBounded(List<Reply> replies, Set<String> callsInFlight,
+  private static int assertSecondDeliveriesBounded(List<Reply> replies, Set<String> calledWithoutOutcome,
                                                    Set<String> pendingReplies) {
     Map<String, Long> perProcess = replies.stream()
       .collect(Collectors.groupingBy(Reply::processId, Collectors.counting()));
     Set<String> twice = perProcess.entrySet().stream().filter(entry -> entry.getValue() > 1)
       .map(Map.Entry::getKey).collect(Collectors.toSet());
     assertThat(perProcess.values()).as("no reply delivered more than twice").allMatch(count -> count <= 2);
-    Set<String> inFlight = new HashSet<>(callsInFlight);
+    Set<String> inFlight = new HashSet<>(calledWithoutOutcome);
     inFlight.addAll(pendingReplies);
     assertThat(inFlight).as("replies delivered twice were all in flight at the kill").containsAll(twice);
-    assertThat(twice.size()).isLessThanOrEqualTo(callsInFlight.size() + pendingReplies.size());
+    assertThat(twice.size()).isLessThanOrEqualTo(calledWithoutOutcome.size() + pendingReplies.size());
     Map<String, Set<Integer>> generations = new HashMap<>();
     replies.forEach(reply -> generations.computeIfAbsent(reply.processId(), p -> new HashSet<>())
       .add(reply.generation()));
