@@ -123,7 +123,8 @@ abstract class CrashTestBase {
     Set<String> calledWithoutOutcome = new HashSet<>(unfinished);
     calledWithoutOutcome.retainAll(calledBeforeKill);
     assertThat(unfinished).as("messages were waiting at the kill").isNotEmpty();
-    assertThat(calledWithoutOutcome).as("agent calls had started and not finished in the journal at the kill").isNotEmpty();
+    assertThat(calledWithoutOutcome).as("agent calls had started and not finished in the journal at the kill")
+      .isNotEmpty();
 
     long restartedAt = System.nanoTime();
     ServiceProcess second = start(1);
@@ -141,7 +142,8 @@ abstract class CrashTestBase {
     long duplicatesBefore = second.stats().getLong("totalDuplicates");
     List<Planned> sample = redeliverySample(accepted);
     List<HttpResponse<Buffer>> redelivered = Await.result(Future.all(sample.stream()
-      .map(message -> traffic.send(second.baseUrl(), message)).toList()).map(all -> all.<HttpResponse<Buffer>>list()), 60);
+        .map(message -> traffic.send(second.baseUrl(), message)).toList())
+      .map(all -> all.<HttpResponse<Buffer>>list()), 60);
     long duplicatesAfter = second.stats().getLong("totalDuplicates");
 
     second.terminate();
@@ -249,7 +251,8 @@ abstract class CrashTestBase {
    *   still queued): it is delivered again.</li>
    * </ul>
    * So the bound is: messages called without an outcome committed at the kill + replies pending at the kill, and
-   * each twice-delivered reply must be one of those — never a reply the journal had as delivered, never one delivered three times.
+   * each twice-delivered reply must be one of those — never a reply the journal had as delivered, never one
+   * delivered three times.
    */
   private static int assertSecondDeliveriesBounded(List<Reply> replies, Set<String> calledWithoutOutcome,
                                                    Set<String> pendingReplies) {

@@ -118,7 +118,7 @@ final class Traffic implements AutoCloseable {
     return client.postAbs(baseUrl + "/webhook/whatsapp").timeout(10_000).sendJsonObject(whatsAppPayload(message));
   }
 
-  /** A Cloud API notification with one text message (the shape of {@code fixtures/whatsapp/meta-cloud-inbound-text.json}). */
+  /** A Cloud API notification with one text message, shaped like {@code meta-cloud-inbound-text.json}. */
   static JsonObject whatsAppPayload(Planned message) {
     JsonObject value = new JsonObject()
       .put("messaging_product", "whatsapp")
