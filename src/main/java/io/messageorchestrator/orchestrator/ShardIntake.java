@@ -128,6 +128,12 @@ final class ShardIntake {
           dedup.remember(dedupKey, time.monotonicMillis());
           duplicate(caller, contactId, message);
           contacts.markIdleIfIdle(lane, time.monotonicMillis());
+        } else if (machine.isStopping()) {
+          // Journaled while the shard began to stop: it is accepted and runs at the next start (R11), not now.
+          dedup.remember(dedupKey, time.monotonicMillis());
+          caller.accept(request.acceptOnly() ? ProcessResult.accepted(processId, 1)
+            : ProcessResult.queued(processId, 1));
+          contacts.markIdleIfIdle(lane, time.monotonicMillis());
         } else {
           dedup.remember(dedupKey, time.monotonicMillis()); // only accepted messages are remembered
           admit(lane, pending, request.acceptOnly(), caller);

@@ -1,6 +1,7 @@
 package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.core.ProcessRequest;
+import io.messageorchestrator.journal.Journal;
 import io.messageorchestrator.journal.MemoryJournal;
 import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.config.OrchestratorConfig;
@@ -53,6 +54,15 @@ final class PlainShard implements ShardEffects {
 
   /** One of {@code shardCount} shards sharing {@code limit} (null: a limit of its own). */
   PlainShard(JsonObject overrides, GlobalConcurrencyLimit limit, int index, int shardCount) {
+    this(overrides, limit, index, shardCount, null);
+  }
+
+  /** A shard writing to {@code journal} (null: a memory journal of its own). */
+  PlainShard(JsonObject overrides, Journal journal) {
+    this(overrides, null, 0, 1, journal);
+  }
+
+  private PlainShard(JsonObject overrides, GlobalConcurrencyLimit limit, int index, int shardCount, Journal given) {
     this.config = OrchestratorConfig.from(Suites.baseConfig().put("shards", shardCount).mergeIn(overrides, true));
     this.limit = limit != null ? limit : new GlobalConcurrencyLimit(config.maxConcurrentContacts());
     TimeSource time = new TimeSource() {
@@ -71,7 +81,8 @@ final class PlainShard implements ShardEffects {
         return wallMillis.get();
       }
     };
-    JournalWrites journal = new JournalWrites(new MemoryJournal(config.dedupMaxEntries()), time);
+    JournalWrites journal = new JournalWrites(given != null ? given : new MemoryJournal(config.dedupMaxEntries()),
+      time);
     this.machine = new ContactStateMachine(index, config, this.limit, contextTasks::add, metrics, lifecycle, time,
       this, journal);
     this.intake = new ShardIntake(machine, shardCount, "n-" + index + "-", config, metrics, time, this, journal);

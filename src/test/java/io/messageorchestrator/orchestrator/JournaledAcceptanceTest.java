@@ -1,0 +1,103 @@
+package io.messageorchestrator.orchestrator;
+
+import io.messageorchestrator.core.Events;
+import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.core.ProcessResult;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** J2 in the shard: nothing is answered, queued or started before its journal append has committed. */
+class JournaledAcceptanceTest {
+  private final HeldJournal journal = new HeldJournal();
+
+  @Test
+  @DisplayName("the caller is answered only once the append commits; the message starts only then")
+  void answeredAfterTheCommit() {
+    PlainShard shard = new PlainShard(new JsonObject(), journal);
+    AtomicReference<ProcessResult> answer = shard.send("c", "hello");
+    assertThat(answer.get()).isNull();
+    assertThat(shard.agentCalls).isEmpty();
+
+    journal.commitNext();
+    assertThat(shard.agentCalls).hasSize(1);
+    shard.reply("c", "re:hello");
+    assertThat(answer.get().response()).isEqualTo("re:hello");
+  }
+
+  @Test
+  @DisplayName("an append that fails is refused journal_unavailable (HTTP 503) and nothing runs: never an answer for a message that is not journaled")
+  void failedAppendIsRefused() {
+    PlainShard shard = new PlainShard(new JsonObject(), journal);
+    AtomicReference<ProcessResult> answer = shard.send("c", "hello");
+    journal.failNext();
+
+    assertThat(answer.get().status()).isEqualTo(ProcessResult.Status.REJECTED);
+    assertThat(answer.get().reason()).isEqualTo("journal_unavailable");
+    assertThat(shard.agentCalls).isEmpty();
+    assertThat(shard.events(Events.MESSAGE_REJECTED)).hasSize(1);
+    assertThat(shard.machine.contacts().get("c").idle()).isTrue();
+  }
+
+  @Test
+  @DisplayName("messages being journaled count against maxQueueSize, so a burst cannot overrun the bound while its appends are under way")
+  void appendsInFlightCountAgainstTheQueue() {
+    PlainShard shard = new PlainShard(new JsonObject().put("maxQueueSize", 2), journal);
+    shard.send("c", "one");
+    shard.send("c", "two");
+    AtomicReference<ProcessResult> third = shard.send("c", "three");
+    assertThat(third.get().reason()).as("refused before any commit").isEqualTo("queue_full");
+    assertThat(journal.held()).isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("appends commit in order, and the lane takes them in that order (R2)")
+  void commitOrderIsLaneOrder() {
+    PlainShard shard = new PlainShard(new JsonObject().put("lockTimeout", 0), journal);
+    for (String text : new String[] {"one", "two", "three"}) {
+      shard.send("c", text);
+    }
+    journal.commitNext();
+    journal.commitNext();
+    journal.commitNext();
+    shard.reply("c", "1");
+    shard.reply("c", "2");
+    shard.reply("c", "3");
+    assertThat(shard.agentCalls).extracting(lease -> lease.pending.message.text())
+      .containsExactly("one", "two", "three");
+  }
+
+  @Test
+  @DisplayName("a message whose append commits after the shard began to stop is accepted but not started: it runs at the next start")
+  void commitDuringShutdownIsKeptForTheNextStart() {
+    PlainShard shard = new PlainShard(new JsonObject(), journal);
+    AtomicReference<ProcessResult> answer = shard.send("c", "late");
+    shard.machine.stopAccepting(() -> { });
+    journal.commitNext();
+
+    assertThat(answer.get().status()).isEqualTo(ProcessResult.Status.QUEUED);
+    assertThat(shard.agentCalls).isEmpty();
+    assertThat(shard.events(Events.MESSAGE_PROCESSED)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a duplicate found by the journal is answered duplicate and remembered in memory, so the next redelivery costs no append")
+  void journalDuplicate() {
+    PlainShard shard = new PlainShard(new JsonObject(), journal);
+    shard.send("c", InboundMessage.text("hi", "wamid.1"));
+    journal.commitNext();
+    shard.reply("c", "re:hi");
+    // A fresh shard (a restart) knows nothing in memory: the journal says it is a duplicate.
+    PlainShard restarted = new PlainShard(new JsonObject(), journal);
+    AtomicReference<ProcessResult> again = restarted.send("c", InboundMessage.text("hi", "wamid.1"));
+    journal.commitNext();
+    assertThat(again.get().duplicate()).isTrue();
+    AtomicReference<ProcessResult> thrice = restarted.send("c", InboundMessage.text("hi", "wamid.1"));
+    assertThat(thrice.get().duplicate()).isTrue();
+    assertThat(journal.held()).isZero();
+  }
+}
