@@ -3,6 +3,7 @@ package io.messageorchestrator;
 import io.messageorchestrator.config.ConfigException;
 import io.messageorchestrator.config.ConfigLoader;
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.journal.JournalUnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -89,7 +90,7 @@ public final class Main {
       await(started.future(), Long.MAX_VALUE);
     } catch (ExecutionException e) {
       System.err.println("message-orchestrator: " + startupFailure(e.getCause(), configured.future()));
-      if (!(e.getCause() instanceof ConfigException) && bindFailure(e.getCause()) == null) {
+      if (!operatorError(e.getCause()) && bindFailure(e.getCause()) == null) {
         e.getCause().printStackTrace();
       }
       closeQuietly(vertx);
@@ -162,7 +163,7 @@ public final class Main {
 
   /** One line for an operator: the setting, the file or the port at fault. */
   static String startupFailure(Throwable failure, Future<OrchestratorConfig> configured) {
-    if (failure instanceof ConfigException) {
+    if (operatorError(failure)) {
       return "start-up failed: " + failure.getMessage();
     }
     BindException bind = bindFailure(failure);
@@ -173,6 +174,14 @@ public final class Main {
         + " (env HTTP_PORT), the address by 'http.host' (env HTTP_HOST)";
     }
     return "start-up failed: " + failure;
+  }
+
+  /**
+   * A failure whose message tells the operator everything (the setting, or the journal file / server at fault): one
+   * line, no stack trace.
+   */
+  private static boolean operatorError(Throwable failure) {
+    return failure instanceof ConfigException || failure instanceof JournalUnavailableException;
   }
 
   private static BindException bindFailure(Throwable failure) {

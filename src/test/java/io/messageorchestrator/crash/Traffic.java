@@ -1,0 +1,184 @@
+package io.messageorchestrator.crash;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The providers' side of a crash test: {@code contacts} conversations of {@code perContact} messages each, half
+ * through {@code POST /webhook} (JSON {@code {from, body, messageId}}) and half through {@code POST /webhook/whatsapp}
+ * (Cloud API payloads, unsigned: {@code whatsapp.appSecret} is not set). All contacts send at once; within a
+ * contact, each message is sent only after the previous one was answered, so a contact's acceptance order is its
+ * send order. A connection error (the service was killed) makes that message "not accepted" and the contact goes
+ * on with its next one, as a provider would.
+ */
+final class Traffic implements AutoCloseable {
+  enum Route { WEBHOOK, WHATSAPP }
+
+  /** What the sender learnt from one send. */
+  enum Answer {
+    /** 200: the service answered it accepted (queued, processed or accepted); the provider will not send it again. */
+    ACCEPTED,
+    /** 200 {@code duplicate} on {@code /webhook}. */
+    DUPLICATE,
+    /** An HTTP answer other than 200 (429/503): the provider would retry. */
+    REFUSED,
+    /** No answer: connection refused or cut (the kill). */
+    NO_ANSWER
+  }
+
+  /** One message of the plan; {@code index} is its place in its contact's send order. */
+  record Planned(String contactId, Route route, int index, String messageId, String text) {
+  }
+
+  private final Vertx vertx;
+  private final WebClient client;
+  private final List<List<Planned>> byContact = new ArrayList<>();
+  private final Map<String, Planned> byMessageId = new ConcurrentHashMap<>();
+  private final Map<String, Answer> answers = new ConcurrentHashMap<>();
+  private final AtomicInteger accepted = new AtomicInteger();
+  private final AtomicInteger answered = new AtomicInteger();
+
+  Traffic(Vertx vertx, int contacts, int perContact) {
+    this.vertx = vertx;
+    // Fewer connections than contacts: requests wait for a connection in the client, as behind a provider's pool.
+    this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setConnectTimeout(2_000),
+      new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(-1));
+    for (int c = 0; c < contacts; c++) {
+      String contactId = "5511" + (900_000_000 + c);
+      Route route = c % 2 == 0 ? Route.WEBHOOK : Route.WHATSAPP;
+      List<Planned> messages = new ArrayList<>(perContact);
+      for (int i = 0; i < perContact; i++) {
+        String messageId = (route == Route.WEBHOOK ? "wh-" : "wamid.") + contactId + "." + i;
+        Planned planned = new Planned(contactId, route, i, messageId, "message " + i + " of " + contactId);
+        messages.add(planned);
+        byMessageId.put(messageId, planned);
+      }
+      byContact.add(messages);
+    }
+  }
+
+  /** Starts every contact's sender against {@code baseUrl}; completes when every planned message was sent once. */
+  Future<Void> sendAll(String baseUrl) {
+    List<Future<Void>> contacts = new ArrayList<>(byContact.size());
+    for (List<Planned> messages : byContact) {
+      Promise<Void> done = Promise.promise();
+      vertx.runOnContext(v -> sendFrom(baseUrl, messages, 0, done));
+      contacts.add(done.future());
+    }
+    return Future.all(contacts).mapEmpty();
+  }
+
+  private void sendFrom(String baseUrl, List<Planned> messages, int next, Promise<Void> done) {
+    if (next == messages.size()) {
+      done.complete();
+      return;
+    }
+    Planned message = messages.get(next);
+    send(baseUrl, message).onComplete(response -> {
+      answers.put(message.messageId(), classify(message, response.succeeded() ? response.result() : null));
+      answered.incrementAndGet();
+      sendFrom(baseUrl, messages, next + 1, done);
+    });
+  }
+
+  private Answer classify(Planned message, HttpResponse<Buffer> response) {
+    if (response == null) {
+      return Answer.NO_ANSWER;
+    }
+    if (response.statusCode() != 200) {
+      return Answer.REFUSED;
+    }
+    if (message.route() == Route.WEBHOOK && "duplicate".equals(response.bodyAsJsonObject().getString("status"))) {
+      return Answer.DUPLICATE;
+    }
+    accepted.incrementAndGet();
+    return Answer.ACCEPTED;
+  }
+
+  /** Sends one message once, as its provider would (also used to redeliver it). */
+  Future<HttpResponse<Buffer>> send(String baseUrl, Planned message) {
+    if (message.route() == Route.WEBHOOK) {
+      return client.postAbs(baseUrl + "/webhook").timeout(10_000).sendJsonObject(new JsonObject()
+        .put("from", "+" + message.contactId()).put("body", message.text()).put("messageId", message.messageId()));
+    }
+    return client.postAbs(baseUrl + "/webhook/whatsapp").timeout(10_000).sendJsonObject(whatsAppPayload(message));
+  }
+
+  /** A Cloud API notification with one text message, shaped like {@code meta-cloud-inbound-text.json}. */
+  static JsonObject whatsAppPayload(Planned message) {
+    JsonObject value = new JsonObject()
+      .put("messaging_product", "whatsapp")
+      .put("metadata", new JsonObject().put("display_phone_number", "15550783881")
+        .put("phone_number_id", "106540352242922"))
+      .put("contacts", new JsonArray().add(new JsonObject()
+        .put("profile", new JsonObject().put("name", "Contact " + message.contactId()))
+        .put("wa_id", message.contactId())))
+      .put("messages", new JsonArray().add(new JsonObject()
+        .put("from", message.contactId())
+        .put("id", message.messageId())
+        .put("timestamp", Long.toString(System.currentTimeMillis() / 1000))
+        .put("type", "text")
+        .put("text", new JsonObject().put("body", message.text()))));
+    return new JsonObject().put("object", "whatsapp_business_account").put("entry", new JsonArray()
+      .add(new JsonObject().put("id", "102290129340398").put("changes", new JsonArray()
+        .add(new JsonObject().put("value", value).put("field", "messages")))));
+  }
+
+  int planned() {
+    return byMessageId.size();
+  }
+
+  int contacts() {
+    return byContact.size();
+  }
+
+  int acceptedCount() {
+    return accepted.get();
+  }
+
+  int answeredCount() {
+    return answered.get();
+  }
+
+  Answer answer(String messageId) {
+    return answers.get(messageId);
+  }
+
+  Planned planned(String messageId) {
+    return byMessageId.get(messageId);
+  }
+
+  /** Every contact's messages in send order. */
+  List<List<Planned>> byContact() {
+    return byContact;
+  }
+
+  /** The messages answered {@link Answer#ACCEPTED}, contact by contact in send (= acceptance) order. */
+  List<Planned> accepted() {
+    return byContact.stream().flatMap(List::stream)
+      .filter(message -> answers.get(message.messageId()) == Answer.ACCEPTED).toList();
+  }
+
+  long count(Answer answer) {
+    return answers.values().stream().filter(answer::equals).count();
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}
