@@ -1,5 +1,6 @@
 package io.messageorchestrator.crash;
 
+import io.messageorchestrator.support.Poll;
 import io.messageorchestrator.crash.AgentAndReplySink.Call;
 import io.messageorchestrator.crash.AgentAndReplySink.Reply;
 import io.messageorchestrator.crash.Traffic.Answer;

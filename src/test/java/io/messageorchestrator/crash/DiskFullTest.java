@@ -1,5 +1,6 @@
 package io.messageorchestrator.crash;
 
+import io.messageorchestrator.support.Poll;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.agent.AgentReply;
 import io.messageorchestrator.config.OrchestratorConfig;

@@ -1,5 +1,6 @@
 package io.messageorchestrator.crash;
 
+import io.messageorchestrator.support.Poll;
 import io.messageorchestrator.Main;
 import io.messageorchestrator.config.EnvironmentOverrides;
 import io.messageorchestrator.config.OrchestratorConfig;

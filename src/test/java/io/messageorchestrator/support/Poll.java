@@ -1,4 +1,4 @@
-package io.messageorchestrator.crash;
+package io.messageorchestrator.support;
 
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
@@ -9,18 +9,18 @@ import java.util.function.Supplier;
  * Polls a condition until it holds or a deadline passes (Awaitility-style): waiting on another process, which has
  * no future to complete. The timeout turns a hang into a failure; it is never what makes a test pass.
  */
-final class Poll {
+public final class Poll {
   private static final long INTERVAL_NANOS = Duration.ofMillis(20).toNanos();
 
   private Poll() {
   }
 
-  static void until(String what, Duration timeout, BooleanSupplier condition) {
+  public static void until(String what, Duration timeout, BooleanSupplier condition) {
     until(what, timeout, condition, () -> "");
   }
 
   /** @param state what a failure message shows of the state at the deadline */
-  static void until(String what, Duration timeout, BooleanSupplier condition, Supplier<String> state) {
+  public static void until(String what, Duration timeout, BooleanSupplier condition, Supplier<String> state) {
     long deadline = System.nanoTime() + timeout.toNanos();
     RuntimeException last = null;
     while (true) {
