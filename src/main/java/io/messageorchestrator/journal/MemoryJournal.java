@@ -33,8 +33,11 @@ public final class MemoryJournal implements Journal {
   /** Unfinished messages and those with a pending reply, by sequence (acceptance order). */
   private final TreeMap<Long, Row> live = new TreeMap<>();
   private final Map<String, Row> byProcessId = new HashMap<>();
-  /** Dedup keys in the order they were taken (also their expiry order): key → taken at. */
-  private final LinkedHashMap<String, Long> keys = new LinkedHashMap<>();
+  /** Dedup keys in the order they were taken (also their expiry order): key → when and by which message. */
+  private final LinkedHashMap<String, TakenKey> keys = new LinkedHashMap<>();
+
+  private record TakenKey(long takenAt, String processId) {
+  }
   /** Dead letters, oldest first. */
   private final LinkedHashMap<String, Row> deadLetters = new LinkedHashMap<>();
   private long appends;
@@ -97,12 +100,12 @@ public final class MemoryJournal implements Journal {
   public synchronized Future<AppendResult> append(JournalEntry entry, long dedupSince) {
     String key = keyOf(entry.account(), entry.contactId(), entry.dedupKey());
     if (key != null) {
-      Long takenAt = keys.get(key);
-      if (takenAt != null && takenAt >= dedupSince) {
+      TakenKey taken = keys.get(key);
+      if (taken != null && taken.takenAt() >= dedupSince) {
         return Future.succeededFuture(AppendResult.DUPLICATE);
       }
       keys.remove(key); // re-inserted last: keys stay in taking order
-      keys.put(key, entry.acceptedAt());
+      keys.put(key, new TakenKey(entry.acceptedAt(), entry.processId()));
       if (keys.size() > maxKeys) {
         Iterator<String> eldest = keys.keySet().iterator();
         eldest.next();
@@ -138,7 +141,10 @@ public final class MemoryJournal implements Journal {
     row.replyState = outcome.reply() == null ? ReplyState.NONE : ReplyState.PENDING;
     row.finishedAt = outcome.finishedAt();
     if (outcome.forgetDedupKey()) {
-      keys.remove(keyOf(row.entry.account(), row.entry.contactId(), row.entry.dedupKey()));
+      String key = keyOf(row.entry.account(), row.entry.contactId(), row.entry.dedupKey());
+      if (key != null && keys.get(key) instanceof TakenKey taken && taken.processId().equals(row.entry.processId())) {
+        keys.remove(key); // only if still this message's: a later message may have taken the key over
+      }
     }
     if (outcome.deadLettered()) {
       addDeadLetter(row);
@@ -195,8 +201,8 @@ public final class MemoryJournal implements Journal {
   @Override
   public synchronized Future<Integer> purge(long finishedBefore, int maxRows) {
     int purged = 0;
-    Iterator<Map.Entry<String, Long>> oldestKeys = keys.entrySet().iterator();
-    while (oldestKeys.hasNext() && oldestKeys.next().getValue() < finishedBefore) {
+    Iterator<Map.Entry<String, TakenKey>> oldestKeys = keys.entrySet().iterator();
+    while (oldestKeys.hasNext() && oldestKeys.next().getValue().takenAt() < finishedBefore) {
       oldestKeys.remove();
     }
     Iterator<Row> oldestLetters = deadLetters.values().iterator();

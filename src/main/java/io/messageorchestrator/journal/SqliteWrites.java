@@ -66,8 +66,9 @@ final class SqliteWrites implements AutoCloseable {
       recordOutcome = connection.prepareStatement("""
         UPDATE messages SET outcome = ?, reply = ?, reply_state = ?, error = ?, finished_at = ?
         WHERE process_id = ? AND outcome IS NULL""");
+      // Only while the message still holds its key: a later message may have taken it over (window passed).
       forgetKey = connection.prepareStatement("""
-        DELETE FROM dedup_keys WHERE (account, contact_id, dedup_key) IN
+        DELETE FROM dedup_keys WHERE process_id = ? AND (account, contact_id, dedup_key) IN
           (SELECT account, contact_id, dedup_key FROM messages WHERE process_id = ?)""");
       markReply = connection.prepareStatement("""
         UPDATE messages SET reply_state = ?, reply_at = ? WHERE process_id = ? AND reply_state = 'pending'""");
@@ -178,6 +179,7 @@ final class SqliteWrites implements AutoCloseable {
     sql.recordOutcome.setString(6, outcome.processId());
     if (sql.recordOutcome.executeUpdate() == 1 && outcome.forgetDedupKey()) {
       sql.forgetKey.setString(1, outcome.processId());
+      sql.forgetKey.setString(2, outcome.processId());
       sql.forgetKey.executeUpdate();
     }
     return null;

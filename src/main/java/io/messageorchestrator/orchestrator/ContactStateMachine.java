@@ -269,7 +269,10 @@ final class ContactStateMachine {
    */
   void failAttempt(Lease lease, Outcome outcome, String error, LeaseRelease release) {
     Pending pending = lease.pending;
-    if (pending.attempts >= config.retry().maxAttempts() || isStopping() && limit.isClosed()) {
+    // After the grace period nothing starts again in this process: with the memory journal the failure is final; a
+    // durable journal keeps the message (requeued here, kept by discardEverything) for the next start (R11).
+    boolean noRetryHere = isStopping() && limit.isClosed() && !journal.durable();
+    if (pending.attempts >= config.retry().maxAttempts() || noRetryHere) {
       endLease(lease, outcome, null, error, release);
       return;
     }

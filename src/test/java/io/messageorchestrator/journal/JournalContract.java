@@ -278,6 +278,19 @@ public abstract class JournalContract {
     assertThat(append(entry("c1", "wamid.E", 2_000), 0)).isEqualTo(AppendResult.DUPLICATE);
   }
 
+  @Test
+  @DisplayName("forgetDedupKey frees the key only if the message still holds it: a key taken over by a later message stays a duplicate")
+  void forgetDedupKeyLeavesATakenOverKey() {
+    JournalEntry old = appended(entry("c1", "wamid.T", 1_000));
+    JournalEntry later = entry("c1", "wamid.T", 5_000);
+    assertThat(append(later, 1_001)).isEqualTo(AppendResult.APPENDED); // the window passed: later holds the key
+    Await.result(journal.recordOutcome(new OutcomeRecord(old.processId(), "dropped", null, "queue full", 5_500,
+      true)));
+
+    assertThat(append(entry("c1", "wamid.T", 6_000), 2_000)).as("later's key is still live")
+      .isEqualTo(AppendResult.DUPLICATE);
+  }
+
   // Dead letters
 
   /** a failed, b timed out, c reply failed; d delivered and e expired are no dead letters. Returns [a, b, c]. */

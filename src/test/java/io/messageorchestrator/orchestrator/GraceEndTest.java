@@ -1,6 +1,7 @@
 package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.OrchestratorSuite;
+import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.ProcessResult;
@@ -68,6 +69,30 @@ class GraceEndTest {
 
     assertThat(second.agentCalls).isEmpty();
     assertThat(second.machine.discardEverything().getInteger("messagesDropped")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("durable journal: an attempt failing on a shard after another shard ended the grace period is not dead-lettered; it stays journaled for the next start")
+  void durableFailureAfterAnotherShardsGraceEndIsKept() {
+    HeldJournal journal = new HeldJournal();
+    GlobalConcurrencyLimit limit = new GlobalConcurrencyLimit(2);
+    JsonObject threeAttempts = ONE_PERMIT.copy().put("retry", new JsonObject().put("maxAttempts", 3));
+    PlainShard first = new PlainShard(threeAttempts, limit, 0, 2, journal);
+    PlainShard second = new PlainShard(threeAttempts, limit, 1, 2, journal);
+    second.send("b", "fails once");
+    journal.commitNext();
+    first.machine.stopAccepting(() -> { });
+    second.machine.stopAccepting(() -> { });
+
+    first.machine.endGracePeriod(); // the first shard's grace timer fires first: the permit line is closed
+    first.machine.discardEverything();
+    second.reply(second.callOf("b"), AgentOutcome.error("agent down")); // attempt 1 of 3 fails meanwhile
+
+    assertThat(second.events(Events.MESSAGE_DEAD_LETTERED)).as("attempts were left").isEmpty();
+    assertThat(second.events(Events.MESSAGE_PROCESSED)).isEmpty();
+    second.machine.endGracePeriod();
+    assertThat(second.machine.discardEverything().getInteger("messagesKept")).isEqualTo(1);
+    assertThat(Await.result(journal.recover()).unfinished()).as("runs again at the next start").hasSize(1);
   }
 
   @Test

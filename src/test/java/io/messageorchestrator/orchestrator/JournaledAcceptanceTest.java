@@ -100,4 +100,24 @@ class JournaledAcceptanceTest {
     assertThat(thrice.get().duplicate()).isTrue();
     assertThat(journal.held()).isZero();
   }
+
+  @Test
+  @DisplayName("a contact whose append is under way is busy: maxContacts never forgets it, so one contact never gets two lanes and two agent calls at once (R1, R2)")
+  void appendingContactIsNotEvicted() {
+    PlainShard shard = new PlainShard(new JsonObject().put("maxContacts", 1).put("lockTimeout", 0), journal);
+    shard.send("a", "one");                                 // held: a's lane waits for its commit
+    AtomicReference<ProcessResult> other = shard.send("b", "hello");
+    assertThat(other.get()).as("a is not idle: no room for b").isNotNull();
+    assertThat(other.get().reason()).isEqualTo("overloaded");
+    shard.send("a", "two");
+    journal.commitNext();
+    journal.commitNext();
+
+    assertThat(shard.machine.contacts().size()).isEqualTo(1);
+    assertThat(shard.agentCalls).as("one call at a time for a").extracting(lease -> lease.pending.message.text())
+      .containsExactly("one");
+    shard.reply("a", "1");
+    assertThat(shard.agentCalls).as("then the next, in order").extracting(lease -> lease.pending.message.text())
+      .containsExactly("one", "two");
+  }
 }

@@ -62,7 +62,8 @@ final class PlainShard implements ShardEffects {
     this(overrides, null, 0, 1, journal);
   }
 
-  private PlainShard(JsonObject overrides, GlobalConcurrencyLimit limit, int index, int shardCount, Journal given) {
+  /** One of {@code shardCount} shards sharing {@code limit} and writing to {@code journal}. */
+  PlainShard(JsonObject overrides, GlobalConcurrencyLimit limit, int index, int shardCount, Journal given) {
     this.config = OrchestratorConfig.from(Suites.baseConfig().put("shards", shardCount).mergeIn(overrides, true));
     this.limit = limit != null ? limit : new GlobalConcurrencyLimit(config.maxConcurrentContacts());
     TimeSource time = new TimeSource() {
