@@ -63,7 +63,8 @@ final class PgStatements {
       + " DELETE FROM " + keys + " d USING m WHERE $7::boolean AND d.account = m.account"
       + " AND d.contact_id = m.contact_id AND d.dedup_key = m.dedup_key AND d.process_id = $1::text";
     markReply = "UPDATE " + messages + " SET reply_state = $2::text, reply_at = $3::bigint,"
-      + " dead_at = CASE WHEN $2::text = 'failed' THEN $3::bigint ELSE dead_at END WHERE process_id = $1::text";
+      + " dead_at = CASE WHEN $2::text = 'failed' THEN $3::bigint ELSE dead_at END WHERE process_id = $1::text"
+      + " AND reply_state = 'pending'";
     unfinished = "SELECT " + COLUMNS + " FROM " + messages + " WHERE outcome IS NULL ORDER BY sequence";
     pendingReplies = "SELECT " + COLUMNS + " FROM " + messages + " WHERE reply_state = 'pending' ORDER BY sequence";
     purge = "WITH gone AS (DELETE FROM " + messages + " WHERE sequence IN (SELECT sequence FROM " + messages

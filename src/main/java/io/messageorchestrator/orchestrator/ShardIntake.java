@@ -131,8 +131,9 @@ final class ShardIntake {
           dedup.remember(dedupKey, time.monotonicMillis());
           duplicate(caller, contactId, message);
           contacts.markIdleIfIdle(lane, time.monotonicMillis());
-        } else if (machine.isStopping()) {
-          // Journaled while the shard began to stop: it is accepted and runs at the next start (R11), not now.
+        } else if (machine.isStopping() && journal.durable()) {
+          // Journaled while the shard began to stop: it is accepted and runs at the next start (R11), not now. (The
+          // memory journal's appends complete at once: such a message is admitted and ends in the drain, as any.)
           dedup.remember(dedupKey, time.monotonicMillis());
           caller.accept(request.acceptOnly() ? ProcessResult.accepted(processId, 1)
             : ProcessResult.queued(processId, 1));

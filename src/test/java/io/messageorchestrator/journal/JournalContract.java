@@ -254,6 +254,27 @@ public abstract class JournalContract {
   }
 
   @Test
+  @DisplayName("markReply changes only a pending reply: a delivered or failed reply, or a message without one, stays as it is")
+  void markReplyOnlyChangesPendingReplies() {
+    JournalEntry delivered = appended(entry("c1", "k1", 1_000));
+    JournalEntry failed = appended(entry("c2", "k2", 1_000));
+    JournalEntry noReply = appended(entry("c3", "k3", 1_000));
+    outcome(delivered, "processed", "one", 2_000);
+    outcome(failed, "processed", "two", 2_000);
+    outcome(noReply, "dropped", null, 2_000);
+    Await.result(journal.markReply(delivered.processId(), ReplyState.DELIVERED, 3_000));
+    Await.result(journal.markReply(failed.processId(), ReplyState.FAILED, 3_000));
+
+    Await.result(journal.markReply(delivered.processId(), ReplyState.FAILED, 4_000));
+    Await.result(journal.markReply(failed.processId(), ReplyState.DELIVERED, 4_000));
+    Await.result(journal.markReply(noReply.processId(), ReplyState.FAILED, 4_000));
+
+    assertThat(Await.result(journal.deadLetters(10, 0))).extracting(letter -> letter.getString("processId"))
+      .containsExactly(failed.processId());
+    assertThat(pendingReplyIds()).isEmpty();
+  }
+
+  @Test
   @DisplayName("a second outcome for a finished message is ignored: the first one stands")
   void firstOutcomeStands() {
     JournalEntry entry = appended(entry("c1", "k1", 1_000));
