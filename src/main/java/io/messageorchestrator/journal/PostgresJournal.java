@@ -7,9 +7,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Tuple;
 
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +31,7 @@ import java.util.regex.Pattern;
  */
 public final class PostgresJournal implements Journal {
 
+  private static final String NODE_LOCK_PREFIX = "message-orchestrator.node:";
   private static final Pattern PLAIN_IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   /**
@@ -53,6 +56,8 @@ public final class PostgresJournal implements Journal {
   private final PgStatements statements;
   private final Limits limits;
   private final String where;
+  /** Holds this node's claim on the schema while the journal is open ({@code null} for a shared schema). */
+  private PgConnection nodeLock;
 
   private PostgresJournal(Vertx vertx, String schema, Pool pool, PgWriter writer, Limits limits, String where) {
     this.vertx = vertx;
@@ -77,6 +82,16 @@ public final class PostgresJournal implements Journal {
    * thread, or a context of its own, to keep it off the shards' event loops.
    */
   public static Future<PostgresJournal> open(Vertx vertx, JournalSettings settings, Limits limits) {
+    return open(vertx, settings, limits, false);
+  }
+
+  /**
+   * @param sharedSchema whether several nodes may open the schema at once. Not yet: until cluster mode fences
+   *                     conversations between nodes, a second node would recover and run the first one's messages,
+   *                     so a node claims the schema (a session advisory lock held while the journal is open) and a
+   *                     second one is refused at start, naming the schema. Tests of concurrent migrations pass true.
+   */
+  static Future<PostgresJournal> open(Vertx vertx, JournalSettings settings, Limits limits, boolean sharedSchema) {
     JournalSettings.Postgres pg = settings.postgres();
     String schema = pg.schema();
     if (schema == null || !PLAIN_IDENTIFIER.matcher(schema).matches()) {
@@ -104,10 +119,20 @@ public final class PostgresJournal implements Journal {
       .using(vertx)
       .build();
     Context context = vertx.getOrCreateContext();
-    return PgMigrations.apply(pool, schema)
-      .map(version -> new PostgresJournal(vertx, schema, pool,
-        new PgWriter(vertx, context, pool, limits.queueCapacity(), limits.maxBatch(), limits.batchDeadlineMs()),
-        limits, where))
+    Future<PgConnection> claimed = sharedSchema ? Future.succeededFuture(null) : claim(vertx, connect, schema, where);
+    return claimed.compose(nodeLock -> PgMigrations.apply(pool, schema)
+      .map(version -> {
+        PostgresJournal journal = new PostgresJournal(vertx, schema, pool,
+          new PgWriter(vertx, context, pool, limits.queueCapacity(), limits.maxBatch(), limits.batchDeadlineMs()),
+          limits, where);
+        journal.nodeLock = nodeLock;
+        return journal;
+      })
+      .onFailure(failure -> {
+        if (nodeLock != null) {
+          nodeLock.close();
+        }
+      }))
       .recover(failure -> {
         // Not waited for: a pool closing while a connection request times out may never complete its close.
         pool.close();
@@ -115,6 +140,23 @@ public final class PostgresJournal implements Journal {
           : new JournalUnavailableException("cannot open the PostgreSQL journal at " + where + ": "
             + failure.getMessage(), failure));
       });
+  }
+
+  /** One node per schema (see {@link #open(Vertx, JournalSettings, Limits, boolean)}): its own connection. */
+  private static Future<PgConnection> claim(Vertx vertx, PgConnectOptions connect, String schema, String where) {
+    return PgConnection.connect(vertx, connect).compose(connection -> connection
+      .preparedQuery("SELECT pg_try_advisory_lock(hashtext($1))").execute(Tuple.of(NODE_LOCK_PREFIX + schema))
+      .compose(rows -> {
+        if (rows.iterator().next().getBoolean(0)) {
+          return Future.succeededFuture(connection);
+        }
+        connection.close();
+        return Future.failedFuture(new IllegalStateException("the PostgreSQL journal " + where + " is in use by"
+          + " another node: one node per schema (give each node its own journal.postgres.schema)"));
+      }, failure -> {
+        connection.close();
+        return Future.failedFuture(failure);
+      }));
   }
 
   private static PgConnectOptions connectOptions(JournalSettings.Postgres pg, Limits limits) {
@@ -247,6 +289,7 @@ public final class PostgresJournal implements Journal {
 
   @Override
   public Future<Void> close() {
-    return writer.close().compose(flushed -> pool.close());
+    return writer.close().compose(flushed -> pool.close())
+      .eventually(() -> nodeLock == null ? Future.succeededFuture() : nodeLock.close());
   }
 }

@@ -94,8 +94,11 @@ class PostgresJournalSchemaTest {
     Vertx otherNode = Vertx.vertx();
     Await.result(holder.preparedQuery("SELECT pg_advisory_lock(hashtext($1))")
       .execute(Tuple.of("message-orchestrator.journal:" + schema)));
-    Future<PostgresJournal> a = PostgresJournal.open(vertx, TestPostgres.journal(schema));
-    Future<PostgresJournal> b = PostgresJournal.open(otherNode, TestPostgres.journal(schema));
+    // Nodes sharing a schema (cluster mode's set-up; one node per schema otherwise, see oneNodePerSchema).
+    Future<PostgresJournal> a = PostgresJournal.open(vertx, TestPostgres.journal(schema),
+      PostgresJournal.Limits.DEFAULTS, true);
+    Future<PostgresJournal> b = PostgresJournal.open(otherNode, TestPostgres.journal(schema),
+      PostgresJournal.Limits.DEFAULTS, true);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (waitingOnAdvisoryLock() < 2) {
       assertThat(System.nanoTime()).as("both opens wait on the migration lock").isLessThan(deadline);
@@ -120,6 +123,22 @@ class PostgresJournalSchemaTest {
     return query("SELECT count(*)::integer FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
       + " WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = 'message-orchestrator'"
       + " AND a.query LIKE '%pg_advisory_xact_lock%'").get(0).getInteger(0);
+  }
+
+  @Test
+  @DisplayName("one node per schema: a second node opening it is refused with a message naming the schema; once the"
+    + " first closes, it may open")
+  void oneNodePerSchema() {
+    PostgresJournal first = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
+    Vertx otherNode = Vertx.vertx();
+    try {
+      Throwable refused = Await.failure(PostgresJournal.open(otherNode, TestPostgres.journal(schema)));
+      assertThat(refused).hasMessageContaining("schema " + schema).hasMessageContaining("in use by another node");
+      Await.result(first.close());
+      Await.result(Await.result(PostgresJournal.open(otherNode, TestPostgres.journal(schema))).close());
+    } finally {
+      Await.result(otherNode.close());
+    }
   }
 
   @Test
