@@ -2,6 +2,7 @@ package io.messageorchestrator.journal;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnection;
@@ -184,12 +185,24 @@ final class PgWriter {
   private Future<Throwable> attempt(List<Op<?>> batch) {
     Promise<Throwable> outcome = Promise.promise();
     AtomicBoolean over = new AtomicBoolean();
+    AtomicBoolean committing = new AtomicBoolean();
     SqlConnection[] held = new SqlConnection[1];
-    long timer = vertx.setTimer(deadlineMs, id -> {
+    Handler<Long> giveUp = id -> {
       if (over.compareAndSet(false, true)) {
         cancel(held[0]);
         outcome.complete(new JournalUnavailableException(
           "PostgreSQL did not answer within " + deadlineMs + " ms (" + batch.size() + " operations)"));
+      }
+    };
+    long[] timer = new long[1];
+    timer[0] = vertx.setTimer(deadlineMs, id -> {
+      if (committing.get() && !over.get()) {
+        // COMMIT was sent: failing now could answer 503 for messages that are in fact journaled (the provider's
+        // retry would then be a duplicate, and the message would wait for the next start). Give the commit's own
+        // answer one more deadline before giving up.
+        timer[0] = vertx.setTimer(deadlineMs, giveUp);
+      } else {
+        giveUp.handle(id);
       }
     });
     boolean sync = batch.stream().anyMatch(op -> op.append);
@@ -200,14 +213,14 @@ final class PgWriter {
         }
         held[0] = conn;
         return conn.begin()
-          .compose(tx -> runInTransaction(conn, tx, batch, sync, over))
+          .compose(tx -> runInTransaction(conn, tx, batch, sync, over, committing))
           .eventually(conn::close);
       })
       .onComplete(result -> {
         if (!over.compareAndSet(false, true)) {
           return; // the deadline already answered the callers
         }
-        vertx.cancelTimer(timer);
+        vertx.cancelTimer(timer[0]);
         if (result.failed()) {
           outcome.complete(result.cause());
           return;
@@ -234,7 +247,7 @@ final class PgWriter {
   }
 
   private Future<List<Future<?>>> runInTransaction(SqlConnection conn, Transaction tx, List<Op<?>> batch,
-                                                   boolean sync, AtomicBoolean over) {
+                                                   boolean sync, AtomicBoolean over, AtomicBoolean committing) {
     List<Future<?>> results = new ArrayList<>(batch.size() + 1);
     if (!sync) {
       results.add(conn.query("SET LOCAL synchronous_commit TO off").execute());
@@ -260,6 +273,7 @@ final class PgWriter {
       if (over.get()) {
         return tx.rollback().transform(rolledBack -> Future.failedFuture(new JournalUnavailableException("deadline")));
       }
+      committing.set(true);
       return tx.commit().map(committed -> opResults);
     });
   }
