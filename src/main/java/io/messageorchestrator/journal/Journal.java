@@ -37,7 +37,11 @@ public interface Journal {
    */
   Future<AppendResult> append(JournalEntry entry, long dedupSince);
 
-  /** The message's agent call number {@code attempt} (1-based) started under lease {@code leaseToken}. Grouped. */
+  /**
+   * The message's agent call number {@code attempt} (1-based) started under lease {@code leaseToken}. Grouped. The
+   * count is the one given last (writes apply in call order): a start the agent never saw is taken back by recording
+   * the attempt before it. Ignored for a finished message.
+   */
   Future<Void> markStarted(String processId, int attempt, long leaseToken, long startedAt);
 
   /** The message's final outcome and its reply (the outbox row), in one write. */

@@ -123,7 +123,7 @@ public final class MemoryJournal implements Journal {
   public synchronized Future<Void> markStarted(String processId, int attempt, long leaseToken, long startedAt) {
     Row row = byProcessId.get(processId);
     if (row != null && !row.finished()) {
-      row.entry = row.entry.withAttempts(Math.max(attempt, row.entry.attempts()));
+      row.entry = row.entry.withAttempts(attempt);
       row.leaseToken = leaseToken;
     }
     return Future.succeededFuture();

@@ -53,9 +53,10 @@ final class PgStatements {
       + " $8::text FROM key";
     appendWithoutKey = insertMessage + " VALUES ($1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint,"
       + " $7::integer, $8::text)";
-    // A late start of an earlier attempt never lowers the count (recovery runs attempt + 1 of what is recorded).
+    // Writes apply in call order (one writer), so the count is what the shard said last: a start the agent never
+    // saw (its circuit was open) is taken back by recording the attempt before it. Finished messages keep theirs.
     markStarted = "UPDATE " + messages + " SET attempts = $2, lease_token = $3, started_at = $4"
-      + " WHERE process_id = $1 AND attempts <= $2";
+      + " WHERE process_id = $1 AND outcome IS NULL";
     recordOutcome = "WITH m AS (UPDATE " + messages + " SET outcome = $2::text, reply = $3::text, error = $4::text,"
       + " finished_at = $5::bigint, reply_state = CASE WHEN $3::text IS NULL THEN 'none' ELSE 'pending' END,"
       + " dead_at = CASE WHEN $6::boolean THEN $5::bigint END"

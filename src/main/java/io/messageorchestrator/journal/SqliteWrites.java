@@ -61,7 +61,7 @@ final class SqliteWrites implements AutoCloseable {
         DO UPDATE SET taken_at = excluded.taken_at, process_id = excluded.process_id
         WHERE dedup_keys.taken_at < ?""");
       markStarted = connection.prepareStatement("""
-        UPDATE messages SET attempts = max(attempts, ?), lease_token = ?, started_at = ?
+        UPDATE messages SET attempts = ?, lease_token = ?, started_at = ?
         WHERE process_id = ? AND outcome IS NULL""");
       recordOutcome = connection.prepareStatement("""
         UPDATE messages SET outcome = ?, reply = ?, reply_state = ?, error = ?, finished_at = ?

@@ -242,6 +242,7 @@ final class ContactStateMachine {
   private void deferAttempt(Lease lease, long retryAfterMs) {
     Pending pending = lease.pending;
     pending.attempts--;
+    journal.started(pending, lease.token); // takes the recorded start back: restarts must not count it either
     requeueAfter(lease, retryAfterMs);
   }
 

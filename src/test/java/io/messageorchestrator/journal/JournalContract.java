@@ -205,18 +205,20 @@ public abstract class JournalContract {
   // Lifecycle
 
   @Test
-  @DisplayName("markStarted records the attempt; recover shows it; a late lower attempt never lowers it")
+  @DisplayName("markStarted records the attempt; recover shows it; recording the attempt before takes a start back")
   void markStartedSetsAttempts() {
     JournalEntry started = appended(entry("c1", "k1", 1_000));
     JournalEntry waiting = appended(entry("c1", "k2", 1_000));
+    JournalEntry takenBack = appended(entry("c2", "k3", 1_000));
 
     Await.result(journal.markStarted(started.processId(), 1, 7, 1_100));
     Await.result(journal.markStarted(started.processId(), 2, 8, 1_200));
-    Await.result(journal.markStarted(started.processId(), 1, 9, 1_300));
+    Await.result(journal.markStarted(takenBack.processId(), 1, 9, 1_300));
+    Await.result(journal.markStarted(takenBack.processId(), 0, 9, 1_300)); // the agent never saw it
 
     assertThat(recover().unfinished()).extracting(JournalEntry::processId, JournalEntry::attempts)
-      .containsExactly(tuple(started.processId(), 2),
-        tuple(waiting.processId(), 0));
+      .containsExactly(tuple(started.processId(), 2), tuple(waiting.processId(), 0),
+        tuple(takenBack.processId(), 0));
   }
 
   @Test

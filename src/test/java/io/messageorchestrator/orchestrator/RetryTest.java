@@ -4,6 +4,9 @@ import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.journal.JournalEntry;
+import io.messageorchestrator.journal.MemoryJournal;
+import io.messageorchestrator.support.Await;
 import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
@@ -101,10 +104,13 @@ class RetryTest {
   @Test
   @DisplayName("J6b: an answer 'not attempted' (agent circuit open) uses no attempt: the message waits at the head of its lane and is called again after retryAfterMs")
   void notAttemptedUsesNoAttempt() {
-    PlainShard shard = new PlainShard(retries(1)); // one attempt: a used attempt would dead-letter it at once
+    MemoryJournal journal = new MemoryJournal(100);
+    PlainShard shard = new PlainShard(retries(1), journal); // one attempt: a used one would dead-letter it at once
     AtomicReference<ProcessResult> first = shard.send("c", "one");
     shard.send("c", "two");
     shard.reply(shard.callOf("c"), AgentOutcome.notAttempted("agent unavailable (circuit open)", 2_000));
+    // The journal forgets the start too: restarts during an outage must not use attempts up (J5 dead-letters them).
+    assertThat(Await.result(journal.recover()).unfinished()).extracting(JournalEntry::attempts).containsExactly(0, 0);
 
     assertThat(first.get().status()).isEqualTo(ProcessResult.Status.QUEUED);
     assertThat(shard.events(Events.ATTEMPT_FAILED)).isEmpty();
