@@ -23,12 +23,18 @@ final class JournalWrites {
   private static final RateLimitedLog FAILURES = new RateLimitedLog(LoggerFactory.getLogger(JournalWrites.class),
     Duration.ofSeconds(10));
 
+  /** An outcome the journal refused is written again this many times, this far apart (a journal hiccup). */
+  static final int OUTCOME_TRIES = 20;
+  static final long OUTCOME_RETRY_MS = 3_000;
+
   private final Journal journal;
   private final TimeSource time;
+  private final Timers timers;
 
-  JournalWrites(Journal journal, TimeSource time) {
+  JournalWrites(Journal journal, TimeSource time, Timers timers) {
     this.journal = journal;
     this.time = time;
+    this.timers = timers;
   }
 
   Journal journal() {
@@ -50,10 +56,25 @@ final class JournalWrites {
         pending.processId, ContactIds.mask(pending.contactId), failure.getMessage()));
   }
 
+  /**
+   * The message's final outcome. A refused write (disk full for a moment, database restarting) is tried again, up to
+   * {@value #OUTCOME_TRIES} times {@value #OUTCOME_RETRY_MS} ms apart: a lost outcome leaves the message unfinished,
+   * so the next start would run it — and reply — once more.
+   */
   void outcome(Pending pending, Outcome outcome, String reply, String error) {
-    journal.recordOutcome(new OutcomeRecord(pending.processId, outcome.label(), reply, error, now(),
-        outcome == Outcome.DROPPED))
-      .onFailure(failure -> FAILURES.warn("Journal: could not record outcome {} of {} (contact {}): {}",
-        outcome.label(), pending.processId, ContactIds.mask(pending.contactId), failure.getMessage()));
+    write(new OutcomeRecord(pending.processId, outcome.label(), reply, error, now(), outcome == Outcome.DROPPED),
+      pending, 1);
+  }
+
+  private void write(OutcomeRecord record, Pending pending, int attempt) {
+    journal.recordOutcome(record).onFailure(failure -> {
+      if (attempt < OUTCOME_TRIES) {
+        timers.setTimer(OUTCOME_RETRY_MS, () -> write(record, pending, attempt + 1));
+      } else {
+        FAILURES.warn("Journal: could not record outcome {} of {} (contact {}) after {} tries: {}; it will run"
+          + " again at the next start", record.outcome(), pending.processId, ContactIds.mask(pending.contactId),
+          attempt, failure.getMessage());
+      }
+    });
   }
 }

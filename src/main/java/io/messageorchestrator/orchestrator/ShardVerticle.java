@@ -89,7 +89,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   public Future<?> start() {
     eventBus = vertx.eventBus();
     timers = Timers.of(vertx);
-    JournalWrites journalWrites = new JournalWrites(journal, time);
+    JournalWrites journalWrites = new JournalWrites(journal, time, this);
     machine = new ContactStateMachine(index, config, limit, task -> context.runOnContext(v -> task.run()), metrics,
       lifecycle, time, this, journalWrites);
     intake = new ShardIntake(machine, shardCount, processIdPrefix, config, metrics, time, this, journalWrites);

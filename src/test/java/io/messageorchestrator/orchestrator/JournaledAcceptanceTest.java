@@ -3,10 +3,18 @@ package io.messageorchestrator.orchestrator;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.JournalUnavailableException;
+import io.messageorchestrator.journal.MemoryJournal;
+import io.messageorchestrator.journal.OutcomeRecord;
+import io.messageorchestrator.support.Await;
+import io.messageorchestrator.support.ForwardingJournal;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -119,5 +127,28 @@ class JournaledAcceptanceTest {
     shard.reply("a", "1");
     assertThat(shard.agentCalls).as("then the next, in order").extracting(lease -> lease.pending.message.text())
       .containsExactly("one", "two");
+  }
+
+  @Test
+  @DisplayName("an outcome the journal refuses is written again after a pause, so the message is not run again at the next start")
+  void refusedOutcomeIsWrittenAgain() {
+    MemoryJournal store = new MemoryJournal(100);
+    AtomicInteger refusals = new AtomicInteger(2);
+    Journal hiccup = new ForwardingJournal(store) {
+      @Override
+      public Future<Void> recordOutcome(OutcomeRecord outcome) {
+        return refusals.getAndDecrement() > 0 ? Future.failedFuture(new JournalUnavailableException("busy"))
+          : super.recordOutcome(outcome);
+      }
+    };
+    PlainShard shard = new PlainShard(new JsonObject(), hiccup);
+    shard.send("c", "hello");
+    shard.reply("c", "re:hello");
+    assertThat(Await.result(store.recover()).unfinished()).as("refused twice so far").hasSize(1);
+
+    shard.advance(JournalWrites.OUTCOME_RETRY_MS);
+    assertThat(Await.result(store.recover()).unfinished()).hasSize(1);
+    shard.advance(JournalWrites.OUTCOME_RETRY_MS);
+    assertThat(Await.result(store.recover()).unfinished()).as("written on the third try").isEmpty();
   }
 }

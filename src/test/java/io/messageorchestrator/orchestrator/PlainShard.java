@@ -83,7 +83,7 @@ final class PlainShard implements ShardEffects {
       }
     };
     JournalWrites journal = new JournalWrites(given != null ? given : new MemoryJournal(config.dedupMaxEntries()),
-      time);
+      time, this);
     this.machine = new ContactStateMachine(index, config, this.limit, contextTasks::add, metrics, lifecycle, time,
       this, journal);
     this.intake = new ShardIntake(machine, shardCount, "n-" + index + "-", config, metrics, time, this, journal);
