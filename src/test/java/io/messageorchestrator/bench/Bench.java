@@ -20,13 +20,15 @@ import java.util.concurrent.Callable;
 
 /**
  * The benchmark suite: {@code Bench [scenario ...]} (names separated by spaces or commas; none or {@code all} runs
- * burst, fanout, hot, http and memory). Each scenario boots the real verticle suite in-process, drives it and prints
+ * burst, fanout, hot, http and memory on the memory journal, then durable-http, durable-burst, recovery and crash on
+ * the durable ones). Each scenario boots the real verticle suite in-process, drives it and prints
  * one JSON line on stdout (and, with {@code -Dbench.out=FILE}, appended to that file as well: the Maven profile
  * writes {@code <build dir>/bench-results.jsonl}); a short description of the JVM goes to stderr. Several scenarios
  * run one after the other, each in its own JVM with the same options ({@code -Dbench.fork=false}: all in this one).
  * Exit status 1 if any line has a violation (a lost or twice-answered message, broken per-contact order, two
- * messages of one contact at once), 2 for an unknown scenario, 3 if a scenario's JVM could not start or crashed.
- * Speed and memory targets are reported ({@code meetsTarget}), never fatal.
+ * messages of one contact at once; an accepted message lost across a kill -9; durable-http's SQLite rate below half
+ * the memory journal's or its p99 above 20 ms), 2 for an unknown scenario, 3 if a scenario's JVM could not start or
+ * crashed. Other speed and memory targets are reported ({@code meetsTarget}), never fatal.
  *
  * <p>Run it with {@code mvn -Pbench} (see the README); extra JVM options: {@code -Dbench.jvmArgs="..."}. System
  * properties: {@code bench.warmups} (unmeasured runs before burst, fanout and hot; default 40, 3, 2: until the JIT
@@ -37,8 +39,10 @@ import java.util.concurrent.Callable;
  * profiling of the measured run: see {@link Profiling}.
  */
 public final class Bench {
-  static final List<String> ALL = List.of("burst", "fanout", "hot", "http", "memory");
-  static final Set<String> KNOWN = Set.of("burst", "fanout", "fanout50", "hot", "http", "memory", "selfcheck");
+  static final List<String> ALL = List.of("burst", "fanout", "hot", "http", "memory", "durable-http",
+    "durable-burst", "recovery", "crash");
+  static final Set<String> KNOWN = Set.of("burst", "fanout", "fanout50", "hot", "http", "memory", "selfcheck",
+    "durable-http", "durable-burst", "recovery", "crash");
 
   private Bench() {
   }
@@ -60,7 +64,8 @@ public final class Bench {
     for (String name : names) {
       if (!KNOWN.contains(name)) {
         System.err.println("Unknown scenario '" + name
-          + "'. Usage: Bench [all|burst|fanout|hot|http|memory|fanout50|selfcheck]...");
+          + "'. Usage: Bench [all|burst|fanout|hot|http|memory|durable-http|durable-burst|recovery|crash|fanout50"
+          + "|selfcheck]...");
         System.exit(2);
       }
     }
@@ -158,6 +163,10 @@ public final class Bench {
       }
       case "http" -> HttpScenario.run(); // profiles its measured window itself
       case "memory" -> MemoryScenario.run();
+      case "durable-http" -> DurableHttpScenario.run(); // memory, SQLite and PostgreSQL interleaved in this JVM
+      case "durable-burst" -> repeated(name, 20, BurstScenario::runDurable);
+      case "recovery" -> repeated(name, 1, RecoveryScenario::run);
+      case "crash" -> CrashScenario.run();
       case "selfcheck" -> SelfCheckScenario.run();
       default -> throw new IllegalArgumentException(name);
     };

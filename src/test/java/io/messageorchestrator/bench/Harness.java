@@ -38,9 +38,11 @@ final class Harness implements AutoCloseable {
       // The memory journal unless the scenario chose one (the durable scenarios compare against it).
       config = new JsonObject().put("journal", new JsonObject().put("type", "memory")).mergeIn(withOverrides(config),
         true);
+      // The tracker listens before the suite starts: a durable journal's recovered messages run during deploy.
+      await(tracker.attach(vertx), 10_000);
+      tracker.deployStartedNow();
       OrchestratorSuite suite = await(OrchestratorSuite.deploy(vertx, OrchestratorConfig.from(config),
         options.withProcessor(agent)), 30_000);
-      await(tracker.attach(vertx), 10_000);
       return new Harness(vertx, suite, tracker, vertx.getOrCreateContext());
     } catch (RuntimeException e) {
       vertx.close();

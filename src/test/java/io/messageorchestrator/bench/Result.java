@@ -106,6 +106,14 @@ final class Result {
     return latencyMs.getDouble("p99", Double.NaN);
   }
 
+  /** For a scenario that counts on its own (no {@link Tracker}): messages sent, and accepted ones lost. */
+  Result counts(long messageCount, long lostCount, JsonObject outcomeCounts) {
+    this.messages = messageCount;
+    this.lost = lostCount;
+    this.outcomes = outcomeCounts;
+    return this;
+  }
+
   Result throughput(double perSec) {
     this.throughputPerSec = perSec;
     return this;
@@ -154,6 +162,14 @@ final class Result {
 
   double throughputPerSec() {
     return throughputPerSec;
+  }
+
+  List<String> violations() {
+    return List.copyOf(violations);
+  }
+
+  JsonObject details() {
+    return details;
   }
 
   JsonObject outcomes() {

@@ -60,6 +60,10 @@ final class Tracker {
   private final AtomicLong firstSubmitNanos = new AtomicLong();
   private volatile long lastOutcomeNanos;
   private volatile long lastAnswerNanos;
+  private volatile long deployStartNanos;
+  private volatile long recoveredAtNanos;
+  /** The suite's {@code journalRecovered} event. */
+  final CompletableFuture<JsonObject> recovered = new CompletableFuture<>();
 
   /** Submit → {@code messageProcessed} event (events context only). */
   final Histogram eventLatency = new Histogram(3);
@@ -98,6 +102,7 @@ final class Tracker {
       consumers.add(bus.consumer(Addresses.event(Events.MESSAGE_DROPPED), m -> onUnprocessed(m.body(), dropped)));
       consumers.add(bus.consumer(Addresses.event(Events.MESSAGE_DISCARDED), m -> onUnprocessed(m.body(), discarded)));
       consumers.add(bus.consumer(Addresses.event(Events.CONTACTS_EVICTED), m -> onEvicted(m.body())));
+      consumers.add(bus.consumer(Addresses.event(Events.JOURNAL_RECOVERED), m -> onRecovered(m.body())));
       consumers.add(bus.consumer(Addresses.event(OutboundEvents.REPLY_DELIVERED), m -> onReply(repliesDelivered)));
       consumers.add(bus.consumer(Addresses.event(OutboundEvents.REPLY_FAILED), m -> onReply(repliesFailed)));
       consumers.add(bus.consumer(Addresses.event(OutboundEvents.REPLY_SKIPPED), m -> onReply(repliesSkipped)));
@@ -192,6 +197,11 @@ final class Tracker {
     counter.incrementAndGet();
     lastOutcomeNanos = System.nanoTime();
     outcome(MsgText.msgNo(event.getJsonObject("message").getString("text")));
+  }
+
+  private void onRecovered(JsonObject event) {
+    recoveredAtNanos = System.nanoTime();
+    recovered.complete(event);
   }
 
   private void onEvicted(JsonObject event) {
@@ -302,6 +312,20 @@ final class Tracker {
       }
     }
     return several;
+  }
+
+  /** Called just before the suite is deployed (the journal is opened by the deploy). */
+  void deployStartedNow() {
+    deployStartNanos = System.nanoTime();
+  }
+
+  long deployStartNanos() {
+    return deployStartNanos;
+  }
+
+  /** When the {@code journalRecovered} event arrived (0: not yet). */
+  long recoveredAtNanos() {
+    return recoveredAtNanos;
   }
 
   long firstSubmitNanos() {

@@ -305,6 +305,52 @@ class SqliteJournalTest {
   }
 
   @Test
+  @DisplayName("J2/R2: appends made from an event-bus consumer (each message on its own duplicated context) complete in call order, on the consumer's event loop, even when one group carries them all")
+  void appendsFromEventBusHandlersCompleteInCallOrder() throws InterruptedException {
+    SqliteJournal journal = open();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Future<Void> hold = journal.holdWriter(entered, release);
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+    int count = 200;
+    List<Integer> completionOrder = new ArrayList<>(); // touched on the consumer's event loop only
+    List<String> completionThreads = new ArrayList<>();
+    CountDownLatch submitted = new CountDownLatch(count);
+    CountDownLatch completed = new CountDownLatch(count);
+    String[] consumerThread = new String[1];
+    CompletableFuture<Void> registered = new CompletableFuture<>();
+    vertx.getOrCreateContext().runOnContext(ignored -> {
+      consumerThread[0] = Thread.currentThread().getName();
+      vertx.eventBus().<Integer>consumer("journal-order-test", message -> {
+        int index = message.body();
+        journal.append(entry("c" + index, "message " + index), 0).onComplete(appended -> {
+          completionOrder.add(index);
+          completionThreads.add(Thread.currentThread().getName());
+          completed.countDown();
+        });
+        submitted.countDown();
+      }).completion().onComplete(done -> registered.complete(null));
+    });
+    registered.join();
+    for (int i = 0; i < count; i++) {
+      vertx.eventBus().send("journal-order-test", i);
+    }
+    assertThat(submitted.await(10, TimeUnit.SECONDS)).isTrue();
+    release.countDown(); // all 200 are waiting: the writer takes them as one group
+    Await.result(hold);
+    assertThat(completed.await(10, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(journal.stats().largestBatchSize()).isEqualTo(count);
+    List<Integer> expected = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      expected.add(i);
+    }
+    assertThat(completionOrder).isEqualTo(expected);
+    assertThat(completionThreads).containsOnly(consumerThread[0]);
+  }
+
+  @Test
   @DisplayName("one write that cannot be made fails alone: the writes grouped with it are committed")
   void aBadWriteDoesNotFailItsGroup() throws InterruptedException {
     SqliteJournal journal = open();
