@@ -8,9 +8,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The journal's writes, as statements prepared once on the writer's connection. Used by the writer thread only,
@@ -66,11 +63,8 @@ final class SqliteWrites implements AutoCloseable {
       markStarted = connection.prepareStatement("""
         UPDATE messages SET attempts = ?, lease_token = ?, started_at = ?
         WHERE process_id = ? AND outcome IS NULL""");
-      // With the start and the reply's end folded in when they were written in the same group (see Deferred).
       recordOutcome = connection.prepareStatement("""
-        UPDATE messages SET outcome = ?, reply = ?, reply_state = ?, error = ?, finished_at = ?, reply_at = ?,
-          attempts = coalesce(?, attempts), lease_token = coalesce(?, lease_token),
-          started_at = coalesce(?, started_at)
+        UPDATE messages SET outcome = ?, reply = ?, reply_state = ?, error = ?, finished_at = ?
         WHERE process_id = ? AND outcome IS NULL""");
       // Only while the message still holds its key: a later message may have taken it over (window passed).
       forgetKey = connection.prepareStatement("""
@@ -127,14 +121,11 @@ final class SqliteWrites implements AutoCloseable {
   }
 
   void commit() throws SQLException {
-    flushHeld();
     sql.commit.execute();
   }
 
   /** After a failure: SQLite may have rolled back already (e.g. on SQLITE_FULL), so "no transaction" is fine. */
   void rollbackQuietly() {
-    heldStarts.clear();
-    heldOutcomes.clear();
     stale = true;
     try (Statement rollback = connection.createStatement()) {
       rollback.execute("ROLLBACK");
@@ -169,66 +160,32 @@ final class SqliteWrites implements AutoCloseable {
     return AppendResult.APPENDED;
   }
 
-  // ------------------------------------------------------------------ a message's lifecycle, folded per group
-  //
-  // The writer is the bottleneck (~30 µs a statement), and a message's start, outcome and delivered mark often fall
-  // into the same group. So starts and outcomes are held until the group commits ({@link #commit}) and a later write
-  // of the same message in the same group is folded into them: start + outcome + reply mark become one UPDATE. The
-  // result is the same as running them in order (each message's writes touch only its own row), and nothing is
-  // answered before the commit, so no caller sees the difference. A rolled-back group drops what was held (the writer
-  // replays each write alone).
-
-  /** A start held until the commit. */
-  private record Start(int attempt, long leaseToken, long startedAt) {
-  }
-
-  /** An outcome held until the commit, with the start and the reply's end folded into it. */
-  private static final class HeldOutcome {
-    final OutcomeRecord record;
-    final Start start;
-    ReplyState replyState;
-    Long replyAt;
-
-    HeldOutcome(OutcomeRecord record, Start start) {
-      this.record = record;
-      this.start = start;
-      this.replyState = record.reply() == null ? ReplyState.NONE : ReplyState.PENDING;
-    }
-  }
-
-  private final Map<String, Start> heldStarts = new HashMap<>();
-  private final Map<String, HeldOutcome> heldOutcomes = new LinkedHashMap<>();
-
-  Void markStarted(String processId, int attempt, long leaseToken, long startedAt) {
-    if (!heldOutcomes.containsKey(processId)) { // a start after its outcome is ignored, as in the database
-      heldStarts.put(processId, new Start(attempt, leaseToken, startedAt));
-    }
+  Void markStarted(String processId, int attempt, long leaseToken, long startedAt) throws SQLException {
+    sql.markStarted.setInt(1, attempt);
+    sql.markStarted.setLong(2, leaseToken);
+    sql.markStarted.setLong(3, startedAt);
+    sql.markStarted.setString(4, processId);
+    sql.markStarted.executeUpdate();
     return null;
   }
 
   /** Ignored for a message already finished (a late outcome never overwrites the first) or erased. */
   Void recordOutcome(OutcomeRecord outcome) throws SQLException {
-    if (heldOutcomes.containsKey(outcome.processId())) {
-      return null; // the first outcome stands
-    }
-    HeldOutcome held = new HeldOutcome(outcome, heldStarts.remove(outcome.processId()));
-    if (outcome.forgetDedupKey()) {
-      writeOutcome(held); // the key must be free for an append later in this group
-    } else {
-      heldOutcomes.put(outcome.processId(), held);
+    sql.recordOutcome.setString(1, outcome.outcome());
+    setNullable(sql.recordOutcome, 2, outcome.reply());
+    sql.recordOutcome.setString(3, (outcome.reply() == null ? ReplyState.NONE : ReplyState.PENDING).label());
+    setNullable(sql.recordOutcome, 4, outcome.error());
+    sql.recordOutcome.setLong(5, outcome.finishedAt());
+    sql.recordOutcome.setString(6, outcome.processId());
+    if (sql.recordOutcome.executeUpdate() == 1 && outcome.forgetDedupKey()) {
+      sql.forgetKey.setString(1, outcome.processId());
+      sql.forgetKey.setString(2, outcome.processId());
+      sql.forgetKey.executeUpdate();
     }
     return null;
   }
 
   Void markReply(String processId, ReplyState state, long at) throws SQLException {
-    HeldOutcome held = heldOutcomes.get(processId);
-    if (held != null) {
-      if (held.replyState == ReplyState.PENDING) {
-        held.replyState = state;
-        held.replyAt = at;
-      }
-      return null;
-    }
     sql.markReply.setString(1, state.label());
     sql.markReply.setLong(2, at);
     sql.markReply.setString(3, processId);
@@ -236,48 +193,11 @@ final class SqliteWrites implements AutoCloseable {
     return null;
   }
 
-  /** Writes what the group holds: called before the commit, and before writes that read or delete many rows. */
-  private void flushHeld() throws SQLException {
-    for (Map.Entry<String, Start> start : heldStarts.entrySet()) {
-      sql.markStarted.setInt(1, start.getValue().attempt());
-      sql.markStarted.setLong(2, start.getValue().leaseToken());
-      sql.markStarted.setLong(3, start.getValue().startedAt());
-      sql.markStarted.setString(4, start.getKey());
-      sql.markStarted.executeUpdate();
-    }
-    heldStarts.clear();
-    for (HeldOutcome held : heldOutcomes.values()) {
-      writeOutcome(held);
-    }
-    heldOutcomes.clear();
-  }
-
-  private void writeOutcome(HeldOutcome held) throws SQLException {
-    OutcomeRecord outcome = held.record;
-    PreparedStatement statement = sql.recordOutcome;
-    statement.setString(1, outcome.outcome());
-    setNullable(statement, 2, outcome.reply());
-    statement.setString(3, held.replyState.label());
-    setNullable(statement, 4, outcome.error());
-    statement.setLong(5, outcome.finishedAt());
-    setNullableLong(statement, 6, held.replyAt);
-    setNullableLong(statement, 7, held.start == null ? null : (long) held.start.attempt());
-    setNullableLong(statement, 8, held.start == null ? null : held.start.leaseToken());
-    setNullableLong(statement, 9, held.start == null ? null : held.start.startedAt());
-    statement.setString(10, outcome.processId());
-    if (statement.executeUpdate() == 1 && outcome.forgetDedupKey()) {
-      sql.forgetKey.setString(1, outcome.processId());
-      sql.forgetKey.setString(2, outcome.processId());
-      sql.forgetKey.executeUpdate();
-    }
-  }
-
   /**
    * Deletes up to {@code maxRows} finished messages and as many expired keys, then gives the freed pages back to the
    * file system ({@code auto_vacuum=INCREMENTAL}: the file stops growing, and shrinks after a peak).
    */
   int purge(long finishedBefore, int maxRows) throws SQLException {
-    flushHeld();
     sql.purgeMessages.setLong(1, finishedBefore);
     sql.purgeMessages.setInt(2, maxRows);
     int purged = sql.purgeMessages.executeUpdate();
@@ -290,13 +210,11 @@ final class SqliteWrites implements AutoCloseable {
   }
 
   boolean deleteDeadLetter(String processId) throws SQLException {
-    flushHeld();
     sql.deleteDeadLetter.setString(1, processId);
     return sql.deleteDeadLetter.executeUpdate() > 0;
   }
 
   JsonObject eraseContact(String account, String contactId) throws SQLException {
-    flushHeld();
     sql.eraseMessages.setString(1, account);
     sql.eraseMessages.setString(2, contactId);
     int messages = sql.eraseMessages.executeUpdate();
@@ -330,14 +248,6 @@ final class SqliteWrites implements AutoCloseable {
   /** Caps the file at {@code pages} pages (at least its current size): how tests simulate a full disk. */
   long limitPages(long pages) throws SQLException {
     return Long.parseLong(SqliteFiles.pragma(sql.plain, "PRAGMA max_page_count = " + pages));
-  }
-
-  private static void setNullableLong(PreparedStatement statement, int index, Long value) throws SQLException {
-    if (value == null) {
-      statement.setNull(index, Types.BIGINT);
-    } else {
-      statement.setLong(index, value);
-    }
   }
 
   private static void setNullable(PreparedStatement statement, int index, String value) throws SQLException {
