@@ -76,7 +76,7 @@ final class SqliteWrites implements AutoCloseable {
         DELETE FROM messages WHERE sequence IN (
           SELECT sequence FROM messages
           WHERE outcome IS NOT NULL AND finished_at < ? AND reply_state <> 'pending'
-          ORDER BY finished_at LIMIT ?)""");
+          ORDER BY sequence LIMIT ?)""");
       purgeKeys = connection.prepareStatement("""
         DELETE FROM dedup_keys WHERE rowid IN (SELECT rowid FROM dedup_keys WHERE taken_at < ? LIMIT ?)""");
       deleteDeadLetter = connection.prepareStatement(
