@@ -238,8 +238,7 @@ public final class OrchestratorSuite {
           .onSuccess(id2 -> httpDeployment = id2);
       })
       .map(v -> {
-        long keep = Math.max(config.dedupWindow(), config.journal().retention());
-        purgeTimer = vertx.setPeriodic(Math.clamp(keep / 4, PURGE_INTERVAL_MIN_MS, PURGE_INTERVAL_MAX_MS),
+        purgeTimer = vertx.setPeriodic(Math.clamp(keptFinishedMs() / 4, PURGE_INTERVAL_MIN_MS, PURGE_INTERVAL_MAX_MS),
           id -> purgeFinished());
         lifecycle.markReady();
         LOG.info("message-orchestrator ready: {} shards, processor '{}'{}", shardCount, config.processor().type(),
@@ -296,7 +295,7 @@ public final class OrchestratorSuite {
    * the hot path (the journal does the work on its own thread or connection).
    */
   private void purgeFinished() {
-    long keep = Math.max(config.dedupWindow(), config.journal().retention());
+    long keep = keptFinishedMs();
     long now = journal.durable() ? System.currentTimeMillis() : clock.getAsLong();
     journal.purge(now - keep, PURGE_BATCH)
       .onSuccess(purged -> {
@@ -305,6 +304,11 @@ public final class OrchestratorSuite {
         }
       })
       .onFailure(failure -> LOG.warn("Journal purge failed: {}", failure.getMessage()));
+  }
+
+  /** How long a finished message stays in the journal: {@code max(dedupWindow, journal.retention)}. */
+  private long keptFinishedMs() {
+    return Math.max(config.dedupWindow(), config.journal().retention());
   }
 
   private Future<Void> closeJournal() {

@@ -65,24 +65,8 @@ public final class MemoryJournal implements Journal {
     }
 
     JsonObject toJson() {
-      JsonObject json = new JsonObject()
-        .put("sequence", entry.sequence())
-        .put("processId", entry.processId())
-        .put("account", entry.account())
-        .put("contactId", entry.contactId())
-        .put("dedupKey", entry.dedupKey())
-        .put("message", entry.message())
-        .put("acceptedAt", entry.acceptedAt())
-        .put("attempts", entry.attempts())
-        .put("outcome", outcome)
-        .put("error", error)
-        .put("reply", reply)
-        .put("replyState", replyState == null ? null : replyState.label())
-        .put("finishedAt", outcome == null ? null : finishedAt);
-      if (entry.replayOf() != null) {
-        json.put("replayOf", entry.replayOf());
-      }
-      return json;
+      return JournalRecords.toJson(entry, outcome, error, reply, replyState == null ? null : replyState.label(),
+        outcome == null ? null : finishedAt);
     }
   }
 

@@ -184,25 +184,12 @@ final class PgStatements {
 
   /** A message as the admin API and the export show it (null fields left out). */
   static JsonObject toJson(Row row) {
-    JsonObject json = new JsonObject()
-      .put("sequence", row.getLong("sequence"))
-      .put("processId", row.getString("process_id"))
-      .put("account", row.getString("account"))
-      .put("contactId", row.getString("contact_id"))
-      .put("dedupKey", row.getString("dedup_key"))
-      .put("message", row.getJsonObject("message"))
-      .put("acceptedAt", row.getLong("accepted_at"))
-      .put("attempts", row.getInteger("attempts"))
+    JsonObject json = JournalRecords.toJson(entry(row), row.getString("outcome"), row.getString("error"),
+        row.getString("reply"), row.getString("reply_state"), row.getLong("finished_at"))
       .put("leaseToken", row.getLong("lease_token"))
       .put("startedAt", row.getLong("started_at"))
-      .put("outcome", row.getString("outcome"))
-      .put("error", row.getString("error"))
-      .put("reply", row.getString("reply"))
-      .put("replyState", row.getString("reply_state"))
-      .put("finishedAt", row.getLong("finished_at"))
       .put("replyAt", row.getLong("reply_at"))
-      .put("deadLetteredAt", row.getLong("dead_at"))
-      .put("replayOf", row.getString("replay_of"));
+      .put("deadLetteredAt", row.getLong("dead_at"));
     json.fieldNames().removeIf(name -> json.getValue(name) == null);
     return json;
   }

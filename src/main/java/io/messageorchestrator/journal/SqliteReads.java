@@ -166,24 +166,8 @@ final class SqliteReads {
     JournalEntry entry = entry(row);
     long finishedAt = row.getLong(13);
     boolean unfinished = row.wasNull();
-    JsonObject json = new JsonObject()
-      .put("sequence", entry.sequence())
-      .put("processId", entry.processId())
-      .put("account", entry.account())
-      .put("contactId", entry.contactId())
-      .put("dedupKey", entry.dedupKey())
-      .put("message", entry.message())
-      .put("acceptedAt", entry.acceptedAt())
-      .put("attempts", entry.attempts())
-      .put("outcome", row.getString(9))
-      .put("error", row.getString(10))
-      .put("reply", row.getString(11))
-      .put("replyState", row.getString(12))
-      .put("finishedAt", unfinished ? null : finishedAt);
-    if (entry.replayOf() != null) {
-      json.put("replayOf", entry.replayOf());
-    }
-    return json;
+    return JournalRecords.toJson(entry, row.getString(9), row.getString(10), row.getString(11), row.getString(12),
+      unfinished ? null : finishedAt);
   }
 
   /** Lets queued reads finish, then closes the connection. */

@@ -2,9 +2,12 @@ package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.RateLimitedLog;
+import io.messageorchestrator.journal.AppendResult;
 import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.journal.OutcomeRecord;
 import io.messageorchestrator.orchestrator.ContactLane.Pending;
+import io.vertx.core.Future;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
@@ -37,8 +40,9 @@ final class JournalWrites {
     this.timers = timers;
   }
 
-  Journal journal() {
-    return journal;
+  /** Appends an accepted message (the one write a caller's answer waits for). */
+  Future<AppendResult> append(JournalEntry entry, long dedupSince) {
+    return journal.append(entry, dedupSince);
   }
 
   boolean durable() {

@@ -117,7 +117,7 @@ final class ShardIntake {
     // Busy while journaled: an idle lane may be forgotten (maxContacts, idleContactTtl), and the commit would then
     // admit the message into a lane the table no longer holds, beside a new one for the same contact (R1, R2).
     contacts.markBusy(lane);
-    journal.journal().append(entryOf(pending), dedupSince(pending.acceptedAtJournal))
+    journal.append(entryOf(pending), dedupSince(pending.acceptedAtJournal))
       .onComplete(appended -> {
         lane.appending--;
         appendingInShard--;

@@ -17,8 +17,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ShardOperations {
   private static final Logger LOG = LoggerFactory.getLogger(ContactStateMachine.class);
-  /** A lease this much older than {@code processingTimeout} is stale: its deadline should have ended it (R7). */
-  static final long STALE_LEASE_GRACE_MS = ContactStateMachine.STALE_LEASE_GRACE_MS;
 
   private final ContactStateMachine machine;
   private final ContactTable contacts;
@@ -51,7 +49,7 @@ final class ShardOperations {
     int resolved = 0;
     for (ContactLane lane : contacts.busySnapshot()) {
       Lease lease = lane.lease;
-      if (lease != null && now - lease.startedAt > config.processingTimeout() + STALE_LEASE_GRACE_MS) {
+      if (lease != null && now - lease.startedAt > config.processingTimeout() + ContactStateMachine.STALE_LEASE_GRACE_MS) {
         LOG.warn("Releasing stale lease of contact {} (process {}, {} ms old)", ContactIds.mask(lane.contactId),
           lease.pending.processId, now - lease.startedAt);
         effects.cancelAgentCall(lease.pending.processId);
