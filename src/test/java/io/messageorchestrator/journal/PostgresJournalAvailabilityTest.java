@@ -5,11 +5,8 @@ import io.messageorchestrator.support.TcpProxy;
 import io.messageorchestrator.support.TestPostgres;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnection;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -28,28 +25,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * database is back. Outages are played by a TCP proxy in front of the real server.
  */
 @DisplayName("PostgreSQL journal availability")
-class PostgresJournalAvailabilityTest {
+class PostgresJournalAvailabilityTest extends PostgresSchemaTests {
   /** Connect 2 s (a first connection on a busy 2-core machine needs ~0.5 s), statement 1 s: a batch's deadline is 4 s. */
   private static final PostgresJournal.Limits SHORT = new PostgresJournal.Limits(1_000, 1_000, 2_000, 1_000);
 
-  private static Vertx vertx;
-  private String schema;
   private TcpProxy proxy;
   private PostgresJournal journal;
 
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() {
-    Await.result(vertx.close());
+  @Override
+  protected String schemaPurpose() {
+    return "outage";
   }
 
   @BeforeEach
   void open() {
-    schema = TestPostgres.uniqueSchema("outage");
     proxy = new TcpProxy(vertx, TestPostgres.host(), TestPostgres.port());
     int port = proxy.start();
     journal = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema, "127.0.0.1", port), SHORT));
@@ -60,7 +49,6 @@ class PostgresJournalAvailabilityTest {
     proxy.thaw();
     Await.result(journal.close());
     Await.result(proxy.close());
-    TestPostgres.dropSchema(vertx, schema);
   }
 
   private static JournalEntry entry(String id) {

@@ -7,10 +7,6 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -22,28 +18,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The PostgreSQL journal's schema: created, versioned, migrated once even by two nodes starting together. */
 @DisplayName("PostgreSQL journal schema")
-class PostgresJournalSchemaTest {
-  private static Vertx vertx;
-  private String schema;
+class PostgresJournalSchemaTest extends PostgresSchemaTests {
 
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() {
-    Await.result(vertx.close());
-  }
-
-  @BeforeEach
-  void name() {
-    schema = TestPostgres.uniqueSchema("schema");
-  }
-
-  @AfterEach
-  void drop() {
-    TestPostgres.dropSchema(vertx, schema);
+  @Override
+  protected String schemaPurpose() {
+    return "schema";
   }
 
   private List<Row> query(String sql, Object... params) {

@@ -7,9 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -25,26 +23,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * counters, one failing operation isolated from its batch, and the queue bound.
  */
 @DisplayName("PostgreSQL journal")
-class PostgresJournalTest {
+class PostgresJournalTest extends PostgresSchemaTests {
   private static final long WINDOW_START = 1_000L;
 
-  private static Vertx vertx;
-  private String schema;
   private PostgresJournal journal;
 
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() {
-    Await.result(vertx.close());
+  @Override
+  protected String schemaPurpose() {
+    return "journal";
   }
 
   @BeforeEach
   void open() {
-    schema = TestPostgres.uniqueSchema("journal");
     journal = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
   }
 
@@ -53,7 +43,6 @@ class PostgresJournalTest {
     if (journal != null) {
       Await.result(journal.close());
     }
-    TestPostgres.dropSchema(vertx, schema);
   }
 
   static JournalEntry entry(String processId, String contact, String key, long acceptedAt) {

@@ -38,7 +38,8 @@ class ConversationKeyTest {
     shard.send("c", to("111", "hi", "wamid.1"));
     AtomicReference<ProcessResult> otherAccount = shard.send("c", to("222", "hi", "wamid.1"));
     AtomicReference<ProcessResult> sameAccount = shard.send("c", to("111", "hi", "wamid.1"));
-    assertThat(otherAccount.get()).isNull(); // accepted: it started, its answer comes with its result
+    assertThat(otherAccount.get()).isNull(); // not a duplicate: it started, its answer comes with its result
+    assertThat(shard.agentCalls).extracting(lease -> lease.lane.account).containsExactly("111", "222");
     assertThat(sameAccount.get().duplicate()).isTrue();
   }
 
