@@ -4,6 +4,7 @@ import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.AgentResult;
+import io.messageorchestrator.core.Backoff;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.ProcessResult;
@@ -15,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -48,7 +50,7 @@ final class ContactStateMachine {
   private final LeaseDeadlines deadlines;
   private final Outcomes outcomes;
   private final JournalWrites journal;
-  private final Retries retries;
+  private final Backoff retryBackoff; // J6: before a failed message's next attempt, as reply delivery waits
   private final ShardOperations operations;
   private long fencingSequence;
   private int queuedInShard;
@@ -70,7 +72,8 @@ final class ContactStateMachine {
     this.effects = effects;
     this.journal = journal;
     this.outcomes = new Outcomes(config, metrics, effects, journal);
-    this.retries = new Retries(config.retry());
+    this.retryBackoff = new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff(),
+      bound -> ThreadLocalRandom.current().nextLong(bound));
     this.operations = new ShardOperations(this, shardIndex, config, metrics, time, effects, journal);
     this.deadlines = new LeaseDeadlines(effects, time::timerNanos, config.processingTimeout(), this::onTimeout);
   }
@@ -86,23 +89,6 @@ final class ContactStateMachine {
     queuedDelta(1);
     contacts.markBusy(lane);
     pump(lane);
-  }
-
-  /**
-   * J5: a message recovered from the journal joins its lane like an accepted one — unless its attempts were all
-   * used up by restarts (it started, and the process died every time): then it is dead-lettered instead of killing
-   * the service forever.
-   */
-  void admitRecovered(ContactLane lane, Pending pending) {
-    if (pending.attempts >= config.retry().maxAttempts()) {
-      LOG.warn("Message {} of contact {} started {} times and never finished: dead-lettered at recovery",
-        pending.processId, ContactIds.mask(lane.contactId), pending.attempts);
-      finish(pending, Outcome.FAILED, "its " + pending.attempts + " attempts were used up by restarts (the service"
-        + " stopped while it was processing)");
-      contacts.markIdleIfIdle(lane, time.monotonicMillis());
-      return;
-    }
-    admit(lane, pending);
   }
 
   /** {@code queueOverflow=dropOldest}: the lane's oldest waiting message ends {@code dropped}; returns it. */
@@ -278,7 +264,7 @@ final class ContactStateMachine {
       return;
     }
     long duration = time.monotonicMillis() - lease.startedAt;
-    long delay = retries.backoff(pending.attempts);
+    long delay = retryBackoff.delay(pending.attempts, -1);
     outcomes.attemptFailed(pending, outcome, error, release, duration, time.wallMillis() + delay);
     requeueAfter(lease, delay);
   }

@@ -2,10 +2,12 @@ package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.Accounts;
+import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.journal.AppendResult;
 import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.core.RateLimitedLog;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
@@ -27,6 +29,7 @@ import java.util.function.Consumer;
  */
 final class ShardIntake {
   /** A journal outage refuses every message: one line per interval, not one per message. */
+  private static final Logger LOG = LoggerFactory.getLogger(ShardIntake.class);
   private static final RateLimitedLog APPEND_FAILURES =
     new RateLimitedLog(LoggerFactory.getLogger(ShardIntake.class), Duration.ofSeconds(10));
   private final ContactStateMachine machine;
@@ -189,7 +192,17 @@ final class ShardIntake {
     pending.replayOf = entry.replayOf();
     pending.dedupKey = dedup.keyOf(lane.key, message.messageId());
     dedup.remember(pending.dedupKey, now);
-    machine.admitRecovered(lane, pending);
+    if (pending.attempts >= config.retry().maxAttempts()) {
+      // Its attempts were all used up by restarts (it started, and the process died every time): a dead letter,
+      // instead of killing the service forever.
+      LOG.warn("Message {} of contact {} started {} times and never finished: dead-lettered at recovery",
+        pending.processId, ContactIds.mask(lane.contactId), pending.attempts);
+      machine.finish(pending, Outcome.FAILED, "its " + pending.attempts + " attempts were used up by restarts (the"
+        + " service stopped while it was processing)");
+      contacts.markIdleIfIdle(lane, now);
+      return;
+    }
+    machine.admit(lane, pending);
   }
 
   private JournalEntry entryOf(Pending pending) {

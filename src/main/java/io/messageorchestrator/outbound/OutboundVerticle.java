@@ -3,6 +3,7 @@ package io.messageorchestrator.outbound;
 import io.messageorchestrator.config.OutboundSettings;
 import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.Backoff;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.journal.Journal;

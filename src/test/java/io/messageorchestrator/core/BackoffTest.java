@@ -1,4 +1,4 @@
-package io.messageorchestrator.outbound;
+package io.messageorchestrator.core;
 
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -37,13 +37,5 @@ class BackoffTest {
     Backoff backoff = new Backoff(10, 5_000, bound -> 0);
     assertThat(backoff.delay(1, 2_000)).isEqualTo(2_000);
     assertThat(backoff.delay(1, 60_000)).isEqualTo(5_000);
-  }
-
-  @Test
-  @DisplayName("Retry-After is read in delta-seconds; dates and garbage are ignored")
-  void retryAfterHeader() {
-    assertThat(HttpReplies.retryAfterMs("3")).isEqualTo(3_000);
-    assertThat(HttpReplies.retryAfterMs(null)).isEqualTo(-1);
-    assertThat(HttpReplies.retryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT")).isEqualTo(-1);
   }
 }
