@@ -157,7 +157,7 @@ public final class OrchestratorSuite {
     ownsJournal = options.journal() == null;
     clock = options.clock();
     Future<Journal> opened = ownsJournal
-      ? Journals.open(vertx, config.journal(), config.dedupMaxEntries()) : Future.succeededFuture(options.journal());
+      ? Journals.open(vertx, config.journal(), config.dedupWindow(), config.dedupMaxEntries()) : Future.succeededFuture(options.journal());
     return opened.compose(journal -> {
       this.journal = journal;
       lifecycle.watch(journal);

@@ -31,8 +31,8 @@ public interface Journal {
   boolean durable();
 
   /**
-   * Appends an accepted message together with its dedup key, atomically ({@code ON CONFLICT DO NOTHING}-style, never
-   * read-then-write). A key taken at or after {@code dedupSince} (epoch ms) makes it a {@link AppendResult#DUPLICATE};
+   * Appends an accepted message together with its dedup key, atomically: the check and the take are in the append's
+   * transaction (PostgreSQL: {@code ON CONFLICT}; SQLite: its one writer thread, against the keys it holds). A key taken at or after {@code dedupSince} (epoch ms) makes it a {@link AppendResult#DUPLICATE};
    * an older key is taken over. An entry with a {@code null} dedup key is always appended.
    */
   Future<AppendResult> append(JournalEntry entry, long dedupSince);

@@ -9,12 +9,14 @@ public final class Journals {
   }
 
   /**
-   * @param dedupMaxEntries the memory journal's bound on dedup keys (durable journals bound them by retention)
+   * @param dedupWindow     how long a key makes a duplicate (ms): the SQLite journal loads no older key at open
+   * @param dedupMaxEntries keys the memory and SQLite journals hold at most, the newest kept (PostgreSQL keeps every
+   *                        key of the window: its unique index is the check)
    */
-  public static Future<Journal> open(Vertx vertx, JournalSettings settings, int dedupMaxEntries) {
+  public static Future<Journal> open(Vertx vertx, JournalSettings settings, long dedupWindow, int dedupMaxEntries) {
     return switch (settings.type()) {
       case "memory" -> Future.succeededFuture(new MemoryJournal(dedupMaxEntries));
-      case "sqlite" -> SqliteJournal.open(vertx, settings).map(journal -> (Journal) journal);
+      case "sqlite" -> SqliteJournal.open(vertx, settings, dedupWindow, dedupMaxEntries).map(journal -> (Journal) journal);
       case "postgres" -> PostgresJournal.open(vertx, settings).map(journal -> (Journal) journal);
       default -> Future.failedFuture(new JournalUnavailableException("journal.type '" + settings.type()
         + "' is not available in this build"));

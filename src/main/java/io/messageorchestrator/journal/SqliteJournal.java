@@ -35,6 +35,14 @@ public final class SqliteJournal implements Journal {
     static final Tuning DEFAULT = new Tuning(20_000, 2_048);
   }
 
+  /**
+   * The duplicate check's bounds: {@code dedupWindow} (ms; keys older than it are not loaded at open; 0: no bound by
+   * age) and {@code dedupMaxEntries} (keys held at most, the newest kept).
+   */
+  record Dedup(long window, int maxEntries) {
+    static final Dedup DEFAULT = new Dedup(0, 100_000);
+  }
+
   private final Vertx vertx;
   private final SqliteFiles files;
   private final GroupCommitWriter writer;
@@ -53,14 +61,20 @@ public final class SqliteJournal implements Journal {
    * a regular file, a file that is not a database, a file locked by another process.
    */
   public static Future<SqliteJournal> open(Vertx vertx, JournalSettings settings) {
-    return open(vertx, settings, Tuning.DEFAULT);
+    return open(vertx, settings, Dedup.DEFAULT, Tuning.DEFAULT);
   }
 
-  static Future<SqliteJournal> open(Vertx vertx, JournalSettings settings, Tuning tuning) {
-    return vertx.executeBlocking(() -> openBlocking(vertx, settings.path(), tuning), false);
+  /** @see #open(Vertx, JournalSettings); with the service's {@code dedupWindow} and {@code dedupMaxEntries} */
+  public static Future<SqliteJournal> open(Vertx vertx, JournalSettings settings, long dedupWindow,
+                                           int dedupMaxEntries) {
+    return open(vertx, settings, new Dedup(dedupWindow, dedupMaxEntries), Tuning.DEFAULT);
   }
 
-  private static SqliteJournal openBlocking(Vertx vertx, String path, Tuning tuning) {
+  static Future<SqliteJournal> open(Vertx vertx, JournalSettings settings, Dedup dedup, Tuning tuning) {
+    return vertx.executeBlocking(() -> openBlocking(vertx, settings.path(), dedup, tuning), false);
+  }
+
+  private static SqliteJournal openBlocking(Vertx vertx, String path, Dedup dedup, Tuning tuning) {
     SqliteFiles files = SqliteFiles.lock(path);
     Connection writeConnection = null;
     Connection readConnection = null;
@@ -68,7 +82,8 @@ public final class SqliteJournal implements Journal {
       writeConnection = files.openWriteConnection();
       SqliteSchema.migrate(writeConnection, files.database().toString());
       readConnection = files.openReadConnection();
-      GroupCommitWriter writer = new GroupCommitWriter(new SqliteWrites(writeConnection),
+      DedupIndex keys = SqliteReads.loadDedupKeys(writeConnection, dedup, System.currentTimeMillis());
+      GroupCommitWriter writer = new GroupCommitWriter(new SqliteWrites(writeConnection, keys),
         files.database().toString(), files::sizeOnDisk, tuning.queueCapacity(), tuning.maxBatch());
       SqliteReads reads = new SqliteReads(readConnection, files.database().toString());
       writer.start();

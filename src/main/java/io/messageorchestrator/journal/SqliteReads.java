@@ -111,19 +111,37 @@ final class SqliteReads {
         rowsAsJson(query).forEach(messages::add);
       }
       JsonArray keys = new JsonArray();
-      try (PreparedStatement query = connection.prepareStatement(
-        "SELECT dedup_key FROM dedup_keys WHERE account = ? AND contact_id = ? ORDER BY taken_at, dedup_key")) {
-        query.setString(1, account);
-        query.setString(2, contactId);
-        try (ResultSet rows = query.executeQuery()) {
-          while (rows.next()) {
-            keys.add(rows.getString(1));
-          }
+      for (int i = 0; i < messages.size(); i++) {
+        String key = messages.getJsonObject(i).getString("dedupKey");
+        if (key != null) {
+          keys.add(key);
         }
       }
       return new JsonObject().put("account", account).put("contactId", contactId).put("messages", messages)
         .put("keys", keys);
     });
+  }
+
+  /**
+   * Builds the writer's duplicate index from the rows at open (before the writer starts): the newest keyed messages
+   * first, up to {@code dedupMaxEntries}, none accepted before the window (with a minute's slack for a wall clock
+   * that stepped back). A key two rows share belongs to the newer one (it took the key over).
+   */
+  static DedupIndex loadDedupKeys(Connection connection, SqliteJournal.Dedup dedup, long now) throws SQLException {
+    DedupIndex index = new DedupIndex(dedup.maxEntries());
+    long oldest = dedup.window() > 0 ? now - dedup.window() - 60_000 : Long.MIN_VALUE;
+    try (PreparedStatement query = connection.prepareStatement("""
+      SELECT account, contact_id, dedup_key, accepted_at, process_id FROM messages
+      WHERE dedup_key IS NOT NULL ORDER BY sequence DESC""")) {
+      try (ResultSet rows = query.executeQuery()) {
+        while (index.size() < dedup.maxEntries() && rows.next() && rows.getLong(4) >= oldest) {
+          index.load(new DedupIndex.Key(rows.getString(1), rows.getString(2), rows.getString(3)),
+            new DedupIndex.Taken(rows.getLong(4), rows.getString(5)));
+        }
+      }
+    }
+    index.loaded();
+    return index;
   }
 
   private <T> Future<T> read(Query<T> query) {

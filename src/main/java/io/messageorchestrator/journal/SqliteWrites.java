@@ -29,16 +29,14 @@ final class SqliteWrites implements AutoCloseable {
     final PreparedStatement begin;
     final PreparedStatement commit;
     final PreparedStatement insertMessage;
-    final PreparedStatement takeKey;
     final PreparedStatement markStarted;
     final PreparedStatement recordOutcome;
+    final PreparedStatement keyOf;
     final PreparedStatement forgetKey;
     final PreparedStatement markReply;
     final PreparedStatement purgeMessages;
-    final PreparedStatement purgeKeys;
     final PreparedStatement deleteDeadLetter;
     final PreparedStatement eraseMessages;
-    final PreparedStatement eraseKeys;
     final PreparedStatement probeHeartbeat;
     final PreparedStatement probeHeadroom;
     final PreparedStatement probeRelease;
@@ -53,23 +51,15 @@ final class SqliteWrites implements AutoCloseable {
         INSERT INTO messages (process_id, account, contact_id, dedup_key, message, format_version, accepted_at,
                               attempts, replay_of)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""");
-      // Atomic duplicate check: a new key is inserted, an expired one taken over; a live one is left alone and the
-      // update count is 0. Never read-then-write.
-      takeKey = connection.prepareStatement("""
-        INSERT INTO dedup_keys (account, contact_id, dedup_key, taken_at, process_id) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (account, contact_id, dedup_key)
-        DO UPDATE SET taken_at = excluded.taken_at, process_id = excluded.process_id
-        WHERE dedup_keys.taken_at < ?""");
       markStarted = connection.prepareStatement("""
         UPDATE messages SET attempts = ?, lease_token = ?, started_at = ?
         WHERE process_id = ? AND outcome IS NULL""");
       recordOutcome = connection.prepareStatement("""
         UPDATE messages SET outcome = ?, reply = ?, reply_state = ?, error = ?, finished_at = ?
         WHERE process_id = ? AND outcome IS NULL""");
-      // Only while the message still holds its key: a later message may have taken it over (window passed).
-      forgetKey = connection.prepareStatement("""
-        DELETE FROM dedup_keys WHERE process_id = ? AND (account, contact_id, dedup_key) IN
-          (SELECT account, contact_id, dedup_key FROM messages WHERE process_id = ?)""");
+      // The row no longer holds its key: the next open does not load it into the dedup index.
+      keyOf = connection.prepareStatement("SELECT account, contact_id, dedup_key FROM messages WHERE process_id = ?");
+      forgetKey = connection.prepareStatement("UPDATE messages SET dedup_key = NULL WHERE process_id = ?");
       markReply = connection.prepareStatement("""
         UPDATE messages SET reply_state = ?, reply_at = ? WHERE process_id = ? AND reply_state = 'pending'""");
       purgeMessages = connection.prepareStatement("""
@@ -77,12 +67,9 @@ final class SqliteWrites implements AutoCloseable {
           SELECT sequence FROM messages
           WHERE outcome IS NOT NULL AND finished_at < ? AND reply_state <> 'pending'
           ORDER BY sequence LIMIT ?)""");
-      purgeKeys = connection.prepareStatement("""
-        DELETE FROM dedup_keys WHERE rowid IN (SELECT rowid FROM dedup_keys WHERE taken_at < ? LIMIT ?)""");
       deleteDeadLetter = connection.prepareStatement(
         "DELETE FROM messages WHERE process_id = ? AND " + DEAD_LETTER);
       eraseMessages = connection.prepareStatement("DELETE FROM messages WHERE account = ? AND contact_id = ?");
-      eraseKeys = connection.prepareStatement("DELETE FROM dedup_keys WHERE account = ? AND contact_id = ?");
       probeHeartbeat = connection.prepareStatement("""
         INSERT INTO journal_probe (id, checked_at) VALUES (1, ?)
         ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at""");
@@ -93,8 +80,8 @@ final class SqliteWrites implements AutoCloseable {
 
     @Override
     public void close() {
-      for (AutoCloseable statement : new AutoCloseable[] {plain, begin, commit, insertMessage, takeKey, markStarted,
-        recordOutcome, forgetKey, markReply, purgeMessages, purgeKeys, deleteDeadLetter, eraseMessages, eraseKeys,
+      for (AutoCloseable statement : new AutoCloseable[] {plain, begin, commit, insertMessage, markStarted,
+        recordOutcome, keyOf, forgetKey, markReply, purgeMessages, deleteDeadLetter, eraseMessages,
         probeHeartbeat, probeHeadroom, probeRelease}) {
         SqliteFiles.closeQuietly(statement);
       }
@@ -102,11 +89,13 @@ final class SqliteWrites implements AutoCloseable {
   }
 
   private final Connection connection;
+  private final DedupIndex dedup;
   private Prepared sql;
   private boolean stale;
 
-  SqliteWrites(Connection connection) throws SQLException {
+  SqliteWrites(Connection connection, DedupIndex dedup) throws SQLException {
     this.connection = connection;
+    this.dedup = dedup;
     this.sql = new Prepared(connection);
   }
 
@@ -122,11 +111,13 @@ final class SqliteWrites implements AutoCloseable {
 
   void commit() throws SQLException {
     sql.commit.execute();
+    dedup.committed();
   }
 
   /** After a failure: SQLite may have rolled back already (e.g. on SQLITE_FULL), so "no transaction" is fine. */
   void rollbackQuietly() {
     stale = true;
+    dedup.rollback();
     try (Statement rollback = connection.createStatement()) {
       rollback.execute("ROLLBACK");
     } catch (SQLException alreadyRolledBack) {
@@ -136,16 +127,10 @@ final class SqliteWrites implements AutoCloseable {
 
   /** @param messageJson the entry's message, encoded by the caller (the writer thread is the bottleneck) */
   AppendResult append(JournalEntry entry, String messageJson, long dedupSince) throws SQLException {
-    if (entry.dedupKey() != null) {
-      sql.takeKey.setString(1, entry.account());
-      sql.takeKey.setString(2, entry.contactId());
-      sql.takeKey.setString(3, entry.dedupKey());
-      sql.takeKey.setLong(4, entry.acceptedAt());
-      sql.takeKey.setString(5, entry.processId());
-      sql.takeKey.setLong(6, dedupSince);
-      if (sql.takeKey.executeUpdate() == 0) {
-        return AppendResult.DUPLICATE;
-      }
+    // The key is checked and taken in this transaction, and committed in the message's own row (dedup_key).
+    if (entry.dedupKey() != null && !dedup.take(new DedupIndex.Key(entry.account(), entry.contactId(),
+      entry.dedupKey()), entry.acceptedAt(), entry.processId(), dedupSince)) {
+      return AppendResult.DUPLICATE;
     }
     sql.insertMessage.setString(1, entry.processId());
     sql.insertMessage.setString(2, entry.account());
@@ -178,11 +163,25 @@ final class SqliteWrites implements AutoCloseable {
     sql.recordOutcome.setLong(5, outcome.finishedAt());
     sql.recordOutcome.setString(6, outcome.processId());
     if (sql.recordOutcome.executeUpdate() == 1 && outcome.forgetDedupKey()) {
-      sql.forgetKey.setString(1, outcome.processId());
-      sql.forgetKey.setString(2, outcome.processId());
-      sql.forgetKey.executeUpdate();
+      forgetKey(outcome.processId());
     }
     return null;
+  }
+
+  /** dropOldest: the message's key may be redelivered (unless a later message has taken it over). */
+  private void forgetKey(String processId) throws SQLException {
+    DedupIndex.Key key = null;
+    sql.keyOf.setString(1, processId);
+    try (ResultSet row = sql.keyOf.executeQuery()) {
+      if (row.next() && row.getString(3) != null) {
+        key = new DedupIndex.Key(row.getString(1), row.getString(2), row.getString(3));
+      }
+    }
+    if (key != null) {
+      dedup.forget(key, processId);
+      sql.forgetKey.setString(1, processId);
+      sql.forgetKey.executeUpdate();
+    }
   }
 
   Void markReply(String processId, ReplyState state, long at) throws SQLException {
@@ -194,16 +193,15 @@ final class SqliteWrites implements AutoCloseable {
   }
 
   /**
-   * Deletes up to {@code maxRows} finished messages and as many expired keys, then gives the freed pages back to the
+   * Deletes up to {@code maxRows} finished messages (their keys went out of the dedup index when the window passed),
+   * then gives the freed pages back to the
    * file system ({@code auto_vacuum=INCREMENTAL}: the file stops growing, and shrinks after a peak).
    */
   int purge(long finishedBefore, int maxRows) throws SQLException {
     sql.purgeMessages.setLong(1, finishedBefore);
     sql.purgeMessages.setInt(2, maxRows);
     int purged = sql.purgeMessages.executeUpdate();
-    sql.purgeKeys.setLong(1, finishedBefore);
-    sql.purgeKeys.setInt(2, maxRows);
-    sql.purgeKeys.executeUpdate();
+    dedup.purge(finishedBefore);
     // The pragma frees one page per step: executeUpdate steps it to the end (execute would stop after one page).
     sql.plain.executeUpdate("PRAGMA incremental_vacuum");
     return purged;
@@ -218,9 +216,7 @@ final class SqliteWrites implements AutoCloseable {
     sql.eraseMessages.setString(1, account);
     sql.eraseMessages.setString(2, contactId);
     int messages = sql.eraseMessages.executeUpdate();
-    sql.eraseKeys.setString(1, account);
-    sql.eraseKeys.setString(2, contactId);
-    int keys = sql.eraseKeys.executeUpdate();
+    int keys = dedup.forgetConversation(account, contactId);
     return new JsonObject().put("account", account).put("contactId", contactId).put("messages", messages)
       .put("keys", keys);
   }

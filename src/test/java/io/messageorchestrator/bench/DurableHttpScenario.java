@@ -11,9 +11,10 @@ import java.util.List;
 /**
  * durable-http: the {@code http} scenario on the SQLite journal, and on PostgreSQL, against the memory journal
  * measured in the same JVM, interleaved (memory, SQLite, PostgreSQL, memory, SQLite, PostgreSQL, …): this machine's
- * speed drifts, so only rates measured side by side are compared. The first run warms the JIT up for
- * {@code bench.http.warmupMs} (15 s), the later ones for {@code bench.durable.warmupMs} (5 s: the JIT has compiled
- * the HTTP path by then; the journal's own path compiles within it); each measures {@code bench.http.durationMs}
+ * speed drifts, so only rates measured side by side are compared. Every run warms the JIT up for {@code
+ * bench.durable.warmupMs} (default {@code bench.http.warmupMs}, 15 s: a JFR profile of a SQLite run after a 5 s
+ * warm-up had the C2 compiler on a fifth of the machine's CPU during the measured window, still compiling the journal's
+ * path), then measures {@code bench.http.durationMs}
  * (10 s); {@code bench.durable.rounds} rounds (2); {@code -Dbench.durable.postgres=false} leaves PostgreSQL out.
  * Each durable run has a journal of its own (a temporary folder, a fresh schema), removed after.
  *
@@ -31,7 +32,7 @@ final class DurableHttpScenario {
 
   static Result run() throws Exception {
     long firstWarmupMs = Long.getLong("bench.http.warmupMs", 15_000);
-    long warmupMs = Long.getLong("bench.durable.warmupMs", 5_000);
+    long warmupMs = Long.getLong("bench.durable.warmupMs", firstWarmupMs);
     long durationMs = Long.getLong("bench.http.durationMs", 10_000);
     int rounds = Math.max(1, Integer.getInteger("bench.durable.rounds", 2));
     boolean withPostgres = Boolean.parseBoolean(System.getProperty("bench.durable.postgres", "true"));

@@ -64,8 +64,12 @@ class SqliteJournalTest {
   }
 
   private Future<SqliteJournal> open(Path database, SqliteJournal.Tuning tuning) {
+    return open(database, SqliteJournal.Dedup.DEFAULT, tuning);
+  }
+
+  private Future<SqliteJournal> open(Path database, SqliteJournal.Dedup dedup, SqliteJournal.Tuning tuning) {
     return SqliteJournal.open(vertx, JournalSettings.memory().withType("sqlite").withPath(database.toString()),
-      tuning).onSuccess(opened::add);
+      dedup, tuning).onSuccess(opened::add);
   }
 
   private SqliteJournal open() {
@@ -93,7 +97,7 @@ class SqliteJournalTest {
   }
 
   @Test
-  @DisplayName("the file is created with its folder, in WAL mode, synchronous=FULL, incremental auto-vacuum, schema v1")
+  @DisplayName("the file is created with its folder, in WAL mode, synchronous=FULL, incremental auto-vacuum, schema at the latest version")
   void settingsAreApplied() throws SQLException {
     SqliteJournal journal = open();
 
@@ -374,8 +378,99 @@ class SqliteJournalTest {
     assertThat(Await.result(c)).isEqualTo(AppendResult.APPENDED);
     assertThat(Await.result(journal.recover()).unfinished()).extracting(JournalEntry::processId)
       .containsExactly(first.processId(), third.processId());
-    // The failed write's key was rolled back with it.
-    assertThat(Await.result(journal.exportContact("default", "c2")).getJsonArray("keys")).isEmpty();
+    // The failed write's key was rolled back with it: the key is free.
+    JournalEntry sameKey = new JournalEntry(0, "p-same-key", "default", "c2", "other-key",
+      new JsonObject().put("text", "the same key, a new message"), 2_000, 0, null);
+    assertThat(Await.result(journal.append(sameKey, 0))).isEqualTo(AppendResult.APPENDED);
+  }
+
+  @Test
+  @DisplayName("R10: the duplicate check holds at most dedupMaxEntries keys (the newest); reopened, it is rebuilt from "
+    + "the rows, newest first, without keys older than dedupWindow or forgotten by dropOldest")
+  void dedupKeysAreBoundedAndRebuiltAtOpen() {
+    long now = System.currentTimeMillis();
+    SqliteJournal.Dedup bounds = new SqliteJournal.Dedup(60_000, 3);
+    SqliteJournal journal = Await.result(open(database(), bounds, SqliteJournal.Tuning.DEFAULT));
+    JournalEntry old = keyed("c1", "k-old", now - 600_000); // ten minutes ago: outside the window
+    JournalEntry dropped = keyed("c1", "k-dropped", now - 3);
+    JournalEntry first = keyed("c1", "k1", now - 2);
+    JournalEntry second = keyed("c2", "k2", now - 1);
+    JournalEntry third = keyed("c3", "k3", now);
+    for (JournalEntry entry : List.of(old, dropped, first, second, third)) {
+      assertThat(Await.result(journal.append(entry, 0))).isEqualTo(AppendResult.APPENDED);
+    }
+    Await.result(journal.recordOutcome(new OutcomeRecord(dropped.processId(), "dropped", null, "queue full", now,
+      true)));
+    // Three keys at most: k-old (and k-dropped, forgotten) are no longer held; the three newest are.
+    assertThat(Await.result(journal.append(keyed("c1", "k-old", now), 0))).isEqualTo(AppendResult.APPENDED);
+    // ...which made k-old the newest and pushed k1 out.
+    assertThat(Await.result(journal.append(keyed("c1", "k1", now), 0))).isEqualTo(AppendResult.APPENDED);
+    assertThat(Await.result(journal.append(keyed("c3", "k3", now), 0))).isEqualTo(AppendResult.DUPLICATE);
+
+    Await.result(journal.close());
+    opened.remove(journal);
+    SqliteJournal reopened = Await.result(open(database(), new SqliteJournal.Dedup(60_000, 100),
+      SqliteJournal.Tuning.DEFAULT));
+    // Rebuilt from the rows: every key of the window is a duplicate again (k1 and k-old are held by their newer
+    // messages), the dropped message's key is free, the one outside the window is not loaded.
+    for (String[] key : new String[][] {{"c1", "k1"}, {"c2", "k2"}, {"c3", "k3"}, {"c1", "k-old"}}) {
+      assertThat(Await.result(reopened.append(keyed(key[0], key[1], now), now - 60_000))).as(key[1])
+        .isEqualTo(AppendResult.DUPLICATE);
+    }
+    assertThat(Await.result(reopened.append(keyed("c1", "k-dropped", now), now - 60_000)))
+      .isEqualTo(AppendResult.APPENDED);
+  }
+
+  @Test
+  @DisplayName("R10: keys rebuilt at open hold only within the window: an old row's key is not loaded")
+  void keysOlderThanTheWindowAreNotLoaded() {
+    long now = System.currentTimeMillis();
+    SqliteJournal journal = open();
+    assertThat(Await.result(journal.append(keyed("c1", "k-old", now - 600_000), 0))).isEqualTo(AppendResult.APPENDED);
+    Await.result(journal.close());
+    opened.remove(journal);
+
+    SqliteJournal reopened = Await.result(open(database(), new SqliteJournal.Dedup(60_000, 100),
+      SqliteJournal.Tuning.DEFAULT));
+    // dedupSince 0 would still count a loaded key as a duplicate: the key was not loaded at all.
+    assertThat(Await.result(reopened.append(keyed("c1", "k-old", now), 0))).isEqualTo(AppendResult.APPENDED);
+  }
+
+  @Test
+  @DisplayName("a journal file of schema v1 is migrated: its held keys stay duplicates, keys v1 had forgotten are free, "
+    + "the dedup_keys table is gone")
+  void schemaV1IsMigrated() throws Exception {
+    Files.createDirectories(database().getParent());
+    long now = System.currentTimeMillis();
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + database());
+         Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA journal_mode = WAL");
+      for (String sql : SqliteSchema.statements("V1__messages.sql")) {
+        statement.execute(sql);
+      }
+      statement.execute("PRAGMA user_version = 1");
+      for (String[] row : new String[][] {{"p-held", "k-held"}, {"p-forgotten", "k-forgotten"}}) {
+        statement.execute("INSERT INTO messages (process_id, account, contact_id, dedup_key, message, format_version,"
+          + " accepted_at) VALUES ('" + row[0] + "', 'default', 'c1', '" + row[1] + "', '{}', 1, " + now + ")");
+      }
+      // v1 kept a held key in dedup_keys too; dropOldest had deleted the other one's.
+      statement.execute("INSERT INTO dedup_keys VALUES ('default', 'c1', 'k-held', " + now + ", 'p-held')");
+    }
+
+    SqliteJournal journal = open();
+
+    assertThat(query(database(), "PRAGMA user_version")).isEqualTo("2");
+    assertThat(query(database(), "SELECT count(*) FROM sqlite_master WHERE name = 'dedup_keys'")).isEqualTo("0");
+    assertThat(Await.result(journal.recover()).unfinished()).extracting(JournalEntry::processId)
+      .containsExactly("p-held", "p-forgotten");
+    assertThat(Await.result(journal.append(keyed("c1", "k-held", now), 0))).isEqualTo(AppendResult.DUPLICATE);
+    assertThat(Await.result(journal.append(keyed("c1", "k-forgotten", now), 0))).isEqualTo(AppendResult.APPENDED);
+  }
+
+  private JournalEntry keyed(String contactId, String key, long acceptedAt) {
+    String processId = "p-" + ids.incrementAndGet();
+    return new JournalEntry(0, processId, "default", contactId, key, new JsonObject().put("text", key), acceptedAt, 0,
+      null);
   }
 
   @Test
