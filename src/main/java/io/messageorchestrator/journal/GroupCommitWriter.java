@@ -24,7 +24,8 @@ import java.util.function.LongSupplier;
  * through a bounded queue and return at once. Each turn it takes every write waiting at that moment (up to
  * {@code maxBatch}), runs them in one transaction and pays one commit — one sync — for all of them, so throughput grows
  * with concurrency instead of paying an fsync per message. Only after the commit does a caller's future complete, on
- * the caller's Vert.x context, in call order.
+ * the caller's Vert.x context, in call order. A group's lifecycle writes ({@link Kind#LIFECYCLE}) follow in a second,
+ * unsynced transaction: the appends' commit — the one callers wait for — carries only what must be synced.
  *
  * <p>A group that fails (disk full, broken file) is rolled back and its writes are replayed one transaction each, so
  * only the writes that cannot be made fail ({@link JournalUnavailableException}); the writer carries on and later
@@ -45,6 +46,14 @@ final class GroupCommitWriter {
   /** What a write is, for the counters and the failure flag. */
   enum Kind {
     APPEND,
+    /**
+     * A start, an outcome or a reply mark: committed in a transaction of its own after the group's other writes, not
+     * synced (J4). After a crash of the process it is there (the operating system has it); after a power loss an
+     * unsynced start means the attempt counter is one lower, a lost outcome or delivered mark that the message runs or
+     * its reply is sent once more — the at-least-once window the README states. Such a write is only ever made after
+     * the append it refers to completed, so running it after the group's other writes keeps every message's order.
+     */
+    LIFECYCLE,
     /** The health probe: it checks for room when a write has failed, so its commit clears the failure. */
     PROBE,
     OTHER
@@ -94,6 +103,7 @@ final class GroupCommitWriter {
   // Written by the writer thread only; read from anywhere (stats).
   private volatile long appends;
   private volatile long commits;
+  private volatile long unsyncedCommits;
   private volatile int lastBatchSize;
   private volatile int largestBatchSize;
   private volatile long appendNanosTotal;
@@ -180,32 +190,50 @@ final class GroupCommitWriter {
   }
 
   private void execute(List<Op<?>> batch) {
+    List<Op<?>> synced = new ArrayList<>(batch.size());
+    List<Op<?>> lifecycle = new ArrayList<>(batch.size());
+    for (Op<?> op : batch) {
+      (op.kind == Kind.LIFECYCLE ? lifecycle : synced).add(op);
+    }
+    if (!synced.isEmpty()) {
+      execute(synced, true);
+      dispatch(synced); // the appends' callers are answered before the lifecycle writes run
+    }
+    if (!lifecycle.isEmpty()) {
+      execute(lifecycle, false);
+      dispatch(lifecycle);
+    }
+    refreshFileSize();
+  }
+
+  private void execute(List<Op<?>> group, boolean sync) {
     try {
-      writes.begin();
-      for (Op<?> op : batch) {
+      writes.begin(sync);
+      for (Op<?> op : group) {
         op.run(writes);
       }
       writes.commit();
-      committed(batch);
+      committed(group);
+      if (!sync) {
+        unsyncedCommits++;
+      }
     } catch (SQLException | RuntimeException e) {
       writes.rollbackQuietly();
-      if (batch.size() == 1) {
-        failed(batch.getFirst(), e);
+      if (group.size() == 1) {
+        failed(group.getFirst(), e);
       } else {
         // One bad write must not fail the others it was grouped with: replay each alone.
-        for (Op<?> op : batch) {
+        for (Op<?> op : group) {
           op.result = null;
-          executeAlone(op);
+          executeAlone(op, sync);
         }
       }
     }
-    refreshFileSize();
-    dispatch(batch);
   }
 
-  private void executeAlone(Op<?> op) {
+  private void executeAlone(Op<?> op, boolean sync) {
     try {
-      writes.begin();
+      writes.begin(sync);
       op.run(writes);
       writes.commit();
       committed(List.of(op));
@@ -225,7 +253,7 @@ final class GroupCommitWriter {
         appended++;
         waited += now - op.calledAt;
       }
-      wroteAfterFailure |= op.kind != Kind.OTHER;
+      wroteAfterFailure |= op.kind == Kind.APPEND || op.kind == Kind.PROBE;
     }
     appends += appended;
     appendNanosTotal += waited;
@@ -291,6 +319,11 @@ final class GroupCommitWriter {
   JournalStats stats() {
     return new JournalStats(appends, commits, lastBatchSize, largestBatchSize, queue.size(), failedWrites.sum(),
       appendNanosTotal, fileBytes);
+  }
+
+  /** Synced and unsynced commits so far (tests). */
+  long[] commitCounts() {
+    return new long[] {commits - unsyncedCommits, unsyncedCommits};
   }
 
   /** Measures the file now (on the writer thread) rather than within the next second. */

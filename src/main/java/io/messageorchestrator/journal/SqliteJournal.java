@@ -125,17 +125,17 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public Future<Void> markStarted(String processId, int attempt, long leaseToken, long startedAt) {
-    return writer.submit(writes -> writes.markStarted(processId, attempt, leaseToken, startedAt), Kind.OTHER);
+    return writer.submit(writes -> writes.markStarted(processId, attempt, leaseToken, startedAt), Kind.LIFECYCLE);
   }
 
   @Override
   public Future<Void> recordOutcome(OutcomeRecord outcome) {
-    return writer.submit(writes -> writes.recordOutcome(outcome), Kind.OTHER);
+    return writer.submit(writes -> writes.recordOutcome(outcome), Kind.LIFECYCLE);
   }
 
   @Override
   public Future<Void> markReply(String processId, ReplyState state, long at) {
-    return writer.submit(writes -> writes.markReply(processId, state, at), Kind.OTHER);
+    return writer.submit(writes -> writes.markReply(processId, state, at), Kind.LIFECYCLE);
   }
 
   @Override
@@ -236,6 +236,11 @@ public final class SqliteJournal implements Journal {
       }
       return null;
     }, Kind.OTHER);
+  }
+
+  /** Synced and unsynced commits so far. */
+  long[] commitCounts() {
+    return writer.commitCounts();
   }
 
   /** Measures the file now instead of within a second. */

@@ -92,6 +92,8 @@ final class SqliteWrites implements AutoCloseable {
   private final DedupIndex dedup;
   private Prepared sql;
   private boolean stale;
+  /** The connection's {@code synchronous} setting: FULL (true) unless a lifecycle transaction set NORMAL. */
+  private boolean synced = true;
 
   SqliteWrites(Connection connection, DedupIndex dedup) throws SQLException {
     this.connection = connection;
@@ -99,12 +101,21 @@ final class SqliteWrites implements AutoCloseable {
     this.sql = new Prepared(connection);
   }
 
-  /** Starts a write transaction, preparing the statements again first if a failure finalized them. */
-  void begin() throws SQLException {
+  /**
+   * Starts a write transaction, preparing the statements again first if a failure finalized them. {@code sync}: its
+   * commit is synced ({@code synchronous=FULL}, the connection's setting); otherwise {@code synchronous=NORMAL}, which
+   * in WAL mode commits without an fsync (the next synced commit or checkpoint carries it to the disk).
+   */
+  void begin(boolean sync) throws SQLException {
     if (stale) {
       sql.close();
       sql = new Prepared(connection);
       stale = false;
+      synced = !sync; // a failure may have come half-way through a change: set it again below
+    }
+    if (sync != synced) {
+      sql.plain.execute(sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+      synced = sync;
     }
     sql.begin.execute();
   }

@@ -14,7 +14,8 @@ import java.util.stream.Stream;
  * (so the driver loads its native library for the first time), prints what it found, closes and exits.
  * Prints {@code OPENED <org.sqlite.tmpdir> <files in <folder>/native>} and exits 0, or {@code REFUSED <message>} and
  * exits 3. With a second argument {@code append}, it appends forever instead (32 in flight) and prints
- * {@code ACK <processId>} once each append's future has completed, until it is killed.
+ * {@code ACK <processId>} once each append's future has completed, until it is killed; every other acknowledged
+ * message then gets an outcome (an unsynced lifecycle write), printed {@code DONE <processId>} once it completed.
  */
 public final class SqliteJournalChild {
   private SqliteJournalChild() {
@@ -46,6 +47,13 @@ public final class SqliteJournalChild {
     System.exit(status);
   }
 
+  private static void print(String line) {
+    synchronized (System.out) {
+      System.out.println(line);
+      System.out.flush();
+    }
+  }
+
   private static void appendUntilKilled(SqliteJournal journal) throws InterruptedException {
     Semaphore inFlight = new Semaphore(32);
     for (long i = 0; ; i++) {
@@ -55,12 +63,19 @@ public final class SqliteJournalChild {
           new JsonObject().put("text", "message " + i), System.currentTimeMillis(), 0, null), 0)
         .onComplete(appended -> {
           if (appended.succeeded()) {
-            synchronized (System.out) {
-              System.out.println("ACK " + processId);
-              System.out.flush();
-            }
+            print("ACK " + processId);
           }
-          inFlight.release();
+          if (appended.succeeded() && processId.hashCode() % 2 == 0) {
+            journal.recordOutcome(new OutcomeRecord(processId, "processed", null, null, System.currentTimeMillis(),
+              false)).onComplete(finished -> {
+                if (finished.succeeded()) {
+                  print("DONE " + processId);
+                }
+                inFlight.release();
+              });
+          } else {
+            inFlight.release();
+          }
         });
     }
   }

@@ -139,7 +139,8 @@ class SqliteJournalTest {
   }
 
   @Test
-  @DisplayName("kill -9 while appending: every append that was acknowledged is there after the restart")
+  @DisplayName("kill -9 while appending: every append that was acknowledged is there after the restart, and every "
+    + "outcome that was acknowledged (an unsynced lifecycle write) too")
   void killedWhileAppendingLosesNoAcknowledgedAppend() throws Exception {
     Process child = new ProcessBuilder(childCommand(database(), "append")).redirectErrorStream(true).start();
     LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -154,7 +155,7 @@ class SqliteJournalTest {
     List<String> acknowledged = new ArrayList<>();
     List<String> other = new ArrayList<>();
     try {
-      while (acknowledged.size() < 500) {
+      while (acknowledged.size() < 500 || other.stream().filter(line -> line.startsWith("DONE ")).count() < 200) {
         String line = lines.poll(30, TimeUnit.SECONDS);
         assertThat(line).as("child output so far: %s", other).isNotNull();
         (line.startsWith("ACK ") ? acknowledged : other).add(line);
@@ -171,8 +172,16 @@ class SqliteJournalTest {
     SqliteJournal journal = open();
     List<String> recovered = Await.result(journal.recover()).unfinished().stream().map(JournalEntry::processId)
       .toList();
-    List<String> acknowledgedIds = acknowledged.stream().map(line -> line.substring("ACK ".length())).toList();
-    assertThat(recovered).containsAll(acknowledgedIds);
+    List<String> finishedIds = other.stream().filter(line -> line.startsWith("DONE "))
+      .map(line -> line.substring("DONE ".length())).toList();
+    List<String> acknowledgedIds = acknowledged.stream().map(line -> line.substring("ACK ".length()))
+      .filter(id -> id.hashCode() % 2 != 0).toList();
+    assertThat(finishedIds).isNotEmpty();
+    assertThat(recovered).containsAll(acknowledgedIds); // never given an outcome: unfinished
+    assertThat(recovered).doesNotContainAnyElementsOf(finishedIds);
+    for (String id : finishedIds) {
+      assertThat(Await.result(journal.find(id)).getString("outcome")).as(id).isEqualTo("processed");
+    }
     assertThat(recovered).doesNotHaveDuplicates();
   }
 
@@ -382,6 +391,29 @@ class SqliteJournalTest {
     JournalEntry sameKey = new JournalEntry(0, "p-same-key", "default", "c2", "other-key",
       new JsonObject().put("text", "the same key, a new message"), 2_000, 0, null);
     assertThat(Await.result(journal.append(sameKey, 0))).isEqualTo(AppendResult.APPENDED);
+  }
+
+  @Test
+  @DisplayName("J2/J4: appends (and other writes) commit synced; starts, outcomes and reply marks in unsynced commits "
+    + "of their own")
+  void lifecycleWritesCommitUnsynced() {
+    SqliteJournal journal = open();
+    JournalEntry entry = entry("c1", "hello");
+    Await.result(journal.append(entry, 0));
+    assertThat(Await.result(journal.writerPragma("synchronous"))).isEqualTo("2"); // FULL
+    long synced = journal.commitCounts()[0];
+    assertThat(synced).isPositive();
+    assertThat(journal.commitCounts()[1]).isZero();
+
+    Await.result(journal.markStarted(entry.processId(), 1, 1, 2_000));
+    Await.result(journal.recordOutcome(new OutcomeRecord(entry.processId(), "processed", "hi", null, 3_000, false)));
+    Await.result(journal.markReply(entry.processId(), ReplyState.DELIVERED, 4_000));
+
+    assertThat(journal.commitCounts()[1]).isEqualTo(3);
+    // The pragma read is itself a synced write's group: FULL again for it.
+    assertThat(Await.result(journal.writerPragma("synchronous"))).isEqualTo("2");
+    assertThat(journal.commitCounts()[0]).isEqualTo(synced + 1);
+    assertThat(Await.result(journal.find(entry.processId())).getString("replyState")).isEqualTo("delivered");
   }
 
   @Test
