@@ -54,7 +54,7 @@ final class DedupIndex {
       return false;
     }
     windowStart = Math.max(windowStart, since);
-    put(key, new Taken(takenAt, processId));
+    put(key, holder, new Taken(takenAt, processId));
     return true;
   }
 
@@ -135,8 +135,10 @@ final class DedupIndex {
     return taken.size();
   }
 
-  private void put(Key key, Taken holder) {
-    Taken before = taken.remove(key); // re-inserted at the end: the newest
+  private void put(Key key, Taken before, Taken holder) {
+    if (before != null) {
+      taken.remove(key); // re-inserted at the end: the newest
+    }
     taken.put(key, holder);
     undo.add(() -> {
       taken.remove(key);
