@@ -74,6 +74,15 @@ public final class PostgresJournal implements Journal {
   }
 
   /**
+   * Cluster mode: opens the schema shared by every node of the cluster (no claim on it, unlike {@link #open}). Each
+   * node writes a shard's messages only through {@link #forShard} with the epoch {@link #acquireShard} gave it, which
+   * fences a node that lost the shard; the unsharded writes of this object are for single-node mode.
+   */
+  public static Future<PostgresJournal> openShared(Vertx vertx, JournalSettings settings) {
+    return open(vertx, settings, Limits.DEFAULTS, true);
+  }
+
+  /**
    * Connects, creates the schema if missing and migrates it, then answers the journal. Fails with
    * {@link JournalUnavailableException} when the database cannot be reached (nothing is left open), and with
    * {@link IllegalArgumentException} for a schema name that is not a plain lowercase identifier.
@@ -86,10 +95,13 @@ public final class PostgresJournal implements Journal {
   }
 
   /**
-   * @param sharedSchema whether several nodes may open the schema at once. Not yet: until cluster mode fences
-   *                     conversations between nodes, a second node would recover and run the first one's messages,
-   *                     so a node claims the schema (a session advisory lock held while the journal is open) and a
-   *                     second one is refused at start, naming the schema. Tests of concurrent migrations pass true.
+   * @param sharedSchema whether several nodes may open the schema at once: cluster mode ({@link #openShared}), whose
+   *                     shard writes are fenced by ownership epochs. Otherwise a second node would recover and run the
+   *                     first one's messages, so a node claims the schema (a session advisory lock held while the
+   *                     journal is open) and a second one is refused at start, naming the schema. A shared schema's
+   *                     connections also end a transaction left idle longer than the statement timeout
+   *                     ({@code idle_in_transaction_session_timeout}): a frozen node must not hold a shard's row lock,
+   *                     which the next owner's {@link #acquireShard} waits for, for ever.
    */
   static Future<PostgresJournal> open(Vertx vertx, JournalSettings settings, Limits limits, boolean sharedSchema) {
     JournalSettings.Postgres pg = settings.postgres();
@@ -100,7 +112,7 @@ public final class PostgresJournal implements Journal {
     }
     PgConnectOptions connect;
     try {
-      connect = connectOptions(pg, limits);
+      connect = connectOptions(pg, limits, sharedSchema);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(new IllegalArgumentException("journal.postgres.uri is not a PostgreSQL URI: "
         + e.getMessage(), e));
@@ -159,7 +171,7 @@ public final class PostgresJournal implements Journal {
       }));
   }
 
-  private static PgConnectOptions connectOptions(JournalSettings.Postgres pg, Limits limits) {
+  private static PgConnectOptions connectOptions(JournalSettings.Postgres pg, Limits limits, boolean sharedSchema) {
     PgConnectOptions options;
     if (pg.uri() != null && !pg.uri().isBlank()) {
       options = PgConnectOptions.fromUri(pg.uri());
@@ -170,6 +182,9 @@ public final class PostgresJournal implements Journal {
     Map<String, String> properties = new HashMap<>(options.getProperties());
     properties.put("application_name", "message-orchestrator");
     properties.put("statement_timeout", Integer.toString(limits.statementTimeoutMs()));
+    if (sharedSchema) {
+      properties.put("idle_in_transaction_session_timeout", Integer.toString(limits.statementTimeoutMs()));
+    }
     options.setProperties(properties);
     options.setCachePreparedStatements(true);
     options.setReconnectAttempts(0);
@@ -262,26 +277,74 @@ public final class PostgresJournal implements Journal {
   /** A trivial read on a pooled connection (not through the writer's queue), within the batch deadline. */
   @Override
   public Future<JsonObject> health() {
-    Context caller = Vertx.currentContext();
-    Promise<JsonObject> promise = Promise.promise();
-    long deadline = limits.batchDeadlineMs();
     PostgresJournalStats stats = writer.stats();
-    Future<JsonObject> probe = pool.query("SELECT 1").execute().map(rows -> new JsonObject()
+    return outsideTheWriter(pool.query("SELECT 1").execute().map(rows -> new JsonObject()
       .put("type", type()).put("database", where).put("schemaVersion", PgMigrations.FILES.size())
-      .mergeIn(stats.toJson()));
+      .mergeIn(stats.toJson())));
+  }
+
+  /**
+   * Cluster mode: takes {@code shard} for {@code nodeId} with the next ownership epoch (1 for a shard never owned),
+   * whoever owned it before, released or not — the newest acquirer always wins, and the writes of every older epoch
+   * are refused from then on ({@link ShardFencedException}). Returns once the previous owner's writes in flight are
+   * committed or refused, so the new owner's {@code forShard(shard, epoch).recover()} sees all it wrote.
+   *
+   * <p>Runs on a pooled connection, outside the writer's groups (it may wait for another node's transaction: at
+   * most the statement timeout, which also ends a frozen node's idle transaction), and commits synchronously: an
+   * epoch handed out is never handed out again after a server crash. Fails with
+   * {@link JournalUnavailableException} when the database does not answer within the batch deadline.
+   */
+  public Future<ShardLease> acquireShard(int shard, String nodeId) {
+    return outsideTheWriter(statements.acquireShard(pool, shard, nodeId, System.currentTimeMillis())
+      .map(epoch -> new ShardLease(shard, epoch)));
+  }
+
+  /**
+   * Hands a shard off: marks it released, only if {@code epoch} is still its current one (true), else changes
+   * nothing (false: a newer owner has it). Goes through the writer, after this node's writes submitted before it;
+   * every write of this epoch after it is refused. A later {@link #acquireShard} increments the epoch as usual.
+   */
+  public Future<Boolean> releaseShard(int shard, long epoch) {
+    return writer.submit(statements.releaseShard(shard, epoch, System.currentTimeMillis()));
+  }
+
+  /**
+   * The journal of one shard owned at {@code epoch} ({@link #acquireShard}): its writes ({@code append}, which also
+   * records the shard, {@code markStarted}, {@code recordOutcome}, {@code markReply}, {@code deleteDeadLetter},
+   * {@code eraseContact}) change only this shard's messages and are each checked, in their own statement and
+   * transaction, against the shard's current epoch: once a newer epoch exists, or this one was released, they change
+   * nothing and fail with {@link ShardFencedException} (the other operations of their group still commit).
+   * {@code recover()} lists only this shard's unfinished messages and pending replies, in acceptance order, and fails
+   * the same way if the epoch is stale. Reads ({@code find}, {@code deadLetters}, {@code exportContact}), {@code purge},
+   * health and stats are this journal's; closing the view closes nothing (close this journal).
+   */
+  public Journal forShard(int shard, long epoch) {
+    return new ShardJournal(this, writer, statements, shard, epoch);
+  }
+
+  /**
+   * A call on a pooled connection rather than through the writer: bounded by the batch deadline, failures as
+   * {@link JournalUnavailableException} (a refusal passes as it is), completed on the calling context.
+   */
+  private <T> Future<T> outsideTheWriter(Future<T> call) {
+    Context caller = Vertx.currentContext();
+    Promise<T> promise = Promise.promise();
+    long deadline = limits.batchDeadlineMs();
     long timer = vertx.setTimer(deadline, id -> promise.tryFail(
       new JournalUnavailableException("PostgreSQL at " + where + " did not answer within " + deadline + " ms")));
-    probe.onComplete(result -> {
+    call.onComplete(result -> {
       vertx.cancelTimer(timer);
       if (result.succeeded()) {
         promise.tryComplete(result.result());
+      } else if (result.cause() instanceof JournalUnavailableException unavailable) {
+        promise.tryFail(unavailable);
       } else {
         promise.tryFail(new JournalUnavailableException("PostgreSQL at " + where + " is unavailable: "
           + result.cause().getMessage(), result.cause()));
       }
     });
     return caller == null ? promise.future() : promise.future().transform(result -> {
-      Promise<JsonObject> onCaller = Promise.promise();
+      Promise<T> onCaller = Promise.promise();
       caller.runOnContext(v -> onCaller.handle(result));
       return onCaller.future();
     });
