@@ -12,6 +12,7 @@ import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.ToIntBiFunction;
 
 /**
  * The PostgreSQL journal's statements, each one {@link PgWriter.Step}: every step sends all of its SQL at once (one
@@ -52,6 +53,8 @@ final class PgStatements {
   private final String shardPendingReplies;
   private final String acquireShard;
   private final String releaseShard;
+  private final String unshardedConversations;
+  private final String assignShards;
 
   PgStatements(String schema) {
     String messages = schema + ".messages";
@@ -152,6 +155,12 @@ final class PgStatements {
       + " k AS (DELETE FROM " + keys + " WHERE account = $1::text AND contact_id = $2::text AND" + owned
       + " RETURNING 1) SELECT" + owned + ", (SELECT count(*) FROM m)::integer, (SELECT count(*) FROM k)::integer";
     shardOwned = guard.formatted(1, 2) + " SELECT" + owned;
+    // Conversations left by single-node mode with something to recover (through the two partial indexes).
+    unshardedConversations = "SELECT account, contact_id FROM " + messages + " WHERE outcome IS NULL AND shard IS NULL"
+      + " UNION SELECT account, contact_id FROM " + messages + " WHERE reply_state = 'pending' AND shard IS NULL";
+    assignShards = "UPDATE " + messages + " m SET shard = v.shard FROM unnest($1::text[], $2::text[], $3::integer[])"
+      + " AS v(account, contact_id, shard) WHERE m.account = v.account AND m.contact_id = v.contact_id"
+      + " AND m.shard IS NULL";
     shardUnfinished = "SELECT " + COLUMNS + " FROM " + messages
       + " WHERE shard = $1 AND outcome IS NULL ORDER BY sequence";
     shardPendingReplies = "SELECT " + COLUMNS + " FROM " + messages
@@ -250,6 +259,29 @@ final class PgStatements {
   Future<Long> acquireShard(SqlClient client, int shard, String nodeId, long now) {
     return client.preparedQuery(acquireShard).execute(Tuple.of(shard, nodeId, now))
       .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /**
+   * Gives the messages of single-node mode that still need work a shard ({@code shardOf(account, contactId)}), with
+   * every row of their conversations; answers how many rows. The caller holds the transaction and its lock.
+   */
+  Future<Integer> adoptUnsharded(SqlConnection conn, ToIntBiFunction<String, String> shardOf) {
+    return conn.preparedQuery(unshardedConversations).execute().compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(0);
+      }
+      String[] accounts = new String[rows.size()];
+      String[] contacts = new String[rows.size()];
+      Integer[] shards = new Integer[rows.size()];
+      int i = 0;
+      for (Row row : rows) {
+        accounts[i] = row.getString(0);
+        contacts[i] = row.getString(1);
+        shards[i] = shardOf.applyAsInt(accounts[i], contacts[i]);
+        i++;
+      }
+      return conn.preparedQuery(assignShards).execute(Tuple.of(accounts, contacts, shards)).map(RowSet::rowCount);
+    });
   }
 
   PgWriter.Step<Boolean> releaseShard(int shard, long epoch, long now) {

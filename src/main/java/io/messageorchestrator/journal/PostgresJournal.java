@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntBiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -56,7 +57,7 @@ public final class PostgresJournal implements Journal {
   private final PgStatements statements;
   private final Limits limits;
   private final String where;
-  /** Holds this node's claim on the schema while the journal is open ({@code null} for a shared schema). */
+  /** Holds this node's claim on the schema while the journal is open (exclusive, or shared in cluster mode). */
   private PgConnection nodeLock;
 
   private PostgresJournal(Vertx vertx, String schema, Pool pool, PgWriter writer, Limits limits, String where) {
@@ -74,7 +75,8 @@ public final class PostgresJournal implements Journal {
   }
 
   /**
-   * Cluster mode: opens the schema shared by every node of the cluster (no claim on it, unlike {@link #open}). Each
+   * Cluster mode: opens the schema shared by every node of the cluster (their claims on it are shared; a single node
+   * still running on the schema refuses it, and a single node cannot start while a cluster node runs). Each
    * node writes a shard's messages only through {@link #forShard} with the epoch {@link #acquireShard} gave it, which
    * fences a node that lost the shard; the unsharded writes of this object are for single-node mode.
    */
@@ -98,7 +100,8 @@ public final class PostgresJournal implements Journal {
    * @param sharedSchema whether several nodes may open the schema at once: cluster mode ({@link #openShared}), whose
    *                     shard writes are fenced by ownership epochs. Otherwise a second node would recover and run the
    *                     first one's messages, so a node claims the schema (a session advisory lock held while the
-   *                     journal is open) and a second one is refused at start, naming the schema. A shared schema's
+   *                     journal is open) and a second one is refused at start, naming the schema. Cluster nodes take
+   *                     the same lock shared: they open together, never beside a single node. A shared schema's
    *                     connections also end a transaction left idle longer than the statement timeout
    *                     ({@code idle_in_transaction_session_timeout}): a frozen node must not hold a shard's row lock,
    *                     which the next owner's {@link #acquireShard} waits for, for ever.
@@ -131,7 +134,7 @@ public final class PostgresJournal implements Journal {
       .using(vertx)
       .build();
     Context context = vertx.getOrCreateContext();
-    Future<PgConnection> claimed = sharedSchema ? Future.succeededFuture(null) : claim(vertx, connect, schema, where);
+    Future<PgConnection> claimed = claim(vertx, connect, schema, where, sharedSchema);
     return claimed.compose(nodeLock -> PgMigrations.apply(pool, schema)
       .map(version -> {
         PostgresJournal journal = new PostgresJournal(vertx, schema, pool,
@@ -154,17 +157,26 @@ public final class PostgresJournal implements Journal {
       });
   }
 
-  /** One node per schema (see {@link #open(Vertx, JournalSettings, Limits, boolean)}): its own connection. */
-  private static Future<PgConnection> claim(Vertx vertx, PgConnectOptions connect, String schema, String where) {
+  /**
+   * One single node per schema, or any number of cluster nodes (see
+   * {@link #open(Vertx, JournalSettings, Limits, boolean)}): a session advisory lock, exclusive or shared, held by a
+   * connection of its own while the journal is open.
+   */
+  private static Future<PgConnection> claim(Vertx vertx, PgConnectOptions connect, String schema, String where,
+                                            boolean shared) {
+    String lock = shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock";
     return PgConnection.connect(vertx, connect).compose(connection -> connection
-      .preparedQuery("SELECT pg_try_advisory_lock(hashtext($1))").execute(Tuple.of(NODE_LOCK_PREFIX + schema))
+      .preparedQuery("SELECT " + lock + "(hashtext($1))").execute(Tuple.of(NODE_LOCK_PREFIX + schema))
       .compose(rows -> {
         if (rows.iterator().next().getBoolean(0)) {
           return Future.succeededFuture(connection);
         }
         connection.close();
-        return Future.failedFuture(new IllegalStateException("the PostgreSQL journal " + where + " is in use by"
-          + " another node: one node per schema (give each node its own journal.postgres.schema)"));
+        return Future.failedFuture(new IllegalStateException(shared
+          ? "the PostgreSQL journal " + where + " is in use by a node not in cluster mode: stop it before"
+            + " starting the cluster on its schema"
+          : "the PostgreSQL journal " + where + " is in use by another node: one node per schema (give each node"
+            + " its own journal.postgres.schema), or cluster mode for nodes sharing one"));
       }, failure -> {
         connection.close();
         return Future.failedFuture(failure);
@@ -320,6 +332,21 @@ public final class PostgresJournal implements Journal {
    */
   public Journal forShard(int shard, long epoch) {
     return new ShardJournal(this, writer, statements, shard, epoch);
+  }
+
+  /**
+   * Cluster mode, once at each node's start, before it acquires any shard: gives the messages a single node left
+   * unfinished or with a pending reply (they have no shard) the shard {@code shardOf(account, contactId)} says, with
+   * every row of their conversations, so that the shard's owner recovers them. Answers how many rows it changed.
+   *
+   * <p>Nodes starting together take turns (an advisory lock): the first assigns, the others find nothing. Unsharded
+   * rows appear only while no cluster node runs (a single node cannot open a schema a cluster node holds), so the
+   * first cluster node to start assigns them all before any shard has an owner.
+   */
+  public Future<Integer> adoptUnshardedMessages(ToIntBiFunction<String, String> shardOf) {
+    return outsideTheWriter(pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))")
+      .execute(Tuple.of("message-orchestrator.adopt:" + schema))
+      .compose(locked -> statements.adoptUnsharded(conn, shardOf))));
   }
 
   /**

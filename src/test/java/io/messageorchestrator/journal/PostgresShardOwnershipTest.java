@@ -336,4 +336,53 @@ class PostgresShardOwnershipTest extends PostgresSchemaTests {
       .extracting(r -> r.getString(0) + ":" + r.getInteger(1)).containsExactly("sharded:3", "plain:null");
     assertThat(ids(Await.result(nodeA.forShard(3, lease.epoch()).recover()).unfinished())).containsExactly("sharded");
   }
+
+  @Test
+  @DisplayName("cluster nodes and a single node exclude each other on a schema: each is refused at open, saying why")
+  void clusterAndSingleNodeExcludeEachOther() {
+    Throwable refused = Await.failure(PostgresJournal.open(otherNode, TestPostgres.journal(schema)));
+    assertThat(refused).isInstanceOf(IllegalStateException.class).hasMessageContaining("in use by another node");
+
+    Await.result(nodeA.close());
+    Await.result(nodeB.close());
+    PostgresJournal single = Await.result(PostgresJournal.open(otherNode, TestPostgres.journal(schema)));
+    try {
+      assertThat(Await.failure(PostgresJournal.openShared(vertx, TestPostgres.journal(schema))))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("not in cluster mode");
+    } finally {
+      Await.result(single.close());
+    }
+    nodeA = Await.result(PostgresJournal.openShared(vertx, TestPostgres.journal(schema)));
+    nodeB = Await.result(PostgresJournal.openShared(otherNode, TestPostgres.journal(schema)));
+  }
+
+  @Test
+  @DisplayName("messages a single node left (no shard) get their conversation's shard at the cluster's start, and"
+    + " that shard's owner recovers them; finished conversations stay as they are, and a second adoption finds"
+    + " nothing")
+  void unshardedMessagesAreAdopted() {
+    Await.result(nodeA.append(PostgresJournalTest.entry("c1-first", "c1", "k1", 10), 0));
+    Await.result(nodeA.append(PostgresJournalTest.entry("c2-replied", "c2", "k2", 11), 0));
+    Await.result(nodeA.append(PostgresJournalTest.entry("c3-done", "c3", "k3", 12), 0));
+    Await.result(nodeA.append(PostgresJournalTest.entry("c1-done", "c1", "k4", 13), 0));
+    Await.result(nodeA.append(PostgresJournalTest.entry("c1-second", "c1", "k5", 14), 0));
+    Await.result(nodeA.recordOutcome(new OutcomeRecord("c2-replied", "processed", "hi", null, 20, false)));
+    Await.result(nodeA.recordOutcome(new OutcomeRecord("c3-done", "processed", null, null, 21, false)));
+    Await.result(nodeA.recordOutcome(new OutcomeRecord("c1-done", "processed", null, null, 22, false)));
+
+    assertThat(Await.result(nodeB.adoptUnshardedMessages((account, contact) -> contact.equals("c1") ? 3 : 5)))
+      .as("c1's three rows and c2's one").isEqualTo(4);
+    assertThat(Await.result(nodeA.adoptUnshardedMessages((account, contact) -> 6))).isZero();
+    assertThat(query("SELECT process_id, shard FROM " + schema + ".messages ORDER BY sequence"))
+      .extracting(r -> r.getString(0) + ":" + r.getInteger(1))
+      .containsExactly("c1-first:3", "c2-replied:5", "c3-done:null", "c1-done:3", "c1-second:3");
+
+    ShardLease three = Await.result(nodeB.acquireShard(3, "node-b"));
+    ShardLease five = Await.result(nodeA.acquireShard(5, "node-a"));
+    assertThat(ids(Await.result(nodeB.forShard(3, three.epoch()).recover()).unfinished()))
+      .containsExactly("c1-first", "c1-second");
+    Recovery fiveRecovery = Await.result(nodeA.forShard(5, five.epoch()).recover());
+    assertThat(fiveRecovery.unfinished()).isEmpty();
+    assertThat(fiveRecovery.replies()).extracting(Recovery.PendingReply::processId).containsExactly("c2-replied");
+  }
 }
