@@ -302,12 +302,14 @@ public final class PostgresJournal implements Journal {
    * committed or refused, so the new owner's {@code forShard(shard, epoch).recover()} sees all it wrote.
    *
    * <p>Runs on a pooled connection, outside the writer's groups (it may wait for another node's transaction: at
-   * most the statement timeout, which also ends a frozen node's idle transaction), and commits synchronously: an
-   * epoch handed out is never handed out again after a server crash. Fails with
+   * most the statement timeout, which also ends a frozen node's idle transaction), and commits synchronously
+   * whatever the server's default: an epoch handed out is never handed out again after a server crash. Fails with
    * {@link JournalUnavailableException} when the database does not answer within the batch deadline.
    */
   public Future<ShardLease> acquireShard(int shard, String nodeId) {
-    return outsideTheWriter(statements.acquireShard(pool, shard, nodeId, System.currentTimeMillis())
+    long now = System.currentTimeMillis();
+    return outsideTheWriter(pool.withTransaction(conn -> conn.query("SET LOCAL synchronous_commit TO on").execute()
+      .compose(set -> statements.acquireShard(conn, shard, nodeId, now)))
       .map(epoch -> new ShardLease(shard, epoch)));
   }
 
