@@ -2,6 +2,7 @@ package io.messageorchestrator.journal;
 
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.Poll;
+import io.messageorchestrator.support.TcpProxy;
 import io.messageorchestrator.support.TestPostgres;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * Cluster mode's shard ownership in the PostgreSQL journal: two journals on one shared schema play two nodes (each on
@@ -384,5 +386,56 @@ class PostgresShardOwnershipTest extends PostgresSchemaTests {
     Recovery fiveRecovery = Await.result(nodeA.forShard(5, five.epoch()).recover());
     assertThat(fiveRecovery.unfinished()).isEmpty();
     assertThat(fiveRecovery.replies()).extracting(Recovery.PendingReply::processId).containsExactly("c2-replied");
+  }
+
+  @Test
+  @DisplayName("a node frozen in the middle of a transaction does not hold its shard for ever: the server ends its"
+    + " idle transaction (rolled back), the waiting acquire returns, and the node is fenced when it wakes up")
+  void frozenNodeIsFencedNotWaitedFor() {
+    // idle_in_transaction_session_timeout = statement timeout = 3 s on the frozen node's connections
+    PostgresJournal.Limits limits = new PostgresJournal.Limits(1_000, 1_000, 2_000, 3_000);
+    TcpProxy proxy = new TcpProxy(vertx, TestPostgres.host(), TestPostgres.port());
+    PostgresJournal frozen = Await.result(PostgresJournal.open(vertx,
+      TestPostgres.journal(schema, "127.0.0.1", proxy.start()), limits, true));
+    PgConnection locker = Await.result(PgConnection.connect(vertx, TestPostgres.connectOptions()));
+    try {
+      ShardLease lease = Await.result(frozen.acquireShard(3, "frozen"));
+      Journal shard3 = frozen.forShard(3, lease.epoch());
+      Await.result(shard3.append(entry("first", "k1"), 0));
+
+      // Its next transaction holds shard 3's row (the append passed the guard) and waits on a message locked here.
+      Await.result(locker.query("BEGIN").execute().compose(begun -> locker.preparedQuery("SELECT 1 FROM " + schema
+        + ".messages WHERE process_id = 'first' FOR UPDATE").execute()));
+      Promise<List<Future<?>>> submitted = Promise.promise();
+      vertx.runOnContext(v -> submitted.complete(List.of(
+        shard3.append(entry("in-flight", "k2"), 0),
+        shard3.markStarted("first", 1, 1, 200))));
+      List<Future<?>> inFlight = Await.result(submitted.future());
+      Poll.until("the frozen node's transaction waits on the locked message", Duration.ofSeconds(10),
+        () -> waitingForALock() == 1);
+      proxy.freeze(); // from now on the node neither hears nor says anything: it never sends its COMMIT
+
+      Future<ShardLease> acquired = nodeB.acquireShard(3, "node-b");
+      Poll.until("B's acquire waits for the frozen node's transaction", Duration.ofSeconds(10),
+        () -> waitingForALock() == 2);
+      Await.result(locker.query("ROLLBACK").execute());
+
+      ShardLease taken = Await.result(acquired);
+      assertThat(taken.epoch()).isEqualTo(2);
+      Recovery recovery = Await.result(nodeB.forShard(3, taken.epoch()).recover());
+      assertThat(recovery.unfinished()).extracting(JournalEntry::processId, JournalEntry::attempts)
+        .containsExactly(tuple("first", 0));
+      assertThat(Await.failure(inFlight.get(0))).isInstanceOf(JournalUnavailableException.class);
+
+      proxy.thaw();
+      assertFenced(shard3.append(entry("awake", "k3"), 0), 3, lease.epoch());
+      assertFenced(shard3.markStarted("first", 1, 2, 300), 3, lease.epoch());
+      assertThat(ids(Await.result(nodeB.forShard(3, taken.epoch()).recover()).unfinished())).containsExactly("first");
+    } finally {
+      proxy.thaw();
+      Await.result(locker.close());
+      Await.result(frozen.close());
+      Await.result(proxy.close());
+    }
   }
 }
