@@ -285,7 +285,8 @@ final class PgStatements {
   }
 
   PgWriter.Step<Boolean> releaseShard(int shard, long epoch, long now) {
-    return conn -> conn.preparedQuery(releaseShard).execute(Tuple.of(shard, epoch, now)).map(rows -> rows.rowCount() > 0);
+    return conn -> conn.preparedQuery(releaseShard).execute(Tuple.of(shard, epoch, now))
+      .map(rows -> rows.rowCount() > 0);
   }
 
   PgWriter.Step<AppendResult> append(JournalEntry entry, long dedupSince, int shard, long epoch) {
@@ -350,7 +351,8 @@ final class PgStatements {
   /** The guarded statement's one row, or {@link ShardFencedException} when its first column says the epoch is stale. */
   private static Future<Row> owned(RowSet<Row> rows, int shard, long epoch) {
     Row row = rows.iterator().next();
-    return row.getBoolean(0) ? Future.succeededFuture(row) : Future.failedFuture(new ShardFencedException(shard, epoch));
+    return row.getBoolean(0) ? Future.succeededFuture(row)
+      : Future.failedFuture(new ShardFencedException(shard, epoch));
   }
 
   private static JournalEntry entry(Row row) {

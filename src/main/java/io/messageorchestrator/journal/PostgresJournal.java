@@ -102,7 +102,7 @@ public final class PostgresJournal implements Journal {
    *                     first one's messages, so a node claims the schema (a session advisory lock held while the
    *                     journal is open) and a second one is refused at start, naming the schema. Cluster nodes take
    *                     the same lock shared: they open together, never beside a single node. A shared schema's
-   *                     connections also end a transaction left idle longer than the statement timeout
+   *                     connections also end a transaction left idle longer than half the statement timeout
    *                     ({@code idle_in_transaction_session_timeout}): a frozen node must not hold a shard's row lock,
    *                     which the next owner's {@link #acquireShard} waits for, for ever.
    */
@@ -195,7 +195,10 @@ public final class PostgresJournal implements Journal {
     properties.put("application_name", "message-orchestrator");
     properties.put("statement_timeout", Integer.toString(limits.statementTimeoutMs()));
     if (sharedSchema) {
-      properties.put("idle_in_transaction_session_timeout", Integer.toString(limits.statementTimeoutMs()));
+      // Half the statement timeout: a frozen node's transaction ends before the next owner's acquire, which may
+      // wait for it for one statement timeout, gives up (a healthy writer is never idle in a transaction for long).
+      properties.put("idle_in_transaction_session_timeout",
+        Integer.toString(Math.max(1, limits.statementTimeoutMs() / 2)));
     }
     options.setProperties(properties);
     options.setCachePreparedStatements(true);
@@ -302,7 +305,7 @@ public final class PostgresJournal implements Journal {
    * committed or refused, so the new owner's {@code forShard(shard, epoch).recover()} sees all it wrote.
    *
    * <p>Runs on a pooled connection, outside the writer's groups (it may wait for another node's transaction: at
-   * most the statement timeout, which also ends a frozen node's idle transaction), and commits synchronously
+   * most the statement timeout; a frozen node's idle transaction is ended sooner), and commits synchronously
    * whatever the server's default: an epoch handed out is never handed out again after a server crash. Fails with
    * {@link JournalUnavailableException} when the database does not answer within the batch deadline.
    */
@@ -329,8 +332,8 @@ public final class PostgresJournal implements Journal {
    * transaction, against the shard's current epoch: once a newer epoch exists, or this one was released, they change
    * nothing and fail with {@link ShardFencedException} (the other operations of their group still commit).
    * {@code recover()} lists only this shard's unfinished messages and pending replies, in acceptance order, and fails
-   * the same way if the epoch is stale. Reads ({@code find}, {@code deadLetters}, {@code exportContact}), {@code purge},
-   * health and stats are this journal's; closing the view closes nothing (close this journal).
+   * the same way if the epoch is stale. Reads ({@code find}, {@code deadLetters}, {@code exportContact}),
+   * {@code purge}, health and stats are this journal's; closing the view closes nothing (close this journal).
    */
   public Journal forShard(int shard, long epoch) {
     return new ShardJournal(this, writer, statements, shard, epoch);
@@ -346,8 +349,9 @@ public final class PostgresJournal implements Journal {
    * first cluster node to start assigns them all before any shard has an owner.
    */
   public Future<Integer> adoptUnshardedMessages(ToIntBiFunction<String, String> shardOf) {
-    return outsideTheWriter(pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))")
-      .execute(Tuple.of("message-orchestrator.adopt:" + schema))
+    String turn = "message-orchestrator.adopt:" + schema;
+    return outsideTheWriter(pool.withTransaction(conn -> conn
+      .preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))").execute(Tuple.of(turn))
       .compose(locked -> statements.adoptUnsharded(conn, shardOf))));
   }
 

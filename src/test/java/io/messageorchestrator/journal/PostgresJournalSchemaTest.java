@@ -135,7 +135,8 @@ class PostgresJournalSchemaTest extends PostgresSchemaTests {
     }
     assertThat(versions()).containsExactly(1);
     String v1Insert = "INSERT INTO " + schema + ".messages (process_id, account, contact_id, dedup_key, message,"
-      + " accepted_at, attempts, replay_of) VALUES ($1, 'default', 'c1', NULL, '{\"text\":\"old\"}'::jsonb, $2, 0, NULL)";
+      + " accepted_at, attempts, replay_of)"
+      + " VALUES ($1, 'default', 'c1', NULL, '{\"text\":\"old\"}'::jsonb, $2, 0, NULL)";
     query(v1Insert, "old-1", 10L);
     query(v1Insert, "old-2", 11L);
     query(v1Insert, "old-replied", 12L);

@@ -392,8 +392,8 @@ class PostgresShardOwnershipTest extends PostgresSchemaTests {
   @DisplayName("a node frozen in the middle of a transaction does not hold its shard for ever: the server ends its"
     + " idle transaction (rolled back), the waiting acquire returns, and the node is fenced when it wakes up")
   void frozenNodeIsFencedNotWaitedFor() {
-    // idle_in_transaction_session_timeout = statement timeout = 3 s on the frozen node's connections
-    PostgresJournal.Limits limits = new PostgresJournal.Limits(1_000, 1_000, 2_000, 3_000);
+    // statement timeout 4 s, so idle_in_transaction_session_timeout 2 s on the frozen node's connections
+    PostgresJournal.Limits limits = new PostgresJournal.Limits(1_000, 1_000, 2_000, 4_000);
     TcpProxy proxy = new TcpProxy(vertx, TestPostgres.host(), TestPostgres.port());
     PostgresJournal frozen = Await.result(PostgresJournal.open(vertx,
       TestPostgres.journal(schema, "127.0.0.1", proxy.start()), limits, true));
