@@ -23,7 +23,7 @@ import java.util.List;
 final class PgMigrations {
 
   /** In order; version n is the n-th file. */
-  static final List<String> FILES = List.of("V1__messages_and_dedup_keys.sql");
+  static final List<String> FILES = List.of("V1__messages_and_dedup_keys.sql", "V2__shard_owners.sql");
 
   private static final String FOLDER = "/journal/postgres/";
 
@@ -32,6 +32,11 @@ final class PgMigrations {
 
   /** The schema's version after migrating. */
   static Future<Integer> apply(Pool pool, String schema) {
+    return apply(pool, schema, FILES.size());
+  }
+
+  /** Migrates up to {@code version} only: tests build a schema as an older version left it. */
+  static Future<Integer> apply(Pool pool, String schema, int version) {
     return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))")
       .execute(Tuple.of("message-orchestrator.journal:" + schema))
       // client_min_messages: "already exists, skipping" notices would be logged as warnings at every start
@@ -39,15 +44,15 @@ final class PgMigrations {
         + "; CREATE TABLE IF NOT EXISTS " + schema + ".schema_version ("
         + "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())").execute())
       .compose(created -> conn.query("SELECT coalesce(max(version), 0) FROM " + schema + ".schema_version").execute())
-      .compose(rows -> applyFrom(conn, schema, rows.iterator().next().getInteger(0))));
+      .compose(rows -> applyFrom(conn, schema, rows.iterator().next().getInteger(0), version)));
   }
 
-  private static Future<Integer> applyFrom(SqlConnection conn, String schema, int current) {
+  private static Future<Integer> applyFrom(SqlConnection conn, String schema, int current, int target) {
     if (current > FILES.size()) {
       return Future.failedFuture(new IllegalStateException("the journal schema '" + schema + "' is at version "
         + current + ", newer than this build knows (" + FILES.size() + "): run a newer version"));
     }
-    if (current == FILES.size()) {
+    if (current >= target) {
       return Future.succeededFuture(current);
     }
     String file = FILES.get(current);
@@ -55,7 +60,7 @@ final class PgMigrations {
     return conn.query("SET LOCAL search_path TO " + schema + "; " + read(file)).execute()
       .compose(applied -> conn.preparedQuery("INSERT INTO " + schema + ".schema_version (version, name) VALUES ($1, $2)")
         .execute(Tuple.of(version, file)))
-      .compose(recorded -> applyFrom(conn, schema, version));
+      .compose(recorded -> applyFrom(conn, schema, version, target));
   }
 
   /** The versions recorded in the schema, for tests and operators. */

@@ -5,12 +5,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.ToIntBiFunction;
 
 /**
  * The PostgreSQL journal's statements, each one {@link PgWriter.Step}: every step sends all of its SQL at once (one
@@ -37,6 +39,22 @@ final class PgStatements {
   private final String conversationMessages;
   private final String conversationKeys;
   private final String erase;
+
+  // Cluster mode: a shard's writes, each guarded in its own statement by the owner's epoch (see the guard below).
+  private final String shardAppendWithKey;
+  private final String shardAppendWithoutKey;
+  private final String shardMarkStarted;
+  private final String shardRecordOutcome;
+  private final String shardMarkReply;
+  private final String shardDeleteDeadLetter;
+  private final String shardErase;
+  private final String shardOwned;
+  private final String shardUnfinished;
+  private final String shardPendingReplies;
+  private final String acquireShard;
+  private final String releaseShard;
+  private final String unshardedConversations;
+  private final String assignShards;
 
   PgStatements(String schema) {
     String messages = schema + ".messages";
@@ -84,6 +102,69 @@ final class PgStatements {
     erase = "WITH m AS (DELETE FROM " + messages + " WHERE account = $1 AND contact_id = $2 RETURNING 1),"
       + " k AS (DELETE FROM " + keys + " WHERE account = $1 AND contact_id = $2 RETURNING 1)"
       + " SELECT (SELECT count(*) FROM m)::integer, (SELECT count(*) FROM k)::integer";
+
+    String owners = schema + ".shard_owners";
+    // The newest acquirer wins: one statement inserts epoch 1 or increments, under the row's lock, so concurrent
+    // acquires get distinct, increasing epochs. It waits for the transactions that hold the row FOR SHARE (a
+    // previous owner's writes in flight): once it returns, every write of an older epoch is committed or refused.
+    acquireShard = "INSERT INTO " + owners + " AS o (shard, epoch, owner, acquired_at) VALUES ($1, 1, $2, $3)"
+      + " ON CONFLICT (shard) DO UPDATE SET epoch = o.epoch + 1, owner = EXCLUDED.owner,"
+      + " acquired_at = EXCLUDED.acquired_at, released_at = NULL RETURNING epoch";
+    releaseShard = "UPDATE " + owners + " SET released_at = $3 WHERE shard = $1 AND epoch = $2 AND released_at IS NULL";
+    // The guard: the shard's row, only if it still has this epoch and is not released, locked FOR SHARE until the
+    // transaction ends, so that no acquire can commit between the check and the write's commit (an acquire waits,
+    // then the new owner's recovery sees the write). Read again after a concurrent acquire (READ COMMITTED re-checks
+    // a locked row's newest version), so a write that waited on an acquire is refused. Materialized: evaluated once
+    // per statement, however often the statement reads it. Shard and epoch are the statement's last two parameters.
+    String guard = "WITH owner AS MATERIALIZED (SELECT 1 FROM " + owners + " WHERE shard = $%1$d::integer"
+      + " AND epoch = $%2$d::bigint AND released_at IS NULL FOR SHARE)";
+    String owned = " EXISTS (SELECT 1 FROM owner)";
+    shardAppendWithKey = guard.formatted(10, 11)
+      + ", key AS (INSERT INTO " + keys + " AS d (account, contact_id, dedup_key, taken_at, process_id)"
+      + " SELECT $2::text, $3::text, $4::text, $6::bigint, $1::text WHERE" + owned
+      + " ON CONFLICT (account, contact_id, dedup_key) DO UPDATE SET taken_at = EXCLUDED.taken_at,"
+      + " process_id = EXCLUDED.process_id WHERE d.taken_at < $9::bigint RETURNING 1),"
+      + " m AS (" + insertMessage.replace(" replay_of)", " replay_of, shard)")
+      + " SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $7::integer, $8::text, $10::integer"
+      + " FROM key RETURNING 1) SELECT" + owned + ", EXISTS (SELECT 1 FROM m)";
+    shardAppendWithoutKey = guard.formatted(9, 10)
+      + ", m AS (" + insertMessage.replace(" replay_of)", " replay_of, shard)")
+      + " SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $7::integer, $8::text, $9::integer"
+      + " WHERE" + owned + " RETURNING 1) SELECT" + owned;
+    shardMarkStarted = guard.formatted(5, 6) + ", m AS (UPDATE " + messages
+      + " SET attempts = $2::integer, lease_token = $3::bigint, started_at = $4::bigint WHERE process_id = $1::text"
+      + " AND shard = $5::integer AND outcome IS NULL AND" + owned + " RETURNING 1) SELECT" + owned;
+    shardRecordOutcome = guard.formatted(8, 9) + ", m AS (UPDATE " + messages
+      + " SET outcome = $2::text, reply = $3::text, error = $4::text, finished_at = $5::bigint,"
+      + " reply_state = CASE WHEN $3::text IS NULL THEN 'none' ELSE 'pending' END,"
+      + " dead_at = CASE WHEN $6::boolean THEN $5::bigint END WHERE process_id = $1::text AND shard = $8::integer"
+      + " AND outcome IS NULL AND" + owned + " RETURNING account, contact_id, dedup_key),"
+      + " k AS (DELETE FROM " + keys + " d USING m WHERE $7::boolean AND d.account = m.account"
+      + " AND d.contact_id = m.contact_id AND d.dedup_key = m.dedup_key AND d.process_id = $1::text RETURNING 1)"
+      + " SELECT" + owned;
+    shardMarkReply = guard.formatted(4, 5) + ", m AS (UPDATE " + messages
+      + " SET reply_state = $2::text, reply_at = $3::bigint,"
+      + " dead_at = CASE WHEN $2::text = 'failed' THEN $3::bigint ELSE dead_at END WHERE process_id = $1::text"
+      + " AND shard = $4::integer AND reply_state = 'pending' AND" + owned + " RETURNING 1) SELECT" + owned;
+    shardDeleteDeadLetter = guard.formatted(2, 3) + ", d AS (DELETE FROM " + messages
+      + " WHERE process_id = $1::text AND shard = $2::integer AND dead_at IS NOT NULL AND" + owned
+      + " RETURNING 1) SELECT" + owned + ", EXISTS (SELECT 1 FROM d)";
+    // A conversation lives in one shard: its rows of any shard (older ones have none) are erased, by the owner only.
+    shardErase = guard.formatted(3, 4) + ", m AS (DELETE FROM " + messages
+      + " WHERE account = $1::text AND contact_id = $2::text AND" + owned + " RETURNING 1),"
+      + " k AS (DELETE FROM " + keys + " WHERE account = $1::text AND contact_id = $2::text AND" + owned
+      + " RETURNING 1) SELECT" + owned + ", (SELECT count(*) FROM m)::integer, (SELECT count(*) FROM k)::integer";
+    shardOwned = guard.formatted(1, 2) + " SELECT" + owned;
+    // Conversations left by single-node mode with something to recover (through the two partial indexes).
+    unshardedConversations = "SELECT account, contact_id FROM " + messages + " WHERE outcome IS NULL AND shard IS NULL"
+      + " UNION SELECT account, contact_id FROM " + messages + " WHERE reply_state = 'pending' AND shard IS NULL";
+    assignShards = "UPDATE " + messages + " m SET shard = v.shard FROM unnest($1::text[], $2::text[], $3::integer[])"
+      + " AS v(account, contact_id, shard) WHERE m.account = v.account AND m.contact_id = v.contact_id"
+      + " AND m.shard IS NULL";
+    shardUnfinished = "SELECT " + COLUMNS + " FROM " + messages
+      + " WHERE shard = $1 AND outcome IS NULL ORDER BY sequence";
+    shardPendingReplies = "SELECT " + COLUMNS + " FROM " + messages
+      + " WHERE shard = $1 AND reply_state = 'pending' ORDER BY sequence";
   }
 
   PgWriter.Step<AppendResult> append(JournalEntry entry, long dedupSince) {
@@ -116,16 +197,18 @@ final class PgStatements {
     return conn -> {
       Future<RowSet<Row>> messages = conn.preparedQuery(unfinished).execute();
       Future<RowSet<Row>> replies = conn.preparedQuery(pendingReplies).execute();
-      return Future.all(messages, replies).map(both -> {
-        List<JournalEntry> entries = new ArrayList<>();
-        messages.result().forEach(row -> entries.add(entry(row)));
-        List<Recovery.PendingReply> pending = new ArrayList<>();
-        replies.result().forEach(row -> pending.add(new Recovery.PendingReply(row.getLong("sequence"),
-          row.getString("process_id"), row.getString("account"), row.getString("contact_id"),
-          row.getString("reply"), row.getString("outcome"))));
-        return new Recovery(entries, pending);
-      });
+      return Future.all(messages, replies).map(both -> recovery(messages.result(), replies.result()));
     };
+  }
+
+  private static Recovery recovery(RowSet<Row> messages, RowSet<Row> replies) {
+    List<JournalEntry> entries = new ArrayList<>();
+    messages.forEach(row -> entries.add(entry(row)));
+    List<Recovery.PendingReply> pending = new ArrayList<>();
+    replies.forEach(row -> pending.add(new Recovery.PendingReply(row.getLong("sequence"),
+      row.getString("process_id"), row.getString("account"), row.getString("contact_id"),
+      row.getString("reply"), row.getString("outcome"))));
+    return new Recovery(entries, pending);
   }
 
   PgWriter.Step<Integer> purge(long finishedBefore, int maxRows) {
@@ -166,6 +249,110 @@ final class PgStatements {
       Row counts = rows.iterator().next();
       return new JsonObject().put("messages", counts.getInteger(0)).put("keys", counts.getInteger(1));
     });
+  }
+
+  // Cluster mode: shard ownership and a shard's guarded writes. Each guarded statement answers, in its first column,
+  // whether the epoch was still current: if not it changed nothing, and the step fails with ShardFencedException —
+  // a refusal that leaves the transaction healthy, so the other operations of its group still commit (PgWriter).
+
+  /** Run on a pooled connection of its own, never in a group: it may wait for an older owner's writes in flight. */
+  Future<Long> acquireShard(SqlClient client, int shard, String nodeId, long now) {
+    return client.preparedQuery(acquireShard).execute(Tuple.of(shard, nodeId, now))
+      .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /**
+   * Gives the messages of single-node mode that still need work a shard ({@code shardOf(account, contactId)}), with
+   * every row of their conversations; answers how many rows. The caller holds the transaction and its lock.
+   */
+  Future<Integer> adoptUnsharded(SqlConnection conn, ToIntBiFunction<String, String> shardOf) {
+    return conn.preparedQuery(unshardedConversations).execute().compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(0);
+      }
+      String[] accounts = new String[rows.size()];
+      String[] contacts = new String[rows.size()];
+      Integer[] shards = new Integer[rows.size()];
+      int i = 0;
+      for (Row row : rows) {
+        accounts[i] = row.getString(0);
+        contacts[i] = row.getString(1);
+        shards[i] = shardOf.applyAsInt(accounts[i], contacts[i]);
+        i++;
+      }
+      return conn.preparedQuery(assignShards).execute(Tuple.of(accounts, contacts, shards)).map(RowSet::rowCount);
+    });
+  }
+
+  PgWriter.Step<Boolean> releaseShard(int shard, long epoch, long now) {
+    return conn -> conn.preparedQuery(releaseShard).execute(Tuple.of(shard, epoch, now))
+      .map(rows -> rows.rowCount() > 0);
+  }
+
+  PgWriter.Step<AppendResult> append(JournalEntry entry, long dedupSince, int shard, long epoch) {
+    List<Object> values = new ArrayList<>(Arrays.asList(entry.processId(), entry.account(), entry.contactId(),
+      entry.dedupKey(), entry.message(), entry.acceptedAt(), entry.attempts(), entry.replayOf()));
+    if (entry.dedupKey() == null) {
+      values.add(shard);
+      values.add(epoch);
+      return conn -> conn.preparedQuery(shardAppendWithoutKey).execute(Tuple.from(values))
+        .compose(rows -> owned(rows, shard, epoch)).map(row -> AppendResult.APPENDED);
+    }
+    values.add(dedupSince);
+    values.add(shard);
+    values.add(epoch);
+    return conn -> conn.preparedQuery(shardAppendWithKey).execute(Tuple.from(values))
+      .compose(rows -> owned(rows, shard, epoch))
+      .map(row -> row.getBoolean(1) ? AppendResult.APPENDED : AppendResult.DUPLICATE);
+  }
+
+  PgWriter.Step<Void> markStarted(String processId, int attempt, long leaseToken, long startedAt, int shard,
+                                  long epoch) {
+    Tuple values = Tuple.of(processId, attempt, leaseToken, startedAt, shard, epoch);
+    return conn -> conn.preparedQuery(shardMarkStarted).execute(values).compose(rows -> owned(rows, shard, epoch))
+      .mapEmpty();
+  }
+
+  PgWriter.Step<Void> recordOutcome(OutcomeRecord outcome, int shard, long epoch) {
+    Tuple values = Tuple.from(Arrays.asList(outcome.processId(), outcome.outcome(), outcome.reply(), outcome.error(),
+      outcome.finishedAt(), outcome.deadLettered(), outcome.forgetDedupKey(), shard, epoch));
+    return conn -> conn.preparedQuery(shardRecordOutcome).execute(values).compose(rows -> owned(rows, shard, epoch))
+      .mapEmpty();
+  }
+
+  PgWriter.Step<Void> markReply(String processId, ReplyState state, long at, int shard, long epoch) {
+    Tuple values = Tuple.of(processId, state.label(), at, shard, epoch);
+    return conn -> conn.preparedQuery(shardMarkReply).execute(values).compose(rows -> owned(rows, shard, epoch))
+      .mapEmpty();
+  }
+
+  PgWriter.Step<Boolean> deleteDeadLetter(String processId, int shard, long epoch) {
+    return conn -> conn.preparedQuery(shardDeleteDeadLetter).execute(Tuple.of(processId, shard, epoch))
+      .compose(rows -> owned(rows, shard, epoch)).map(row -> row.getBoolean(1));
+  }
+
+  PgWriter.Step<JsonObject> eraseContact(String account, String contactId, int shard, long epoch) {
+    return conn -> conn.preparedQuery(shardErase).execute(Tuple.of(account, contactId, shard, epoch))
+      .compose(rows -> owned(rows, shard, epoch))
+      .map(row -> new JsonObject().put("messages", row.getInteger(1)).put("keys", row.getInteger(2)));
+  }
+
+  /** The shard's unfinished messages and pending replies, after checking (and locking) that the epoch is current. */
+  PgWriter.Step<Recovery> recover(int shard, long epoch) {
+    return conn -> {
+      Future<Row> guard = conn.preparedQuery(shardOwned).execute(Tuple.of(shard, epoch))
+        .compose(rows -> owned(rows, shard, epoch));
+      Future<RowSet<Row>> messages = conn.preparedQuery(shardUnfinished).execute(Tuple.of(shard));
+      Future<RowSet<Row>> replies = conn.preparedQuery(shardPendingReplies).execute(Tuple.of(shard));
+      return Future.all(guard, messages, replies).map(all -> recovery(messages.result(), replies.result()));
+    };
+  }
+
+  /** The guarded statement's one row, or {@link ShardFencedException} when its first column says the epoch is stale. */
+  private static Future<Row> owned(RowSet<Row> rows, int shard, long epoch) {
+    Row row = rows.iterator().next();
+    return row.getBoolean(0) ? Future.succeededFuture(row)
+      : Future.failedFuture(new ShardFencedException(shard, epoch));
   }
 
   private static JournalEntry entry(Row row) {

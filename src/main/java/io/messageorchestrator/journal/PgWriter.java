@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * reply marks be synced later); a batch with an append commits synchronously, so an append completes only once it is
  * on disk. When a statement of a batch fails on its data (a constraint, bad data), the batch is rolled back and its
  * operations run again one per transaction, so one bad operation does not fail the others; any other failure fails
- * the whole batch at once. Every batch has a
+ * the whole batch at once. A shard write refused for a stale ownership epoch ({@link ShardFencedException}) is no
+ * failure of the transaction: its statement ran and changed nothing, so the batch commits and only that operation
+ * fails. Every batch has a
  * deadline: past it, its callers fail with {@link JournalUnavailableException}, its query is cancelled on the server
  * and the writer moves on; nothing is committed after the deadline (the commit is only sent before it).
  *
@@ -82,6 +84,7 @@ final class PgWriter {
   private final AtomicLong commits = new AtomicLong();
   private final AtomicLong failedWrites = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
+  private final AtomicLong fenced = new AtomicLong();
   private final AtomicLong appendNanos = new AtomicLong();
   private volatile int lastBatchSize;
   private volatile int largestBatchSize;
@@ -126,7 +129,7 @@ final class PgWriter {
 
   PostgresJournalStats stats() {
     return new PostgresJournalStats(appends.get(), commits.get(), lastBatchSize, largestBatchSize, queue.size(),
-      failedWrites.get(), rejected.get(), appendNanos.get());
+      failedWrites.get(), rejected.get(), appendNanos.get(), fenced.get());
   }
 
   private void schedule() {
@@ -235,11 +238,14 @@ final class PgWriter {
         List<Future<?>> results = result.result();
         for (int i = 0; i < batch.size(); i++) {
           Op<?> op = batch.get(i);
-          if (op.append) {
+          Future<?> opResult = results.get(i);
+          if (opResult.failed()) {
+            fenced.incrementAndGet();
+          } else if (op.append) {
             appends.incrementAndGet();
             appendNanos.addAndGet(System.nanoTime() - op.submittedAt);
           }
-          op.settle(results.get(i));
+          op.settle(opResult);
         }
         outcome.complete(null);
       });
@@ -264,10 +270,12 @@ final class PgWriter {
     }
     List<Future<?>> opResults = results.subList(first, results.size());
     return Future.join(results).transform(all -> {
-      if (all.failed()) {
-        // The statements ran in list order: the first failure is the cause, the later ones only say
-        // "current transaction is aborted".
-        Throwable cause = results.stream().filter(Future::failed).findFirst().map(Future::cause).orElse(all.cause());
+      // A refusal (a shard write whose epoch is stale) ran and changed nothing: the transaction is still good, the
+      // others commit, and the refused operation fails alone. The statements ran in list order: the first other
+      // failure is the cause, the later ones only say "current transaction is aborted".
+      Throwable cause = all.failed() ? results.stream().filter(Future::failed).map(Future::cause)
+        .filter(failure -> !(failure instanceof ShardFencedException)).findFirst().orElse(null) : null;
+      if (cause != null) {
         return tx.rollback().transform(rolledBack -> Future.failedFuture(cause));
       }
       if (over.get()) {

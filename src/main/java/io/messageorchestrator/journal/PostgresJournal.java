@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntBiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -56,7 +57,7 @@ public final class PostgresJournal implements Journal {
   private final PgStatements statements;
   private final Limits limits;
   private final String where;
-  /** Holds this node's claim on the schema while the journal is open ({@code null} for a shared schema). */
+  /** Holds this node's claim on the schema while the journal is open (exclusive, or shared in cluster mode). */
   private PgConnection nodeLock;
 
   private PostgresJournal(Vertx vertx, String schema, Pool pool, PgWriter writer, Limits limits, String where) {
@@ -74,6 +75,16 @@ public final class PostgresJournal implements Journal {
   }
 
   /**
+   * Cluster mode: opens the schema shared by every node of the cluster (their claims on it are shared; a single node
+   * still running on the schema refuses it, and a single node cannot start while a cluster node runs). Each
+   * node writes a shard's messages only through {@link #forShard} with the epoch {@link #acquireShard} gave it, which
+   * fences a node that lost the shard; the unsharded writes of this object are for single-node mode.
+   */
+  public static Future<PostgresJournal> openShared(Vertx vertx, JournalSettings settings) {
+    return open(vertx, settings, Limits.DEFAULTS, true);
+  }
+
+  /**
    * Connects, creates the schema if missing and migrates it, then answers the journal. Fails with
    * {@link JournalUnavailableException} when the database cannot be reached (nothing is left open), and with
    * {@link IllegalArgumentException} for a schema name that is not a plain lowercase identifier.
@@ -86,10 +97,14 @@ public final class PostgresJournal implements Journal {
   }
 
   /**
-   * @param sharedSchema whether several nodes may open the schema at once. Not yet: until cluster mode fences
-   *                     conversations between nodes, a second node would recover and run the first one's messages,
-   *                     so a node claims the schema (a session advisory lock held while the journal is open) and a
-   *                     second one is refused at start, naming the schema. Tests of concurrent migrations pass true.
+   * @param sharedSchema whether several nodes may open the schema at once: cluster mode ({@link #openShared}), whose
+   *                     shard writes are fenced by ownership epochs. Otherwise a second node would recover and run the
+   *                     first one's messages, so a node claims the schema (a session advisory lock held while the
+   *                     journal is open) and a second one is refused at start, naming the schema. Cluster nodes take
+   *                     the same lock shared: they open together, never beside a single node. A shared schema's
+   *                     connections also end a transaction left idle longer than half the statement timeout
+   *                     ({@code idle_in_transaction_session_timeout}): a frozen node must not hold a shard's row lock,
+   *                     which the next owner's {@link #acquireShard} waits for, for ever.
    */
   static Future<PostgresJournal> open(Vertx vertx, JournalSettings settings, Limits limits, boolean sharedSchema) {
     JournalSettings.Postgres pg = settings.postgres();
@@ -100,7 +115,7 @@ public final class PostgresJournal implements Journal {
     }
     PgConnectOptions connect;
     try {
-      connect = connectOptions(pg, limits);
+      connect = connectOptions(pg, limits, sharedSchema);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(new IllegalArgumentException("journal.postgres.uri is not a PostgreSQL URI: "
         + e.getMessage(), e));
@@ -119,7 +134,7 @@ public final class PostgresJournal implements Journal {
       .using(vertx)
       .build();
     Context context = vertx.getOrCreateContext();
-    Future<PgConnection> claimed = sharedSchema ? Future.succeededFuture(null) : claim(vertx, connect, schema, where);
+    Future<PgConnection> claimed = claim(vertx, connect, schema, where, sharedSchema);
     return claimed.compose(nodeLock -> PgMigrations.apply(pool, schema)
       .map(version -> {
         PostgresJournal journal = new PostgresJournal(vertx, schema, pool,
@@ -142,24 +157,33 @@ public final class PostgresJournal implements Journal {
       });
   }
 
-  /** One node per schema (see {@link #open(Vertx, JournalSettings, Limits, boolean)}): its own connection. */
-  private static Future<PgConnection> claim(Vertx vertx, PgConnectOptions connect, String schema, String where) {
+  /**
+   * One single node per schema, or any number of cluster nodes (see
+   * {@link #open(Vertx, JournalSettings, Limits, boolean)}): a session advisory lock, exclusive or shared, held by a
+   * connection of its own while the journal is open.
+   */
+  private static Future<PgConnection> claim(Vertx vertx, PgConnectOptions connect, String schema, String where,
+                                            boolean shared) {
+    String lock = shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock";
     return PgConnection.connect(vertx, connect).compose(connection -> connection
-      .preparedQuery("SELECT pg_try_advisory_lock(hashtext($1))").execute(Tuple.of(NODE_LOCK_PREFIX + schema))
+      .preparedQuery("SELECT " + lock + "(hashtext($1))").execute(Tuple.of(NODE_LOCK_PREFIX + schema))
       .compose(rows -> {
         if (rows.iterator().next().getBoolean(0)) {
           return Future.succeededFuture(connection);
         }
         connection.close();
-        return Future.failedFuture(new IllegalStateException("the PostgreSQL journal " + where + " is in use by"
-          + " another node: one node per schema (give each node its own journal.postgres.schema)"));
+        return Future.failedFuture(new IllegalStateException(shared
+          ? "the PostgreSQL journal " + where + " is in use by a node not in cluster mode: stop it before"
+            + " starting the cluster on its schema"
+          : "the PostgreSQL journal " + where + " is in use by another node: one node per schema (give each node"
+            + " its own journal.postgres.schema), or cluster mode for nodes sharing one"));
       }, failure -> {
         connection.close();
         return Future.failedFuture(failure);
       }));
   }
 
-  private static PgConnectOptions connectOptions(JournalSettings.Postgres pg, Limits limits) {
+  private static PgConnectOptions connectOptions(JournalSettings.Postgres pg, Limits limits, boolean sharedSchema) {
     PgConnectOptions options;
     if (pg.uri() != null && !pg.uri().isBlank()) {
       options = PgConnectOptions.fromUri(pg.uri());
@@ -170,6 +194,12 @@ public final class PostgresJournal implements Journal {
     Map<String, String> properties = new HashMap<>(options.getProperties());
     properties.put("application_name", "message-orchestrator");
     properties.put("statement_timeout", Integer.toString(limits.statementTimeoutMs()));
+    if (sharedSchema) {
+      // Half the statement timeout: a frozen node's transaction ends before the next owner's acquire, which may
+      // wait for it for one statement timeout, gives up (a healthy writer is never idle in a transaction for long).
+      properties.put("idle_in_transaction_session_timeout",
+        Integer.toString(Math.max(1, limits.statementTimeoutMs() / 2)));
+    }
     options.setProperties(properties);
     options.setCachePreparedStatements(true);
     options.setReconnectAttempts(0);
@@ -262,26 +292,92 @@ public final class PostgresJournal implements Journal {
   /** A trivial read on a pooled connection (not through the writer's queue), within the batch deadline. */
   @Override
   public Future<JsonObject> health() {
-    Context caller = Vertx.currentContext();
-    Promise<JsonObject> promise = Promise.promise();
-    long deadline = limits.batchDeadlineMs();
     PostgresJournalStats stats = writer.stats();
-    Future<JsonObject> probe = pool.query("SELECT 1").execute().map(rows -> new JsonObject()
+    return outsideTheWriter(pool.query("SELECT 1").execute().map(rows -> new JsonObject()
       .put("type", type()).put("database", where).put("schemaVersion", PgMigrations.FILES.size())
-      .mergeIn(stats.toJson()));
+      .mergeIn(stats.toJson())));
+  }
+
+  /**
+   * Cluster mode: takes {@code shard} for {@code nodeId} with the next ownership epoch (1 for a shard never owned),
+   * whoever owned it before, released or not — the newest acquirer always wins, and the writes of every older epoch
+   * are refused from then on ({@link ShardFencedException}). Returns once the previous owner's writes in flight are
+   * committed or refused, so the new owner's {@code forShard(shard, epoch).recover()} sees all it wrote.
+   *
+   * <p>Runs on a pooled connection, outside the writer's groups (it may wait for another node's transaction: at
+   * most the statement timeout; a frozen node's idle transaction is ended sooner), and commits synchronously
+   * whatever the server's default: an epoch handed out is never handed out again after a server crash. Fails with
+   * {@link JournalUnavailableException} when the database does not answer within the batch deadline.
+   */
+  public Future<ShardLease> acquireShard(int shard, String nodeId) {
+    long now = System.currentTimeMillis();
+    return outsideTheWriter(pool.withTransaction(conn -> conn.query("SET LOCAL synchronous_commit TO on").execute()
+      .compose(set -> statements.acquireShard(conn, shard, nodeId, now)))
+      .map(epoch -> new ShardLease(shard, epoch)));
+  }
+
+  /**
+   * Hands a shard off: marks it released, only if {@code epoch} is still its current one (true), else changes
+   * nothing (false: a newer owner has it). Goes through the writer, after this node's writes submitted before it;
+   * every write of this epoch after it is refused. A later {@link #acquireShard} increments the epoch as usual.
+   */
+  public Future<Boolean> releaseShard(int shard, long epoch) {
+    return writer.submit(statements.releaseShard(shard, epoch, System.currentTimeMillis()));
+  }
+
+  /**
+   * The journal of one shard owned at {@code epoch} ({@link #acquireShard}): its writes ({@code append}, which also
+   * records the shard, {@code markStarted}, {@code recordOutcome}, {@code markReply}, {@code deleteDeadLetter},
+   * {@code eraseContact}) change only this shard's messages and are each checked, in their own statement and
+   * transaction, against the shard's current epoch: once a newer epoch exists, or this one was released, they change
+   * nothing and fail with {@link ShardFencedException} (the other operations of their group still commit).
+   * {@code recover()} lists only this shard's unfinished messages and pending replies, in acceptance order, and fails
+   * the same way if the epoch is stale. Reads ({@code find}, {@code deadLetters}, {@code exportContact}),
+   * {@code purge}, health and stats are this journal's; closing the view closes nothing (close this journal).
+   */
+  public Journal forShard(int shard, long epoch) {
+    return new ShardJournal(this, writer, statements, shard, epoch);
+  }
+
+  /**
+   * Cluster mode, once at each node's start, before it acquires any shard: gives the messages a single node left
+   * unfinished or with a pending reply (they have no shard) the shard {@code shardOf(account, contactId)} says, with
+   * every row of their conversations, so that the shard's owner recovers them. Answers how many rows it changed.
+   *
+   * <p>Nodes starting together take turns (an advisory lock): the first assigns, the others find nothing. Unsharded
+   * rows appear only while no cluster node runs (a single node cannot open a schema a cluster node holds), so the
+   * first cluster node to start assigns them all before any shard has an owner.
+   */
+  public Future<Integer> adoptUnshardedMessages(ToIntBiFunction<String, String> shardOf) {
+    String turn = "message-orchestrator.adopt:" + schema;
+    return outsideTheWriter(pool.withTransaction(conn -> conn
+      .preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))").execute(Tuple.of(turn))
+      .compose(locked -> statements.adoptUnsharded(conn, shardOf))));
+  }
+
+  /**
+   * A call on a pooled connection rather than through the writer: bounded by the batch deadline, failures as
+   * {@link JournalUnavailableException} (a refusal passes as it is), completed on the calling context.
+   */
+  private <T> Future<T> outsideTheWriter(Future<T> call) {
+    Context caller = Vertx.currentContext();
+    Promise<T> promise = Promise.promise();
+    long deadline = limits.batchDeadlineMs();
     long timer = vertx.setTimer(deadline, id -> promise.tryFail(
       new JournalUnavailableException("PostgreSQL at " + where + " did not answer within " + deadline + " ms")));
-    probe.onComplete(result -> {
+    call.onComplete(result -> {
       vertx.cancelTimer(timer);
       if (result.succeeded()) {
         promise.tryComplete(result.result());
+      } else if (result.cause() instanceof JournalUnavailableException unavailable) {
+        promise.tryFail(unavailable);
       } else {
         promise.tryFail(new JournalUnavailableException("PostgreSQL at " + where + " is unavailable: "
           + result.cause().getMessage(), result.cause()));
       }
     });
     return caller == null ? promise.future() : promise.future().transform(result -> {
-      Promise<JsonObject> onCaller = Promise.promise();
+      Promise<T> onCaller = Promise.promise();
       caller.runOnContext(v -> onCaller.handle(result));
       return onCaller.future();
     });

@@ -16,13 +16,17 @@ import io.vertx.core.json.JsonObject;
  * @param rejected         of those, refused at once because the queue was full
  * @param appendNanosTotal sum over committed appends of the time from call to commit (divide by {@code appends} for
  *                         the mean append latency)
+ * @param fencedWrites     cluster mode: shard writes refused because another node took the shard
+ *                         ({@link ShardFencedException}); not counted in {@code failedWrites}
  */
 public record PostgresJournalStats(long appends, long commits, int lastBatchSize, int largestBatchSize,
-                                   int queueDepth, long failedWrites, long rejected, long appendNanosTotal) {
+                                   int queueDepth, long failedWrites, long rejected, long appendNanosTotal,
+                                   long fencedWrites) {
 
   public JsonObject toJson() {
     return new JsonObject().put("appends", appends).put("commits", commits).put("lastBatchSize", lastBatchSize)
       .put("largestBatchSize", largestBatchSize).put("queueDepth", queueDepth).put("failedWrites", failedWrites)
-      .put("rejected", rejected).put("appendNanosTotal", appendNanosTotal);
+      .put("rejected", rejected).put("appendNanosTotal", appendNanosTotal)
+      .put("fencedWrites", fencedWrites);
   }
 }

@@ -4,7 +4,9 @@ import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.TestPostgres;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.DisplayName;
@@ -45,16 +47,16 @@ class PostgresJournalSchemaTest extends PostgresSchemaTests {
     + " keeps the data")
   void createdThenIdempotent() {
     PostgresJournal first = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
-    assertThat(versions()).containsExactly(1);
+    assertThat(versions()).containsExactly(1, 2);
     assertThat(query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1"
       + " ORDER BY table_name", schema)).extracting(row -> row.getString(0))
-      .containsExactly("dedup_keys", "messages", "schema_version");
+      .containsExactly("dedup_keys", "messages", "schema_version", "shard_owners");
     Await.result(first.append(PostgresJournalTest.entry("kept", "c1", "wamid.kept", 10), 0));
     Await.result(first.close());
 
     PostgresJournal second = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
     try {
-      assertThat(versions()).containsExactly(1);
+      assertThat(versions()).containsExactly(1, 2);
       assertThat(Await.result(second.recover()).unfinished()).extracting(JournalEntry::processId)
         .containsExactly("kept");
       assertThat(Await.result(second.append(PostgresJournalTest.entry("again", "c1", "wamid.kept", 20), 0)))
@@ -89,7 +91,7 @@ class PostgresJournalSchemaTest extends PostgresSchemaTests {
 
     PostgresJournal journalA = Await.result(a);
     PostgresJournal journalB = Await.result(b);
-    assertThat(versions()).containsExactly(1);
+    assertThat(versions()).containsExactly(1, 2);
     Await.result(journalA.append(PostgresJournalTest.entry("from-a", "c1", "k", 10), 0));
     assertThat(Await.result(journalB.append(PostgresJournalTest.entry("from-b", "c1", "k", 11), 0)))
       .isEqualTo(AppendResult.DUPLICATE);
@@ -117,6 +119,44 @@ class PostgresJournalSchemaTest extends PostgresSchemaTests {
       Await.result(Await.result(PostgresJournal.open(otherNode, TestPostgres.journal(schema))).close());
     } finally {
       Await.result(otherNode.close());
+    }
+  }
+
+  @Test
+  @DisplayName("a schema left at V1 with rows migrates to V2 (shard column, shard_owners) and keeps them: the"
+    + " single-node recover lists its unfinished messages and pending replies, with no shard; a V1 node's insert"
+    + " still works")
+  void migratesFromV1() {
+    Pool pool = PgBuilder.pool().connectingTo(TestPostgres.connectOptions()).using(vertx).build();
+    try {
+      assertThat(Await.result(PgMigrations.apply(pool, schema, 1))).isEqualTo(1);
+    } finally {
+      Await.result(pool.close());
+    }
+    assertThat(versions()).containsExactly(1);
+    String v1Insert = "INSERT INTO " + schema + ".messages (process_id, account, contact_id, dedup_key, message,"
+      + " accepted_at, attempts, replay_of)"
+      + " VALUES ($1, 'default', 'c1', NULL, '{\"text\":\"old\"}'::jsonb, $2, 0, NULL)";
+    query(v1Insert, "old-1", 10L);
+    query(v1Insert, "old-2", 11L);
+    query(v1Insert, "old-replied", 12L);
+    query("UPDATE " + schema + ".messages SET outcome = 'processed', reply = 'hi', reply_state = 'pending',"
+      + " finished_at = 13 WHERE process_id = 'old-replied'");
+
+    PostgresJournal journal = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
+    try {
+      assertThat(versions()).containsExactly(1, 2);
+      Recovery recovery = Await.result(journal.recover());
+      assertThat(recovery.unfinished()).extracting(JournalEntry::processId).containsExactly("old-1", "old-2");
+      assertThat(recovery.unfinished().get(0).message().getString("text")).isEqualTo("old");
+      assertThat(recovery.replies()).extracting(Recovery.PendingReply::processId).containsExactly("old-replied");
+      assertThat(query("SELECT count(*)::integer FROM " + schema + ".messages WHERE shard IS NULL AND format = 1")
+        .get(0).getInteger(0)).isEqualTo(3);
+      query(v1Insert, "from-old-node", 14L); // a node of the previous version keeps writing its rows
+      assertThat(Await.result(journal.recover()).unfinished()).extracting(JournalEntry::processId)
+        .containsExactly("old-1", "old-2", "from-old-node");
+    } finally {
+      Await.result(journal.close());
     }
   }
 
