@@ -1,5 +1,7 @@
 package io.messageorchestrator;
 
+import io.messageorchestrator.cluster.ClusterNode;
+import io.messageorchestrator.cluster.ClusterStartException;
 import io.messageorchestrator.config.ConfigException;
 import io.messageorchestrator.config.ConfigLoader;
 import io.messageorchestrator.config.OrchestratorConfig;
@@ -75,25 +77,41 @@ public final class Main {
       System.exit(EXIT_USAGE);
       return;
     }
-    Vertx vertx = createVertx();
     Promise<OrchestratorConfig> configured = Promise.promise();
+    Promise<Vertx> created = Promise.promise();
     Promise<OrchestratorSuite> started = Promise.promise();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(vertx, started.future()), "orchestrator-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(created.future(), started.future()),
+      "orchestrator-shutdown"));
     LOG.info("Starting message-orchestrator with {}", arguments.configFile());
-    MeterRegistry registry = BackendRegistries.getDefaultNow();
-    ConfigLoader.load(vertx, arguments.configFile())
-      .onComplete(configured)
-      .compose(config -> OrchestratorSuite.deploy(vertx, config,
-        OrchestratorSuite.Options.defaults().withRegistry(registry)))
-      .onComplete(started);
+    // The configuration comes first: it decides whether the Vert.x to create is clustered. Each step is awaited on
+    // this (non-Vert.x) thread.
     try {
-      await(started.future(), Long.MAX_VALUE);
+      OrchestratorConfig config = await(loadConfig(arguments.configFile()).onComplete(configured), Long.MAX_VALUE);
+      OrchestratorSuite.Options options = OrchestratorSuite.Options.defaults();
+      Vertx vertx;
+      if (config.cluster().enabled()) {
+        ClusterNode node = await(ClusterNode.join(config.cluster(), vertxOptions(), new MicrometerMetricsFactory()),
+          Long.MAX_VALUE);
+        vertx = node.vertx();
+        options = options.withClusterCheck(node.readinessCheck());
+        LOG.warn("Cluster mode is partly built: the nodes form a cluster and share the journal, but shard ownership"
+          + " and routing between nodes are not there yet (README, Cluster mode)");
+      } else {
+        vertx = Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+      }
+      created.complete(vertx);
+      MeterRegistry registry = BackendRegistries.getDefaultNow();
+      started.complete(await(OrchestratorSuite.deploy(vertx, config, options.withRegistry(registry)),
+        Long.MAX_VALUE));
     } catch (ExecutionException e) {
+      started.tryFail(e.getCause()); // the shutdown hook has nothing to drain
       System.err.println("message-orchestrator: " + startupFailure(e.getCause(), configured.future()));
       if (!operatorError(e.getCause()) && bindFailure(e.getCause()) == null) {
         e.getCause().printStackTrace();
       }
-      closeQuietly(vertx);
+      if (created.future().succeeded()) {
+        closeQuietly(created.future().result());
+      }
       Logging.flush();
       System.exit(EXIT_STARTUP_FAILED);
     } catch (InterruptedException | TimeoutException e) {
@@ -101,16 +119,19 @@ public final class Main {
     }
   }
 
-  private static Vertx createVertx() {
+  /** Reads the configuration with a short-lived Vert.x of its own (vertx-config needs one). */
+  private static Future<OrchestratorConfig> loadConfig(String file) {
+    Vertx loader = Vertx.vertx();
+    return ConfigLoader.load(loader, file).eventually(loader::close);
+  }
+
+  private static VertxOptions vertxOptions() {
     MicrometerMetricsOptions metricsOptions = new MicrometerMetricsOptions()
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
       .setJvmMetricsEnabled(true)
       .setEnabled(true);
-    return Vertx.builder()
-      .with(new VertxOptions().setMetricsOptions(metricsOptions)
-        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors()))
-      .withMetrics(new MicrometerMetricsFactory())
-      .build();
+    return new VertxOptions().setMetricsOptions(metricsOptions)
+      .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());
   }
 
   /**
@@ -118,7 +139,7 @@ public final class Main {
    * Vert.x and ends the process with status 0 once the drain completed. After a failed start-up it does nothing:
    * {@link #main} reports the failure and exits 1.
    */
-  private static void shutDown(Vertx vertx, Future<OrchestratorSuite> started) {
+  private static void shutDown(Future<Vertx> created, Future<OrchestratorSuite> started) {
     OrchestratorSuite suite;
     try {
       if (!started.isComplete()) {
@@ -130,14 +151,18 @@ public final class Main {
     } catch (TimeoutException e) {
       LOG.warn("Start-up did not finish within {} ms of the shutdown request: closing without a drain",
         STARTUP_WAIT_MS);
-      closeQuietly(vertx);
+      if (created.succeeded()) {
+        closeQuietly(created.result());
+      }
       return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
     }
+    Vertx vertx = created.result();
     LOG.info("Shutting down: draining for up to {} ms", suite.config().shutdownGracePeriod());
     // Shards drain for up to the grace period, then reply delivery gets its own grace period for the last replies.
+    // Closing a clustered Vert.x then leaves the cluster (its Hazelcast member shuts down gracefully).
     long waitMs = 2 * suite.config().shutdownGracePeriod() + 15_000;
     JsonObject totals;
     try {
@@ -181,7 +206,8 @@ public final class Main {
    * line, no stack trace.
    */
   private static boolean operatorError(Throwable failure) {
-    return failure instanceof ConfigException || failure instanceof JournalUnavailableException;
+    return failure instanceof ConfigException || failure instanceof JournalUnavailableException
+      || failure instanceof ClusterStartException;
   }
 
   private static BindException bindFailure(Throwable failure) {
