@@ -68,6 +68,9 @@ public final class ClusterConfigs {
     if (tls != null) {
       options.setSsl(true)
         .setClientAuth(ClientAuth.REQUIRED)
+        // The event bus's default is to trust any peer's certificate when connecting (trustAll true): a rogue
+        // process could then receive what the nodes send it.
+        .setTrustAll(false)
         .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(tls.keyPath()).setCertPath(tls.certPath()))
         .setTrustOptions(new PemTrustOptions().addCertPath(tls.trustPath()));
     }
