@@ -86,7 +86,7 @@ public final class Main {
     // The configuration comes first: it decides whether the Vert.x to create is clustered. Each step is awaited on
     // this (non-Vert.x) thread.
     try {
-      OrchestratorConfig config = await(loadConfig(arguments.configFile()).onComplete(configured), Long.MAX_VALUE);
+      OrchestratorConfig config = loadConfig(arguments.configFile(), configured);
       OrchestratorSuite.Options options = OrchestratorSuite.Options.defaults();
       Vertx vertx;
       if (config.cluster().enabled()) {
@@ -119,10 +119,15 @@ public final class Main {
     }
   }
 
-  /** Reads the configuration with a short-lived Vert.x of its own (vertx-config needs one). */
-  private static Future<OrchestratorConfig> loadConfig(String file) {
+  /** Reads the configuration with a short-lived Vert.x of its own (vertx-config needs one), closed after. */
+  private static OrchestratorConfig loadConfig(String file, Promise<OrchestratorConfig> configured)
+    throws ExecutionException, InterruptedException, TimeoutException {
     Vertx loader = Vertx.vertx();
-    return ConfigLoader.load(loader, file).eventually(loader::close);
+    try {
+      return await(ConfigLoader.load(loader, file).onComplete(configured), Long.MAX_VALUE);
+    } finally {
+      closeQuietly(loader);
+    }
   }
 
   private static VertxOptions vertxOptions() {
