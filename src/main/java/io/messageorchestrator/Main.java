@@ -43,6 +43,8 @@ public final class Main {
   /** How long a signal received during start-up waits for start-up to end before giving up on a drain. */
   private static final long STARTUP_WAIT_MS = 60_000;
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  /** Set by the shutdown hook: start-up then builds no further Vert.x (the JVM would refuse its shutdown hook). */
+  private static volatile boolean shutdownRequested;
 
   private Main() {
   }
@@ -77,27 +79,35 @@ public final class Main {
       System.exit(EXIT_USAGE);
       return;
     }
+    // Created before anything can receive a signal: Vert.x registers a shutdown hook of its own while it is built,
+    // which the JVM refuses once a shutdown is in progress. The configuration is read on it; a single node runs on it.
+    Vertx plain = Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
     Promise<OrchestratorConfig> configured = Promise.promise();
     Promise<Vertx> created = Promise.promise();
     Promise<OrchestratorSuite> started = Promise.promise();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(created.future(), started.future()),
       "orchestrator-shutdown"));
     LOG.info("Starting message-orchestrator with {}", arguments.configFile());
-    // The configuration comes first: it decides whether the Vert.x to create is clustered. Each step is awaited on
-    // this (non-Vert.x) thread.
+    // Each step is awaited on this (non-Vert.x) thread.
     try {
-      OrchestratorConfig config = loadConfig(arguments.configFile(), configured);
+      OrchestratorConfig config = await(ConfigLoader.load(plain, arguments.configFile()).onComplete(configured),
+        Long.MAX_VALUE);
       OrchestratorSuite.Options options = OrchestratorSuite.Options.defaults();
-      Vertx vertx;
+      Vertx vertx = plain;
       if (config.cluster().enabled()) {
+        // A clustered Vert.x cannot be made from a plain one: the plain one goes (its metrics with it) first.
+        closeQuietly(plain);
+        if (shutdownRequested) {
+          LOG.info("Shutdown requested during start-up: not joining the cluster");
+          started.fail("shut down before start-up");
+          return;
+        }
         ClusterNode node = await(ClusterNode.join(config.cluster(), vertxOptions(), new MicrometerMetricsFactory()),
           Long.MAX_VALUE);
         vertx = node.vertx();
         options = options.withClusterCheck(node.readinessCheck());
         LOG.warn("Cluster mode is partly built: the nodes form a cluster and share the journal, but shard ownership"
           + " and routing between nodes are not there yet (README, Cluster mode)");
-      } else {
-        vertx = Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
       }
       created.complete(vertx);
       MeterRegistry registry = BackendRegistries.getDefaultNow();
@@ -109,24 +119,11 @@ public final class Main {
       if (!operatorError(e.getCause()) && bindFailure(e.getCause()) == null) {
         e.getCause().printStackTrace();
       }
-      if (created.future().succeeded()) {
-        closeQuietly(created.future().result());
-      }
+      closeQuietly(created.future().succeeded() ? created.future().result() : plain);
       Logging.flush();
       System.exit(EXIT_STARTUP_FAILED);
     } catch (InterruptedException | TimeoutException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Reads the configuration with a short-lived Vert.x of its own (vertx-config needs one), closed after. */
-  private static OrchestratorConfig loadConfig(String file, Promise<OrchestratorConfig> configured)
-    throws ExecutionException, InterruptedException, TimeoutException {
-    Vertx loader = Vertx.vertx();
-    try {
-      return await(ConfigLoader.load(loader, file).onComplete(configured), Long.MAX_VALUE);
-    } finally {
-      closeQuietly(loader);
     }
   }
 
@@ -145,6 +142,7 @@ public final class Main {
    * {@link #main} reports the failure and exits 1.
    */
   private static void shutDown(Future<Vertx> created, Future<OrchestratorSuite> started) {
+    shutdownRequested = true;
     OrchestratorSuite suite;
     try {
       if (!started.isComplete()) {

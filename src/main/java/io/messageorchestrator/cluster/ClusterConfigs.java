@@ -19,10 +19,13 @@ public final class ClusterConfigs {
   /**
    * Hazelcast failure detection: a heartbeat every second; a member silent for 5 s is removed. The trade-off: a
    * stop-the-world pause (GC, a frozen VM) longer than 5 s gets a healthy node evicted too; keep heaps and pause
-   * targets well below it (G1's default goal is 200 ms).
+   * targets well below it (G1's default goal is 200 ms). The system properties of the same names
+   * ({@code -Dhazelcast.max.no.heartbeat.seconds=15}) override them.
    */
   static final int HEARTBEAT_INTERVAL_SECONDS = 1;
   static final int MAX_NO_HEARTBEAT_SECONDS = 5;
+  static final String HEARTBEAT_INTERVAL = "hazelcast.heartbeat.interval.seconds";
+  static final String MAX_NO_HEARTBEAT = "hazelcast.max.no.heartbeat.seconds";
   /** How long a leaving member lets Hazelcast hand its partitions over before it shuts down regardless. */
   static final int GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS = 10;
 
@@ -49,8 +52,11 @@ public final class ClusterConfigs {
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).setMembers(settings.members());
     config.setProperty("hazelcast.socket.bind.any", "false");
-    config.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(HEARTBEAT_INTERVAL_SECONDS));
-    config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(MAX_NO_HEARTBEAT_SECONDS));
+    // An operator may trade detection speed for tolerance of pauses with the same-named system properties.
+    config.setProperty(HEARTBEAT_INTERVAL, System.getProperty(HEARTBEAT_INTERVAL,
+      Integer.toString(HEARTBEAT_INTERVAL_SECONDS)));
+    config.setProperty(MAX_NO_HEARTBEAT, System.getProperty(MAX_NO_HEARTBEAT,
+      Integer.toString(MAX_NO_HEARTBEAT_SECONDS)));
     config.setProperty("hazelcast.graceful.shutdown.max.wait", Integer.toString(GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS));
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");

@@ -50,18 +50,20 @@ public final class ClusterNode {
       System.setProperty("hazelcast.logging.type", "slf4j");
     }
     HazelcastClusterManager manager;
-    VertxBuilder builder;
+    Future<Vertx> built;
     try {
       manager = new HazelcastClusterManager(ClusterConfigs.hazelcast(settings));
-      builder = Vertx.builder().with(new VertxOptions(options).setEventBusOptions(ClusterConfigs.eventBus(settings)))
+      VertxBuilder builder = Vertx.builder()
+        .with(new VertxOptions(options).setEventBusOptions(ClusterConfigs.eventBus(settings)))
         .withClusterManager(manager);
-    } catch (RuntimeException e) {
+      if (metrics != null) {
+        builder.withMetrics(metrics);
+      }
+      built = builder.buildClustered();
+    } catch (RuntimeException e) { // e.g. the JVM is shutting down
       return Future.failedFuture(new ClusterStartException(describe(settings) + ": " + e.getMessage(), e));
     }
-    if (metrics != null) {
-      builder.withMetrics(metrics);
-    }
-    return builder.buildClustered()
+    return built
       .recover(failure -> Future.failedFuture(new ClusterStartException(describe(settings) + ": " + failure
         + " (Hazelcast member port: 'cluster.port', event bus port: 'cluster.eventBusPort', address: 'cluster.host',"
         + " TLS files: 'cluster.tls.*')", failure)))
