@@ -38,7 +38,7 @@ public final class ClusterNode {
   }
 
   /**
-   * Starts a clustered Vert.x on {@code options} (its event bus options are replaced by {@link ClusterConfigs#eventBus})
+   * Starts a clustered Vert.x on {@code options} (whose event bus options this sets: {@link ClusterConfigs#eventBus})
    * and joins the cluster {@code settings} describe. Fails with a {@link ClusterStartException} naming the settings
    * involved (a busy member or event-bus port, an unreadable TLS file...).
    *
@@ -54,7 +54,9 @@ public final class ClusterNode {
     try {
       manager = new HazelcastClusterManager(ClusterConfigs.hazelcast(settings));
       VertxBuilder builder = Vertx.builder()
-        .with(new VertxOptions(options).setEventBusOptions(ClusterConfigs.eventBus(settings)))
+        // Not a copy (new VertxOptions(options)): the copy keeps only the base class of the metrics options, which
+        // loses Micrometer's Prometheus settings.
+        .with(options.setEventBusOptions(ClusterConfigs.eventBus(settings)))
         .withClusterManager(manager);
       if (metrics != null) {
         builder.withMetrics(metrics);

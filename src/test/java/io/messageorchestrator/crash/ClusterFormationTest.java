@@ -57,7 +57,7 @@ class ClusterFormationTest {
   }
 
   @Test
-  @DisplayName("each node's /health/ready shows the 3 members; after a SIGKILL the two others show 2 within 15 s and"
+  @DisplayName("each node's /health/ready shows the 3 members (and /metrics answers); after a SIGKILL the two others show 2 within 15 s and"
     + " stay ready; a node stopped with SIGTERM exits 0 and the last one shows 1 member at once")
   void formsAClusterAndSeesMembersLeave() {
     String name = TestClusters.uniqueName();
@@ -83,6 +83,9 @@ class ClusterFormationTest {
       nodeIds.add(data.getString("nodeId"));
     }
     assertThat(nodeIds).as("distinct node ids").hasSize(3);
+    HttpResponse<String> metrics = nodes.get(0).get("/metrics");
+    assertThat(metrics.statusCode()).as("/metrics of a clustered node").isEqualTo(200);
+    assertThat(metrics.body()).contains("vertx_http_server_");
 
     nodes.get(0).kill9();
 
