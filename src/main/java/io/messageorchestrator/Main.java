@@ -1,5 +1,7 @@
 package io.messageorchestrator;
 
+import io.messageorchestrator.cluster.ClusterNode;
+import io.messageorchestrator.cluster.ClusterStartException;
 import io.messageorchestrator.config.ConfigException;
 import io.messageorchestrator.config.ConfigLoader;
 import io.messageorchestrator.config.OrchestratorConfig;
@@ -41,6 +43,8 @@ public final class Main {
   /** How long a signal received during start-up waits for start-up to end before giving up on a drain. */
   private static final long STARTUP_WAIT_MS = 60_000;
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  /** Set by the shutdown hook: start-up then builds no further Vert.x (the JVM would refuse its shutdown hook). */
+  private static volatile boolean shutdownRequested;
 
   private Main() {
   }
@@ -75,25 +79,47 @@ public final class Main {
       System.exit(EXIT_USAGE);
       return;
     }
-    Vertx vertx = createVertx();
+    // Created before anything can receive a signal: Vert.x registers a shutdown hook of its own while it is built,
+    // which the JVM refuses once a shutdown is in progress. The configuration is read on it; a single node runs on it.
+    Vertx plain = Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
     Promise<OrchestratorConfig> configured = Promise.promise();
+    Promise<Vertx> created = Promise.promise();
     Promise<OrchestratorSuite> started = Promise.promise();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(vertx, started.future()), "orchestrator-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(created.future(), started.future()),
+      "orchestrator-shutdown"));
     LOG.info("Starting message-orchestrator with {}", arguments.configFile());
-    MeterRegistry registry = BackendRegistries.getDefaultNow();
-    ConfigLoader.load(vertx, arguments.configFile())
-      .onComplete(configured)
-      .compose(config -> OrchestratorSuite.deploy(vertx, config,
-        OrchestratorSuite.Options.defaults().withRegistry(registry)))
-      .onComplete(started);
+    // Each step is awaited on this (non-Vert.x) thread.
     try {
-      await(started.future(), Long.MAX_VALUE);
+      OrchestratorConfig config = await(ConfigLoader.load(plain, arguments.configFile()).onComplete(configured),
+        Long.MAX_VALUE);
+      OrchestratorSuite.Options options = OrchestratorSuite.Options.defaults();
+      Vertx vertx = plain;
+      if (config.cluster().enabled()) {
+        // A clustered Vert.x cannot be made from a plain one: the plain one goes (its metrics with it) first.
+        closeQuietly(plain);
+        if (shutdownRequested) {
+          LOG.info("Shutdown requested during start-up: not joining the cluster");
+          started.fail("shut down before start-up");
+          return;
+        }
+        ClusterNode node = await(ClusterNode.join(config.cluster(), vertxOptions(), new MicrometerMetricsFactory()),
+          Long.MAX_VALUE);
+        vertx = node.vertx();
+        options = options.withClusterCheck(node.readinessCheck());
+        LOG.warn("Cluster mode is partly built: the nodes form a cluster and share the journal, but shard ownership"
+          + " and routing between nodes are not there yet (README, Cluster mode)");
+      }
+      created.complete(vertx);
+      MeterRegistry registry = BackendRegistries.getDefaultNow();
+      started.complete(await(OrchestratorSuite.deploy(vertx, config, options.withRegistry(registry)),
+        Long.MAX_VALUE));
     } catch (ExecutionException e) {
+      started.tryFail(e.getCause()); // the shutdown hook has nothing to drain
       System.err.println("message-orchestrator: " + startupFailure(e.getCause(), configured.future()));
       if (!operatorError(e.getCause()) && bindFailure(e.getCause()) == null) {
         e.getCause().printStackTrace();
       }
-      closeQuietly(vertx);
+      closeQuietly(created.future().succeeded() ? created.future().result() : plain);
       Logging.flush();
       System.exit(EXIT_STARTUP_FAILED);
     } catch (InterruptedException | TimeoutException e) {
@@ -101,16 +127,13 @@ public final class Main {
     }
   }
 
-  private static Vertx createVertx() {
+  private static VertxOptions vertxOptions() {
     MicrometerMetricsOptions metricsOptions = new MicrometerMetricsOptions()
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
       .setJvmMetricsEnabled(true)
       .setEnabled(true);
-    return Vertx.builder()
-      .with(new VertxOptions().setMetricsOptions(metricsOptions)
-        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors()))
-      .withMetrics(new MicrometerMetricsFactory())
-      .build();
+    return new VertxOptions().setMetricsOptions(metricsOptions)
+      .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());
   }
 
   /**
@@ -118,7 +141,8 @@ public final class Main {
    * Vert.x and ends the process with status 0 once the drain completed. After a failed start-up it does nothing:
    * {@link #main} reports the failure and exits 1.
    */
-  private static void shutDown(Vertx vertx, Future<OrchestratorSuite> started) {
+  private static void shutDown(Future<Vertx> created, Future<OrchestratorSuite> started) {
+    shutdownRequested = true;
     OrchestratorSuite suite;
     try {
       if (!started.isComplete()) {
@@ -130,14 +154,18 @@ public final class Main {
     } catch (TimeoutException e) {
       LOG.warn("Start-up did not finish within {} ms of the shutdown request: closing without a drain",
         STARTUP_WAIT_MS);
-      closeQuietly(vertx);
+      if (created.succeeded()) {
+        closeQuietly(created.result());
+      }
       return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
     }
+    Vertx vertx = created.result();
     LOG.info("Shutting down: draining for up to {} ms", suite.config().shutdownGracePeriod());
     // Shards drain for up to the grace period, then reply delivery gets its own grace period for the last replies.
+    // Closing a clustered Vert.x then leaves the cluster (its Hazelcast member shuts down gracefully).
     long waitMs = 2 * suite.config().shutdownGracePeriod() + 15_000;
     JsonObject totals;
     try {
@@ -181,7 +209,8 @@ public final class Main {
    * line, no stack trace.
    */
   private static boolean operatorError(Throwable failure) {
-    return failure instanceof ConfigException || failure instanceof JournalUnavailableException;
+    return failure instanceof ConfigException || failure instanceof JournalUnavailableException
+      || failure instanceof ClusterStartException;
   }
 
   private static BindException bindFailure(Throwable failure) {

@@ -36,9 +36,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,32 +79,42 @@ public final class OrchestratorSuite {
    *                  time; event timestamps the wall clock); default {@link System#nanoTime()} in ms, so a wall-clock
    *                  jump moves none of them
    * @param http      whether to deploy the HTTP verticle
+   * @param journal   a journal opened by the caller, or {@code null}
+   * @param clusterCheck the readiness check of the node's cluster membership, or {@code null} for a single node
    */
   public record Options(AgentProcessor processor, MeterRegistry registry, LongSupplier clock, boolean http,
-                        Journal journal) {
+                        Journal journal, Handler<Promise<Status>> clusterCheck) {
     public static Options defaults() {
-      return new Options(null, null, () -> System.nanoTime() / 1_000_000, true, null);
+      return new Options(null, null, () -> System.nanoTime() / 1_000_000, true, null, null);
     }
 
     public Options withProcessor(AgentProcessor processor) {
-      return new Options(processor, registry, clock, http, journal);
+      return new Options(processor, registry, clock, http, journal, clusterCheck);
     }
 
     public Options withRegistry(MeterRegistry registry) {
-      return new Options(processor, registry, clock, http, journal);
+      return new Options(processor, registry, clock, http, journal, clusterCheck);
     }
 
     public Options withClock(LongSupplier clock) {
-      return new Options(processor, registry, clock, http, journal);
+      return new Options(processor, registry, clock, http, journal, clusterCheck);
     }
 
     public Options withoutHttp() {
-      return new Options(processor, registry, clock, false, journal);
+      return new Options(processor, registry, clock, false, journal, clusterCheck);
     }
 
     /** A journal opened by the caller (kept open at stop); {@code null}: the one {@code journal.*} configures. */
     public Options withJournal(Journal journal) {
-      return new Options(processor, registry, clock, http, journal);
+      return new Options(processor, registry, clock, http, journal, clusterCheck);
+    }
+
+    /**
+     * Cluster mode: readiness gets a {@code cluster} check (e.g. {@code ClusterNode::readinessCheck}); {@code null}
+     * (single node): none.
+     */
+    public Options withClusterCheck(Handler<Promise<Status>> clusterCheck) {
+      return new Options(processor, registry, clock, http, journal, clusterCheck);
     }
   }
 
@@ -156,8 +169,11 @@ public final class OrchestratorSuite {
   private Future<OrchestratorSuite> start(AgentProcessor processor, Options options) {
     ownsJournal = options.journal() == null;
     clock = options.clock();
+    lifecycle.watchCluster(options.clusterCheck());
+    // Cluster mode: the nodes share the PostgreSQL schema (one node per schema otherwise).
     Future<Journal> opened = ownsJournal
-      ? Journals.open(vertx, config.journal(), config.dedupWindow(), config.dedupMaxEntries()) : Future.succeededFuture(options.journal());
+      ? Journals.open(vertx, config.journal(), config.dedupWindow(), config.dedupMaxEntries(), config.cluster().enabled())
+      : Future.succeededFuture(options.journal());
     return opened.compose(journal -> {
       this.journal = journal;
       lifecycle.watch(journal);

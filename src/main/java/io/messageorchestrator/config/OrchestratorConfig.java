@@ -1,5 +1,6 @@
 package io.messageorchestrator.config;
 
+import io.messageorchestrator.cluster.ClusterSettings;
 import io.messageorchestrator.journal.JournalSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -42,7 +43,8 @@ public record OrchestratorConfig(
   long maxMessageAge,
   Retry retry,
   JournalSettings journal,
-  Circuit circuit) {
+  Circuit circuit,
+  ClusterSettings cluster) {
 
   public enum QueueOverflow {
     REJECT("reject"), DROP_OLDEST("dropOldest");
@@ -165,7 +167,19 @@ public record OrchestratorConfig(
           .put("poolSize", 4)))
       .put("circuit", new JsonObject()
         .put("failuresToOpen", 5)
-        .put("openFor", 5_000));
+        .put("openFor", 5_000))
+      .put("cluster", new JsonObject()
+        .put("enabled", false)
+        .put("name", ClusterSettings.DEFAULT_NAME)
+        .put("host", "127.0.0.1")
+        .put("port", 5701)
+        .put("members", new JsonArray())
+        .put("shards", 64)
+        .put("eventBusPort", 0)
+        .put("tls", new JsonObject()
+          .put("keyPath", "")
+          .put("certPath", "")
+          .put("trustPath", "")));
   }
 
   /**
@@ -197,6 +211,14 @@ public record OrchestratorConfig(
       case "class" -> requireSet(v, processor.className(), "processor.class", "processor.type");
       default -> { }
     }
+    JournalSettings journal = journal(v);
+    ClusterSettings cluster = ClusterSettingsReader.read(v);
+    if (cluster.enabled() && !"postgres".equals(journal.type())) {
+      throw v.problem("journal.type", "is '" + journal.type() + "' but cluster mode ('cluster.enabled', "
+        + v.origins().describe("cluster.enabled") + ") needs 'postgres': the nodes share one PostgreSQL journal, so"
+        + " that when a node dies the others can take over the messages it had accepted (a " + journal.type()
+        + " journal is local to one node)");
+    }
     return new OrchestratorConfig(
       v.longValue("processingTimeout", 1, day),
       v.longValue("lockTimeout", 0, day),
@@ -223,8 +245,9 @@ public record OrchestratorConfig(
       OutboundSettings.from(v),
       v.longValue("maxMessageAge", 1_000, 365 * day),
       retry(v),
-      journal(v),
-      new Circuit(v.intValue("circuit.failuresToOpen", 1, 1_000_000), v.longValue("circuit.openFor", 1, day)));
+      journal,
+      new Circuit(v.intValue("circuit.failuresToOpen", 1, 1_000_000), v.longValue("circuit.openFor", 1, day)),
+      cluster);
   }
 
   public static final Set<String> JOURNAL_TYPES = Set.of("sqlite", "postgres", "memory");

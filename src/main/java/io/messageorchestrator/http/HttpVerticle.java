@@ -96,6 +96,9 @@ public final class HttpVerticle extends VerticleBase {
     readiness.register("journal", promise -> lifecycle.journalHealth()
       .onSuccess(details -> promise.tryComplete(Status.OK(details)))
       .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));
+    if (lifecycle.clusterCheck() != null) {
+      readiness.register("cluster", lifecycle.clusterCheck());
+    }
     router.get("/health").handler(readiness);
     router.get("/health/ready").handler(readiness);
     router.get("/health/live").handler(liveness);

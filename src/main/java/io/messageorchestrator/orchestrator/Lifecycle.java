@@ -2,7 +2,10 @@ package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.journal.Journal;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.Status;
 
 import java.util.List;
 
@@ -16,6 +19,7 @@ public final class Lifecycle {
   private volatile boolean draining;
   private volatile ShardHealth shardHealth;
   private volatile Journal journal;
+  private volatile Handler<Promise<Status>> clusterCheck;
 
   public boolean isReady() {
     return ready && !draining && unresponsiveShards().isEmpty();
@@ -41,6 +45,16 @@ public final class Lifecycle {
   public Future<JsonObject> journalHealth() {
     Journal watched = journal;
     return watched == null ? Future.succeededFuture(new JsonObject().put("type", "none")) : watched.health();
+  }
+
+  /** Cluster mode: readiness also shows this check of the node's membership; {@code null}: a single node. */
+  public void watchCluster(Handler<Promise<Status>> check) {
+    clusterCheck = check;
+  }
+
+  /** The membership check readiness shows, or {@code null} for a single node. */
+  public Handler<Promise<Status>> clusterCheck() {
+    return clusterCheck;
   }
 
   public boolean isDraining() {

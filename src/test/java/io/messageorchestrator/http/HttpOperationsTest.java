@@ -78,7 +78,8 @@ class HttpOperationsTest {
   }
 
   @Test
-  @DisplayName("GET /health, /health/ready and /health/live are 200 while running")
+  @DisplayName("GET /health, /health/ready and /health/live are 200 while running; a single node's readiness has no"
+    + " cluster check")
   void healthIsUpWhileRunning(VertxTestContext testContext) {
     Future<HttpResponse<Buffer>> health = get(web, port, "/health");
     Future<HttpResponse<Buffer>> ready = get(web, port, "/health/ready");
@@ -87,6 +88,8 @@ class HttpOperationsTest {
       assertThat(health.result().statusCode()).isEqualTo(200);
       assertThat(health.result().bodyAsJsonObject().getString("status")).isEqualTo("UP");
       assertThat(ready.result().statusCode()).isEqualTo(200);
+      assertThat(ready.result().bodyAsJsonObject().getJsonArray("checks").stream()
+        .map(check -> ((JsonObject) check).getString("id")).toList()).containsExactlyInAnyOrder("orchestrator", "journal");
       assertThat(live.result().statusCode()).isEqualTo(200);
       testContext.completeNow();
     })));
