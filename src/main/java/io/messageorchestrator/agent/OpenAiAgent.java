@@ -107,7 +107,8 @@ public final class OpenAiAgent implements AgentProcessor {
   static String userText(InboundMessage message) {
     String text = message.text();
     return text != null && !text.isBlank() ? text
-      : "[the user sent a " + (message.type() == null ? "message" : message.type()) + " message without text]";
+      : "[the user sent a message of type " + (message.type() == null ? "unknown" : message.type())
+        + ", without text]";
   }
 
   @Override
