@@ -21,6 +21,7 @@ public final class AgentProcessors {
     return switch (settings.type()) {
       case "http" -> new HttpAgent(vertx, settings.url());
       case "eventbus" -> new EventBusAgent(vertx, settings.address());
+      case "openai" -> new OpenAiAgent(vertx, settings);
       case "class" -> instantiate(vertx, config, settings.className(), classLoader(settings.classpath()));
       default -> new EchoAgent();
     };

@@ -118,7 +118,8 @@ public final class AgentWorkerVerticle extends VerticleBase {
     try {
       AgentReply reply = processor.process(task.message(), processingContext);
       circuit.record(admission, AgentCircuit.Verdict.AVAILABLE);
-      return reply == null ? AgentOutcome.reply(null, null) : AgentOutcome.reply(reply.response(), reply.metadata());
+      return reply == null ? AgentOutcome.reply(null, null)
+        : AgentOutcome.reply(reply.response(), reply.metadata(), reply.handoff());
     } catch (InterruptedException e) {
       circuit.record(admission, AgentCircuit.Verdict.NONE);
       return AgentOutcome.ofCancelled();
@@ -130,7 +131,9 @@ public final class AgentWorkerVerticle extends VerticleBase {
       circuit.record(admission, e instanceof AgentUnavailableException ? AgentCircuit.Verdict.UNAVAILABLE
         : AgentCircuit.Verdict.AVAILABLE);
       LOG.debug("Agent failed for contact {} (process {})", ContactIds.mask(task.contactId()), task.processId(), e);
-      return AgentOutcome.error(e.getClass().getSimpleName() + ": " + e.getMessage());
+      String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+      return e instanceof AgentCallException call && !call.retryable() ? AgentOutcome.nonRetryableError(error)
+        : AgentOutcome.error(error);
     }
   }
 

@@ -8,7 +8,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Asks the user's own verticle: request {@code {contactId, processId, message}} to {@code processor.address}. The
- * reply is either a string or an object with a {@code response} string; a failed reply is a processing error.
+ * reply is either a string or an object with a {@code response} string (and {@code handoff: true} to ask for a
+ * human); a failed reply is a processing error.
  */
 public final class EventBusAgent implements AgentProcessor {
   private final Vertx vertx;
@@ -30,8 +31,8 @@ public final class EventBusAgent implements AgentProcessor {
     if (body instanceof String text) {
       return AgentReply.of(text);
     }
-    if (body instanceof JsonObject json && json.getValue("response") instanceof String text) {
-      return new AgentReply(text, json.getValue("metadata") instanceof JsonObject metadata ? metadata : null);
+    if (body instanceof JsonObject json && AgentReply.fromJson(json) != null) {
+      return AgentReply.fromJson(json);
     }
     throw new AgentCallException("reply from " + address + " has no 'response' string");
   }

@@ -16,7 +16,8 @@ import java.util.Set;
 
 /**
  * Calls a remote agent over HTTP: POST {@code {contactId, processId, message}} as JSON to {@code processor.url}.
- * A 2xx JSON answer with a non-empty {@code response} string is the reply; anything else is a processing error.
+ * A 2xx JSON answer with a non-empty {@code response} string is the reply ({@code handoff: true} in it asks for a
+ * human); anything else is a processing error.
  * The call's timeout is the time left before the attempt's deadline. An agent that cannot be reached (connection
  * refused, reset or closed, unknown host) or answers 429, 502, 503 or 504 is <em>unavailable</em>
  * ({@link AgentUnavailableException}: such failures in a row open the agent circuit).
@@ -61,10 +62,11 @@ public final class HttpAgent implements AgentProcessor {
     } catch (DecodeException | ClassCastException e) {
       throw new AgentCallException("agent answered a body that is not a JSON object");
     }
-    if (body == null || !(body.getValue("response") instanceof String text)) {
+    AgentReply reply = AgentReply.fromJson(body);
+    if (reply == null) {
       throw new AgentCallException("agent answer has no 'response' string");
     }
-    return new AgentReply(text, body.getValue("metadata") instanceof JsonObject metadata ? metadata : null);
+    return reply;
   }
 
   @Override

@@ -93,21 +93,38 @@ public record OrchestratorConfig(
   }
 
   /**
-   * @param type      {@code echo}, {@code http}, {@code eventbus} or {@code class}
-   * @param url       endpoint of the {@code http} processor
+   * @param type      {@code echo}, {@code http}, {@code eventbus}, {@code class} or {@code openai}
+   * @param url       endpoint of the {@code http} processor; base URL of the {@code openai} one (its
+   *                  {@code /v1/chat/completions} is called), without trailing slash
    * @param address   event-bus address of the {@code eventbus} processor
    * @param className implementation of {@code AgentProcessor} for the {@code class} processor
    * @param classpath jars or folders where the {@code class} processor is looked up, besides the service's own
    *                  classpath (which {@code java -jar} fixes to the jar); empty: the service's classpath only
+   * @param model         {@code openai}: the model asked for
+   * @param apiKey        {@code openai}: bearer token; {@code null}: none sent (e.g. Ollama). Never printed
+   * @param systemPrompt  {@code openai}: the system message, or {@code @path} of a file holding it (read at
+   *                      start); {@code null}: none
+   * @param handoffMarker {@code openai}: text that, in an answer, asks for a human; {@code null}: none
    */
   public record Processor(String type, String url, String address, String className, int workerInstances,
-                          List<String> classpath) {
+                          List<String> classpath, String model, String apiKey, String systemPrompt,
+                          String handoffMarker) {
     public Processor {
       classpath = List.copyOf(classpath);
     }
+
+    @Override
+    public String toString() {
+      return "Processor[type=" + type + ", url=" + url + ", address=" + address + ", className=" + className
+        + ", workerInstances=" + workerInstances + ", classpath=" + classpath + ", model=" + model
+        + ", apiKey=" + (apiKey == null ? null : "***") + ", systemPrompt=" + systemPrompt
+        + ", handoffMarker=" + handoffMarker + "]";
+    }
   }
 
-  public static final Set<String> PROCESSOR_TYPES = Set.of("echo", "http", "eventbus", "class");
+  public static final Set<String> PROCESSOR_TYPES = Set.of("echo", "http", "eventbus", "class", "openai");
+  /** The base URL of {@code processor.type=openai} when {@code processor.url} is unset. */
+  public static final String OPENAI_URL = "https://api.openai.com";
 
   /** The built-in defaults; also the shape that decides which environment variables are read. */
   public static JsonObject defaults() {
@@ -140,7 +157,11 @@ public record OrchestratorConfig(
         .put("address", "")
         .put("class", "")
         .put("classpath", new JsonArray())
-        .put("workerInstances", 1))
+        .put("workerInstances", 1)
+        .put("model", "")
+        .put("apiKey", "")
+        .put("systemPrompt", "")
+        .put("handoffMarker", ""))
       .put("admin", new JsonObject()
         .put("token", ""))
       .put("events", new JsonObject()
@@ -199,13 +220,23 @@ public record OrchestratorConfig(
   static OrchestratorConfig read(ConfigValues v) {
     long day = 86_400_000L;
     String processorType = v.oneOf("processor.type", PROCESSOR_TYPES);
-    Processor processor = new Processor(processorType, v.optionalString("processor.url"),
+    String url = v.optionalString("processor.url");
+    if ("openai".equals(processorType)) {
+      url = url == null ? OPENAI_URL : url.replaceAll("/+$", "");
+    }
+    Processor processor = new Processor(processorType, url,
       v.optionalString("processor.address"), v.optionalString("processor.class"),
-      v.intValue("processor.workerInstances", 1, 64), v.stringList("processor.classpath"));
+      v.intValue("processor.workerInstances", 1, 64), v.stringList("processor.classpath"),
+      v.optionalString("processor.model"), v.optionalString("processor.apiKey"),
+      v.optionalString("processor.systemPrompt"), v.optionalString("processor.handoffMarker"));
     switch (processorType) {
       case "http" -> {
         requireSet(v, processor.url(), "processor.url", "processor.type");
         requireHttpUrl(v, processor.url(), "processor.url");
+      }
+      case "openai" -> {
+        requireHttpUrl(v, processor.url(), "processor.url");
+        requireSet(v, processor.model(), "processor.model", "processor.type");
       }
       case "eventbus" -> requireSet(v, processor.address(), "processor.address", "processor.type");
       case "class" -> requireSet(v, processor.className(), "processor.class", "processor.type");

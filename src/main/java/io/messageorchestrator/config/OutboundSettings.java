@@ -1,10 +1,14 @@
 package io.messageorchestrator.config;
 
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -26,6 +30,10 @@ import java.util.stream.Collectors;
  * @param maxBackoff     upper bound of any backoff
  * @param sendFallbacks  whether fallback replies (failed or timed-out processing) are delivered
  * @param maxPending     replies waiting or in flight on the node beyond which a new reply fails as overloaded
+ * @param accounts       per-account credentials (V6), by account id: the Cloud API phone number id, the Evolution
+ *                       instance or the number an {@code http} gateway serves; a reply of an account not listed
+ *                       uses {@code token} / {@code phoneNumberId} / {@code instance} above (the single-number
+ *                       settings, also the {@code default} account's)
  */
 public record OutboundSettings(
   Type type,
@@ -40,7 +48,27 @@ public record OutboundSettings(
   long initialBackoff,
   long maxBackoff,
   boolean sendFallbacks,
-  int maxPending) {
+  int maxPending,
+  Map<String, Account> accounts) {
+
+  public OutboundSettings {
+    accounts = Collections.unmodifiableMap(new LinkedHashMap<>(accounts));
+  }
+
+  /**
+   * One business number's credentials, an entry of {@code outbound.accounts}.
+   *
+   * @param token bearer token (Cloud API, {@code http}) or {@code apikey} (Evolution); never printed
+   * @param url   the provider's base URL for this account; {@code null}: {@code outbound.url}
+   */
+  public record Account(String token, String url) {
+    static final Set<String> FIELDS = Set.of("token", "url");
+
+    @Override
+    public String toString() {
+      return "Account[token=***, url=" + url + "]";
+    }
+  }
 
   public enum Type {
     LOG("log"), WHATSAPP_CLOUD("whatsapp-cloud"), EVOLUTION("evolution"), HTTP("http");
@@ -81,7 +109,9 @@ public record OutboundSettings(
       .put("initialBackoff", 500)
       .put("maxBackoff", 30_000)
       .put("sendFallbacks", true)
-      .put("maxPending", 100_000);
+      .put("maxPending", 100_000)
+      // A leaf, not a group: its keys are account ids, free-form, and OUTBOUND_ACCOUNTS may give it as JSON text.
+      .put("accounts", "");
   }
 
   /** Reads and validates {@code outbound.*} of a configuration already merged with {@link #defaults()}. */
@@ -92,7 +122,8 @@ public record OutboundSettings(
     if (type != Type.LOG) {
       url = requireHttpUrl(v, url, type);
     }
-    if (type == Type.WHATSAPP_CLOUD || type == Type.EVOLUTION) {
+    Map<String, Account> accounts = accounts(v);
+    if ((type == Type.WHATSAPP_CLOUD || type == Type.EVOLUTION) && accounts.isEmpty()) {
       requireSet(v, token != null, "outbound.token", type);
     }
     String apiVersion = v.string("outbound.apiVersion");
@@ -106,7 +137,54 @@ public record OutboundSettings(
       v.optionalString("outbound.instance"), apiVersion, v.intValue("outbound.maxAttempts", 0, 100),
       v.longValue("outbound.retryFor", 1, 7 * DAY),
       v.longValue("outbound.timeout", 1, 600_000), initialBackoff, maxBackoff,
-      v.booleanValue("outbound.sendFallbacks"), v.intValue("outbound.maxPending", 1, 100_000_000));
+      v.booleanValue("outbound.sendFallbacks"), v.intValue("outbound.maxPending", 1, 100_000_000), accounts);
+  }
+
+  /**
+   * {@code outbound.accounts}: a JSON object (or its text, from {@code OUTBOUND_ACCOUNTS}) of account id →
+   * {@code {token, url?}}. Errors name the entry and field but never echo a value: it holds secrets.
+   */
+  private static Map<String, Account> accounts(ConfigValues v) {
+    String key = "outbound.accounts";
+    Object raw = v.raw(key);
+    JsonObject given;
+    if (raw == null || raw instanceof String text && text.isBlank()) {
+      return Map.of();
+    } else if (raw instanceof JsonObject json) {
+      given = json;
+    } else if (raw instanceof String text) {
+      try {
+        given = new JsonObject(text);
+      } catch (DecodeException | ClassCastException e) {
+        throw v.problem(key, "must be a JSON object of account id → {\"token\": ..., \"url\"?: ...}"
+          + " (the text is not a JSON object)");
+      }
+    } else {
+      throw v.problem(key, "must be a JSON object of account id → {\"token\": ..., \"url\"?: ...}");
+    }
+    Map<String, Account> accounts = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> entry : given) {
+      String id = entry.getKey();
+      String where = "entry '" + id + "'";
+      require(v, !id.isBlank() && id.length() <= 128 && !id.equals("default"), key,
+        where + ": an account id must be 1 to 128 characters and not 'default' (the single-number settings are"
+          + " the default account's)");
+      if (!(entry.getValue() instanceof JsonObject fields)) {
+        throw v.problem(key, where + " must be an object {\"token\": ..., \"url\"?: ...}");
+      }
+      for (String field : fields.fieldNames()) {
+        require(v, Account.FIELDS.contains(field), key, where + ": unknown field '" + field + "' (known: token, url)");
+      }
+      require(v, fields.getValue("token") instanceof String token && !token.isBlank(), key,
+        where + ": 'token' must be a non-empty string");
+      String url = null;
+      if (fields.getValue("url") != null) {
+        require(v, fields.getValue("url") instanceof String, key, where + ": 'url' must be a string");
+        url = httpUrl(v, fields.getString("url"), key, where + ": 'url'");
+      }
+      accounts.put(id, new Account(fields.getString("token"), url));
+    }
+    return accounts;
   }
 
   /** Reads and validates an {@code outbound} group on its own (missing keys take their defaults). */
@@ -132,7 +210,8 @@ public record OutboundSettings(
       .put("initialBackoff", initialBackoff)
       .put("maxBackoff", maxBackoff)
       .put("sendFallbacks", sendFallbacks)
-      .put("maxPending", maxPending);
+      .put("maxPending", maxPending)
+      .put("accounts", new io.vertx.core.json.JsonArray(java.util.List.copyOf(accounts.keySet())));
   }
 
   @Override
@@ -142,12 +221,18 @@ public record OutboundSettings(
 
   private static String requireHttpUrl(ConfigValues v, String url, Type type) {
     requireSet(v, url != null, "outbound.url", type);
+    return httpUrl(v, url, "outbound.url", "");
+  }
+
+  /** An absolute http(s) URL without trailing slash; {@code what} prefixes the problem (an entry of a map). */
+  private static String httpUrl(ConfigValues v, String url, String key, String what) {
+    String problem = (what.isEmpty() ? "" : what + " ") + "must be an absolute http(s) URL, got '" + url + "'";
     try {
       URI uri = new URI(url);
       require(v, ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))
-        && uri.getHost() != null, "outbound.url", "must be an absolute http(s) URL, got '" + url + "'");
+        && uri.getHost() != null, key, problem);
     } catch (URISyntaxException e) {
-      require(v, false, "outbound.url", "must be an absolute http(s) URL, got '" + url + "'");
+      require(v, false, key, problem);
     }
     String trimmed = url;
     while (trimmed.endsWith("/")) {

@@ -203,6 +203,9 @@ final class ContactStateMachine {
     if (outcome.error() != null && atDeadline) {
       // The agent gave up at its deadline (e.g. its HTTP call timed out after context.remaining()): a timeout.
       onTimeout(lease);
+    } else if (outcome.error() != null && !outcome.retryable()) {
+      // Another attempt would get the same answer (e.g. the agent's API refused the request): fail now.
+      endLease(lease, Outcome.FAILED, null, outcome.error(), LeaseRelease.ORDINARY);
     } else if (outcome.error() != null) {
       failAttempt(lease, Outcome.FAILED, outcome.error(), LeaseRelease.ORDINARY);
     } else if (outcome.response() == null || outcome.response().isBlank()) {

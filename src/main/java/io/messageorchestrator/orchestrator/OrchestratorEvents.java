@@ -49,6 +49,9 @@ final class OrchestratorEvents {
     if (reply != null && reply.metadata() != null) {
       processed.put("metadata", reply.metadata());
     }
+    if (reply != null && reply.handoff()) {
+      processed.put("handoff", true); // recorded for V3 (human handoff): the contact is not paused yet
+    }
     if (pending.replayOf != null) {
       processed.put("replayOf", pending.replayOf);
     }

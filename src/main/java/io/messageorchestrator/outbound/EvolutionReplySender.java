@@ -8,8 +8,10 @@ import io.vertx.ext.web.client.WebClient;
 
 /**
  * Evolution API v2: {@code POST {url}/message/sendText/{instance}} with header {@code apikey} and
- * {@code {number, text}}. The instance is {@code outbound.instance}, or else the processed message's
- * {@code metadata.instance}, so a reply leaves from the instance the message came to.
+ * {@code {number, text}}. A reply of an account listed in {@code outbound.accounts} leaves through that instance
+ * with that account's key (and url, if it has one: instances may live on several Evolution servers). Any other
+ * reply uses the single-number settings: {@code outbound.token}, and the instance {@code outbound.instance}, or else
+ * the processed message's {@code metadata.instance}, so a reply leaves from the instance the message came to.
  */
 public final class EvolutionReplySender implements ReplySender {
   /** The metadata key carrying the Evolution instance the message came through. */
@@ -26,14 +28,19 @@ public final class EvolutionReplySender implements ReplySender {
 
   @Override
   public Future<Void> send(OutboundReply reply) {
-    String instance = settings.instance() != null ? settings.instance() : reply.metadataString(INSTANCE);
+    OutboundSettings.Account account = settings.accounts().get(reply.account());
+    if (account == null && settings.token() == null) {
+      return Future.failedFuture(HttpReplies.noCredentials(reply));
+    }
+    String instance = account != null ? reply.account()
+      : settings.instance() != null ? settings.instance() : reply.metadataString(INSTANCE);
     if (instance == null) {
       return Future.failedFuture(DeliveryException.permanent(
         "no sender: outbound.instance is unset and the message has no metadata." + INSTANCE));
     }
-    String url = settings.url() + "/message/sendText/" + HttpReplies.segment(instance);
-    return HttpReplies.post(client.postAbs(url).putHeader(API_KEY_HEADER, settings.token()), settings.timeout(),
-      body(reply));
+    String url = HttpReplies.baseUrl(settings, account) + "/message/sendText/" + HttpReplies.segment(instance);
+    String apiKey = account != null ? account.token() : settings.token();
+    return HttpReplies.post(client.postAbs(url).putHeader(API_KEY_HEADER, apiKey), settings.timeout(), body(reply));
   }
 
   /** {@code number} is the contact id: digits, or a jid ({@code ...@s.whatsapp.net}, {@code ...@g.us}). */

@@ -7,8 +7,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 
 /**
- * Generic webhook: {@code POST {contactId, processId, inReplyTo, response}} as JSON to {@code outbound.url}, for a
- * channel gateway that does the actual sending. {@code outbound.token}, when set, goes as a bearer token.
+ * Generic webhook: {@code POST {contactId, account, processId, inReplyTo, response}} as JSON to {@code outbound.url},
+ * for a channel gateway that does the actual sending ({@code account}: the business number the conversation is
+ * with). {@code outbound.token}, when set, goes as a bearer token. A reply of an account listed in
+ * {@code outbound.accounts} goes with that account's token, to its url if it has one.
  */
 public final class HttpCallbackReplySender implements ReplySender {
   private final WebClient client;
@@ -21,15 +23,18 @@ public final class HttpCallbackReplySender implements ReplySender {
 
   @Override
   public Future<Void> send(OutboundReply reply) {
-    var request = client.postAbs(settings.url());
-    if (settings.token() != null) {
-      request.bearerTokenAuthentication(settings.token());
+    OutboundSettings.Account account = settings.accounts().get(reply.account());
+    String token = account != null ? account.token() : settings.token();
+    var request = client.postAbs(HttpReplies.baseUrl(settings, account));
+    if (token != null) {
+      request.bearerTokenAuthentication(token);
     }
     return HttpReplies.post(request, settings.timeout(), body(reply));
   }
 
   static JsonObject body(OutboundReply reply) {
-    return new JsonObject().put("contactId", reply.contactId()).put("processId", reply.processId())
+    return new JsonObject().put("contactId", reply.contactId()).put("account", reply.account())
+      .put("processId", reply.processId())
       .put("inReplyTo", reply.messageId()).put("response", reply.response());
   }
 

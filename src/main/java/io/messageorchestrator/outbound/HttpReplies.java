@@ -1,5 +1,6 @@
 package io.messageorchestrator.outbound;
 
+import io.messageorchestrator.config.OutboundSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -44,6 +45,20 @@ final class HttpReplies {
     boolean retryable = status == 408 || status == 429 || status >= 500;
     return Future.failedFuture(new DeliveryException("provider answered HTTP " + status + errorBody(response),
       retryable, status, retryAfterMs(response.getHeader("Retry-After"))));
+  }
+
+  /** The account's own base URL, or {@code outbound.url} ({@code account} may be {@code null}: not listed). */
+  static String baseUrl(OutboundSettings settings, OutboundSettings.Account account) {
+    return account != null && account.url() != null ? account.url() : settings.url();
+  }
+
+  /**
+   * A reply whose account is not in {@code outbound.accounts} while the single-number token that would serve it
+   * instead is unset: no attempt can deliver it. Names the account, never a credential.
+   */
+  static DeliveryException noCredentials(OutboundReply reply) {
+    return DeliveryException.permanent("no credentials for account '" + reply.account()
+      + "': it is not in outbound.accounts and outbound.token is unset");
   }
 
   /** A path segment, percent-encoded (instance names may hold spaces). */

@@ -8,8 +8,10 @@ import io.vertx.ext.web.client.WebClient;
 
 /**
  * WhatsApp Cloud API: {@code POST {url}/{apiVersion}/{phoneNumberId}/messages} with {@code Authorization: Bearer}
- * and a text message to {@code contactId}. The sender number is {@code outbound.phoneNumberId}, or else the
- * processed message's {@code metadata.phone_number_id}, so a reply leaves from the number the message came to.
+ * and a text message to {@code contactId}. A reply of an account listed in {@code outbound.accounts} leaves from
+ * that phone number id with that account's token (and url, if it has one). Any other reply uses the single-number
+ * settings: {@code outbound.token}, and the sender {@code outbound.phoneNumberId}, or else the processed message's
+ * {@code metadata.phone_number_id}, so a reply leaves from the number the message came to.
  */
 public final class WhatsAppCloudReplySender implements ReplySender {
   /** The metadata key carrying the business number the message was sent to. */
@@ -25,16 +27,20 @@ public final class WhatsAppCloudReplySender implements ReplySender {
 
   @Override
   public Future<Void> send(OutboundReply reply) {
-    String phoneNumberId = settings.phoneNumberId() != null ? settings.phoneNumberId()
-      : reply.metadataString(PHONE_NUMBER_ID);
+    OutboundSettings.Account account = settings.accounts().get(reply.account());
+    if (account == null && settings.token() == null) {
+      return Future.failedFuture(HttpReplies.noCredentials(reply));
+    }
+    String phoneNumberId = account != null ? reply.account()
+      : settings.phoneNumberId() != null ? settings.phoneNumberId() : reply.metadataString(PHONE_NUMBER_ID);
     if (phoneNumberId == null) {
       return Future.failedFuture(DeliveryException.permanent(
         "no sender: outbound.phoneNumberId is unset and the message has no metadata." + PHONE_NUMBER_ID));
     }
-    String url = settings.url() + "/" + HttpReplies.segment(settings.apiVersion()) + "/"
+    String url = HttpReplies.baseUrl(settings, account) + "/" + HttpReplies.segment(settings.apiVersion()) + "/"
       + HttpReplies.segment(phoneNumberId) + "/messages";
-    return HttpReplies.post(client.postAbs(url).bearerTokenAuthentication(settings.token()), settings.timeout(),
-      body(reply));
+    String token = account != null ? account.token() : settings.token();
+    return HttpReplies.post(client.postAbs(url).bearerTokenAuthentication(token), settings.timeout(), body(reply));
   }
 
   /** The Cloud API's text message, as in its reference ({@code preview_url} off: replies are plain text). */

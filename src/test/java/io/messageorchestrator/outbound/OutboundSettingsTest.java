@@ -76,7 +76,7 @@ class OutboundSettingsTest {
   void defaultsShape() {
     assertThat(OutboundSettings.defaults().fieldNames()).containsExactlyInAnyOrder("type", "url", "token",
       "phoneNumberId", "instance", "apiVersion", "maxAttempts", "retryFor", "timeout", "initialBackoff", "maxBackoff",
-      "sendFallbacks", "maxPending");
+      "sendFallbacks", "maxPending", "accounts");
     assertThat(OutboundSettings.defaults().getString("phoneNumberId")).isEmpty();
   }
 

@@ -131,7 +131,7 @@ class OutboundVerticleTest {
   }
 
   @Test
-  @DisplayName("an http callback receives {contactId, processId, inReplyTo, response}")
+  @DisplayName("an http callback receives {contactId, account, processId, inReplyTo, response}")
   void httpCallbackShape(Vertx vertx, VertxTestContext ctx) {
     FakeProvider provider = new FakeProvider(vertx, FakeProvider.always(200));
     Future<JsonObject> delivered = provider.start()
@@ -147,7 +147,7 @@ class OutboundVerticleTest {
       Recorded request = provider.requests.get(0);
       assertThat(request.path).isEqualTo("/hooks/replies");
       assertThat(request.body).isEqualTo(new JsonObject().put("contactId", "c1").put("processId", "p1")
-        .put("inReplyTo", "m1").put("response", "the answer"));
+        .put("inReplyTo", "m1").put("response", "the answer").put("account", "default"));
     });
   }
 
