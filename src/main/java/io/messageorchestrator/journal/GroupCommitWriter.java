@@ -213,10 +213,7 @@ final class GroupCommitWriter {
         op.run(writes);
       }
       writes.commit();
-      committed(group);
-      if (!sync) {
-        unsyncedCommits++;
-      }
+      committed(group, sync);
     } catch (SQLException | RuntimeException e) {
       writes.rollbackQuietly();
       if (group.size() == 1) {
@@ -236,14 +233,14 @@ final class GroupCommitWriter {
       writes.begin(sync);
       op.run(writes);
       writes.commit();
-      committed(List.of(op));
+      committed(List.of(op), sync);
     } catch (SQLException | RuntimeException e) {
       writes.rollbackQuietly();
       failed(op, e);
     }
   }
 
-  private void committed(List<Op<?>> ops) {
+  private void committed(List<Op<?>> ops, boolean sync) {
     long now = System.nanoTime();
     long appended = 0;
     long waited = 0;
@@ -258,6 +255,9 @@ final class GroupCommitWriter {
     appends += appended;
     appendNanosTotal += waited;
     commits++;
+    if (!sync) {
+      unsyncedCommits++; // a group's and a replayed write's alike
+    }
     lastBatchSize = ops.size();
     largestBatchSize = Math.max(largestBatchSize, ops.size());
     if (wroteAfterFailure) {
