@@ -12,7 +12,12 @@ public enum RejectReason {
   /** A graceful shutdown is under way. */
   SHUTTING_DOWN("shutting_down"),
   /** The journal could not record the message (disk full, database down): nothing was accepted. */
-  JOURNAL_UNAVAILABLE("journal_unavailable");
+  JOURNAL_UNAVAILABLE("journal_unavailable"),
+  /**
+   * Cluster mode: the shard's journal refused the append because another node took the shard (its ownership epoch is
+   * newer). Nothing was accepted; a router sends the message again, to the new owner.
+   */
+  SHARD_MOVED("shard_moved");
 
   private final String label;
 
@@ -26,6 +31,15 @@ public enum RejectReason {
 
   /** Whether a refusal with this label is the service's state (HTTP 503) rather than a caller's excess (429). */
   public static boolean isUnavailable(String label) {
-    return SHUTTING_DOWN.label.equals(label) || JOURNAL_UNAVAILABLE.label.equals(label);
+    return SHUTTING_DOWN.label.equals(label) || JOURNAL_UNAVAILABLE.label.equals(label)
+      || SHARD_MOVED.label.equals(label);
+  }
+
+  /**
+   * Whether a refusal only says the shard is changing hands (a hand-off drains it, or it was fenced): in a cluster the
+   * request may be sent again, and reaches the next owner.
+   */
+  public static boolean isOwnerMoving(String label) {
+    return SHUTTING_DOWN.label.equals(label) || SHARD_MOVED.label.equals(label);
   }
 }

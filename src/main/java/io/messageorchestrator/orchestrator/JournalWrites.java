@@ -4,6 +4,7 @@ import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.journal.AppendResult;
 import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.ShardFencedException;
 import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.journal.OutcomeRecord;
 import io.messageorchestrator.orchestrator.ContactLane.Pending;
@@ -11,6 +12,7 @@ import io.vertx.core.Future;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * A shard's writes to the {@link Journal} after acceptance: started attempts and final outcomes (with the reply, the
@@ -33,16 +35,25 @@ final class JournalWrites {
   private final Journal journal;
   private final TimeSource time;
   private final Timers timers;
+  /** Told when the journal refuses a write because the shard is no longer this node's (cluster mode). */
+  private final Consumer<ShardFencedException> fenced;
 
-  JournalWrites(Journal journal, TimeSource time, Timers timers) {
+  JournalWrites(Journal journal, TimeSource time, Timers timers, Consumer<ShardFencedException> fenced) {
     this.journal = journal;
     this.time = time;
     this.timers = timers;
+    this.fenced = fenced;
   }
 
   /** Appends an accepted message (the one write a caller's answer waits for). */
   Future<AppendResult> append(JournalEntry entry, long dedupSince) {
-    return journal.append(entry, dedupSince);
+    return journal.append(entry, dedupSince).onFailure(this::noticeFencing);
+  }
+
+  private void noticeFencing(Throwable failure) {
+    if (failure instanceof ShardFencedException lost) {
+      fenced.accept(lost);
+    }
   }
 
   boolean durable() {
@@ -56,6 +67,7 @@ final class JournalWrites {
 
   void started(Pending pending, long leaseToken) {
     journal.markStarted(pending.processId, pending.attempts, leaseToken, now())
+      .onFailure(this::noticeFencing)
       .onFailure(failure -> FAILURES.warn("Journal: could not record the start of {} (contact {}): {}",
         pending.processId, ContactIds.mask(pending.contactId), failure.getMessage()));
   }
@@ -72,7 +84,10 @@ final class JournalWrites {
 
   private void write(OutcomeRecord record, Pending pending, int attempt) {
     journal.recordOutcome(record).onFailure(failure -> {
-      if (attempt < OUTCOME_TRIES) {
+      if (failure instanceof ShardFencedException lost) {
+        // Never again from this node: the shard's new owner runs the message from the journal (at-least-once).
+        fenced.accept(lost);
+      } else if (attempt < OUTCOME_TRIES) {
         timers.setTimer(OUTCOME_RETRY_MS, () -> write(record, pending, attempt + 1));
       } else {
         FAILURES.warn("Journal: could not record outcome {} of {} (contact {}) after {} tries: {}; it will run"

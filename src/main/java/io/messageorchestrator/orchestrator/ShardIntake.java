@@ -5,6 +5,7 @@ import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.journal.AppendResult;
+import io.messageorchestrator.journal.ShardFencedException;
 import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.core.RateLimitedLog;
 import org.slf4j.Logger;
@@ -127,7 +128,8 @@ final class ShardIntake {
         if (appended.failed()) {
           APPEND_FAILURES.warn("Journal append failed, message refused (the provider will retry): {}",
             appended.cause().getMessage());
-          reject(caller, contactId, messageJson, null, RejectReason.JOURNAL_UNAVAILABLE,
+          reject(caller, contactId, messageJson, null, appended.cause() instanceof ShardFencedException
+              ? RejectReason.SHARD_MOVED : RejectReason.JOURNAL_UNAVAILABLE,
             "the journal could not record the message: " + appended.cause().getMessage());
           contacts.markIdleIfIdle(lane, time.monotonicMillis());
         } else if (appended.result() == AppendResult.DUPLICATE) {

@@ -6,6 +6,7 @@ import io.messageorchestrator.core.Backoff;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.core.RejectReason;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -23,8 +24,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>On one node the request is the record itself, passed by reference (a local codec). On a clustered event bus the
  * shard's owner may be another node and ownership moves when nodes join, leave or die, so the request travels in its
  * JSON form and is sent again, with backoff, while no node serves the shard ({@code NO_HANDLERS}: a hand-off or a
- * failover under way) and — for an accept-only request (a webhook's) — when its owner did not answer within
- * {@value #ACCEPT_TRY_TIMEOUT_MS} ms (it died holding it). The idempotency key the request carries from its arrival
+ * failover under way), while the shard's answer says it is changing hands ({@code shutting_down}: its old owner
+ * drains it; {@code shard_moved}: its epoch was superseded), and — for an accept-only request (a webhook's) — when its
+ * owner did not answer within {@value #ACCEPT_TRY_TIMEOUT_MS} ms (it died holding it). The idempotency key the request carries from its arrival
  * makes a second delivery a duplicate, never a second message. After {@value #ROUTE_DEADLINE_MS} ms without an owner
  * the request fails with 503.
  */
@@ -81,7 +83,17 @@ public final class ShardRouter {
   private void sendJson(int shard, JsonObject body, boolean acceptOnly, int attempt, long deadline,
                         Promise<ProcessResult> result) {
     vertx.eventBus().<JsonObject>request(processAddresses[shard], body, acceptOnly ? acceptTryDelivery : answerDelivery)
-      .onSuccess(answer -> result.complete(ProcessResult.fromJson(answer.body())))
+      .onSuccess(answer -> {
+        ProcessResult answered = ProcessResult.fromJson(answer.body());
+        if (answered.status() == ProcessResult.Status.REJECTED && RejectReason.isOwnerMoving(answered.reason())
+          && System.nanoTime() - deadline < 0) {
+          // The shard is being handed off (its old owner drains) or was fenced: the next owner takes it.
+          vertx.setTimer(backoff.delay(attempt, -1), id -> sendJson(shard, body, acceptOnly, attempt + 1, deadline,
+            result));
+        } else {
+          result.complete(answered);
+        }
+      })
       .onFailure(failure -> {
         boolean ownerMoving = failure instanceof ReplyException reply && (reply.failureType() == ReplyFailure.NO_HANDLERS
           || acceptOnly && reply.failureType() == ReplyFailure.TIMEOUT);

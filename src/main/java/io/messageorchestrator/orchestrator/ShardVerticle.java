@@ -11,6 +11,7 @@ import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.ShardFencedException;
 import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.vertx.core.Future;
@@ -24,6 +25,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -63,6 +65,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   /** Vert.x timers on this shard's context (the one implementation, also used by {@link LeaseDeadlines}). */
   private Timers timers;
   private ResultInbox results;
+  /** Told when the journal refuses a write because another node owns the shard now (cluster mode). */
+  private Consumer<ShardFencedException> fenced = lost -> { };
   /** Forwards what the public address brings for another shard (in a cluster, perhaps another node's). */
   private ShardRouter router;
   private Future<JsonObject> drainResult;
@@ -83,11 +87,20 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     this.recovered = recovered;
   }
 
+  /**
+   * Cluster mode: {@code handler} hears (on this shard's context) each write the journal refused because the shard's
+   * ownership epoch was superseded; the node then gives the shard up. Set before the verticle is deployed.
+   */
+  public ShardVerticle onFenced(Consumer<ShardFencedException> handler) {
+    this.fenced = handler;
+    return this;
+  }
+
   @Override
   public Future<?> start() {
     eventBus = vertx.eventBus();
     timers = Timers.of(vertx);
-    JournalWrites journalWrites = new JournalWrites(journal, time, this);
+    JournalWrites journalWrites = new JournalWrites(journal, time, this, lost -> fenced.accept(lost));
     machine = new ContactStateMachine(index, config, limit, task -> context.runOnContext(v -> task.run()), metrics,
       lifecycle, time, this, journalWrites);
     intake = new ShardIntake(machine, shardCount, processIdPrefix, config, metrics, time, this, journalWrites);
@@ -108,8 +121,9 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
       eventBus.<JsonObject>consumer(Addresses.shard(index, "unlock"), this::onUnlock),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "deadlocks"),
         message -> message.reply(new JsonObject().put("resolved", machine.operations().detectAndResolveDeadlocks())))));
-    if (index == 0) {
+    if (index == 0 && !vertx.isClustered()) {
       // One entry point on one context: it forwards in arrival order, so a sender's messages keep their order (R2).
+      // (In a cluster every node has a ProcessEntryVerticle instead: shard 0 lives on one node and moves.)
       consumers.add(eventBus.<Object>consumer(Addresses.PROCESS, message -> onProcess(message, true)));
     }
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
@@ -160,31 +174,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   private void onProcess(Message<Object> request, boolean mayForward) {
     ProcessRequest process;
     try {
-      if (request.body() instanceof ProcessRequest typed) {
-        ContactIds.require(typed.contactId(), "contactId");
-        process = typed;
-      } else if (request.body() instanceof JsonObject body) {
-        String contactId = ContactIds.require(body.getValue("contactId"), "contactId");
-        InboundMessage message = InboundMessage.fromJson(body.getValue("message"));
-        String account = body.getValue("account") == null ? Accounts.of(message)
-          : Accounts.require(body.getValue("account"));
-        Object replayOf = body.getValue("replayOf");
-        if (replayOf != null && !(replayOf instanceof String)) {
-          throw new InvalidRequestException("replayOf", "replayOf must be a string");
-        }
-        Object idempotencyKey = body.getValue("idempotencyKey");
-        if (idempotencyKey != null && !(idempotencyKey instanceof String)) {
-          throw new InvalidRequestException("idempotencyKey", "idempotencyKey must be a string");
-        }
-        process = new ProcessRequest(account, contactId, message, body.getBoolean("acceptOnly", false),
-          (String) replayOf, (String) idempotencyKey).withIdempotencyKey();
-        if (process.idempotencyKey() != null && idempotencyKey == null) {
-          body.put("idempotencyKey", process.idempotencyKey()); // a forward carries the key fixed at arrival
-        }
-      } else {
-        throw new InvalidRequestException("contactId", "request body must be {contactId, message}");
-      }
-    } catch (InvalidRequestException | ClassCastException e) {
+      process = ProcessRequests.parse(request.body());
+    } catch (InvalidRequestException e) {
       request.fail(400, e.getMessage());
       return;
     }

@@ -183,4 +183,54 @@ class ShardRouterClusterTest {
     assertThat(((ReplyException) cause).failureCode()).isEqualTo(503);
     assertThat(cause.getMessage()).contains("no reachable owner");
   }
+
+  @Test
+  @DisplayName("the owner answers that the shard is changing hands (shutting_down while it hands off, shard_moved when"
+    + " fenced): sent again, and the next owner accepts it")
+  void ownerMovingAnswersAreRetried() {
+    ProcessRequest request = request("+15550000005", true);
+    String address = addressOf(request);
+    AtomicInteger received = new AtomicInteger();
+    serve(b.vertx(), address, message -> {
+      switch (received.incrementAndGet()) {
+        case 1 -> message.reply(ProcessResult.rejected(null, "shutting_down", "handing off").toJson());
+        case 2 -> message.reply(ProcessResult.rejected(null, "shard_moved", "fenced").toJson());
+        default -> message.reply(ProcessResult.accepted("p-5", 0).toJson());
+      }
+    });
+    try {
+      assertThat(Await.result(ShardRouters.create(a.vertx(), SHARDS, 10_000, 20_000, 3_000).submit(request), 30))
+        .isEqualTo(ProcessResult.accepted("p-5", 0));
+      assertThat(received).hasValue(3);
+    } finally {
+      stopServing();
+    }
+  }
+
+  @Test
+  @DisplayName("orchestrator.process on a cluster: every node's entry point routes the JSON request to its shard's"
+    + " owner on another node and answers in JSON; a bad request is answered 400 naming the field")
+  void processEntryPointRoutesToTheOwner() {
+    String deployment = Await.result(a.vertx().deployVerticle(
+      new io.messageorchestrator.orchestrator.ProcessEntryVerticle(SHARDS, 10_000)));
+    ProcessRequest request = request("+15550000006", false);
+    serve(b.vertx(), addressOf(request), message -> message.reply(ProcessResult.processed("p-6", "re:hi").toJson()));
+    try {
+      JsonObject answer = Await.result(a.vertx().eventBus().<JsonObject>request(Addresses.PROCESS,
+        new JsonObject().put("contactId", "+15550000006").put("message", new JsonObject().put("text", "hi"))), 30)
+        .body();
+      assertThat(answer.getString("status")).isEqualTo("processed");
+      assertThat(answer.getString("response")).isEqualTo("re:hi");
+      assertThatThrownBy(() -> Await.result(a.vertx().eventBus().request(Addresses.PROCESS,
+        new JsonObject().put("contactId", "+15550000006").put("message", new JsonObject().put("text", "hi"))
+          .put("acceptOnly", "yes")), 30))
+        .rootCause().isInstanceOfSatisfying(ReplyException.class, failure -> {
+          assertThat(failure.failureCode()).isEqualTo(400);
+          assertThat(failure.getMessage()).contains("acceptOnly");
+        });
+    } finally {
+      stopServing();
+      Await.result(a.vertx().undeploy(deployment));
+    }
+  }
 }

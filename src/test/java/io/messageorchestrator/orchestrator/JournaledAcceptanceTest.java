@@ -3,7 +3,11 @@ package io.messageorchestrator.orchestrator;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.core.RejectReason;
 import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.ShardFencedException;
+import io.messageorchestrator.journal.JournalEntry;
+import io.messageorchestrator.journal.AppendResult;
 import io.messageorchestrator.journal.JournalUnavailableException;
 import io.messageorchestrator.journal.MemoryJournal;
 import io.messageorchestrator.journal.OutcomeRecord;
@@ -150,5 +154,46 @@ class JournaledAcceptanceTest {
     assertThat(Await.result(store.recover()).unfinished()).hasSize(1);
     shard.advance(JournalWrites.OUTCOME_RETRY_MS);
     assertThat(Await.result(store.recover()).unfinished()).as("written on the third try").isEmpty();
+  }
+
+  @Test
+  @DisplayName("K2: an append refused because another node took the shard is refused shard_moved (HTTP 503; a router"
+    + " sends it again) and the shard hears it is fenced")
+  void fencedAppendIsRefusedShardMoved() {
+    Journal fencedStore = new ForwardingJournal(new MemoryJournal(100)) {
+      @Override
+      public Future<AppendResult> append(JournalEntry entry, long dedupSince) {
+        return Future.failedFuture(new ShardFencedException(3, 7));
+      }
+    };
+    PlainShard shard = new PlainShard(new JsonObject(), fencedStore);
+    AtomicReference<ProcessResult> answer = shard.send("c", "hello");
+
+    assertThat(answer.get().reason()).isEqualTo("shard_moved");
+    assertThat(RejectReason.isUnavailable(answer.get().reason())).as("HTTP 503").isTrue();
+    assertThat(RejectReason.isOwnerMoving(answer.get().reason())).isTrue();
+    assertThat(shard.agentCalls).isEmpty();
+    assertThat(shard.fenced).singleElement().satisfies(lost -> assertThat(lost.epoch()).isEqualTo(7));
+  }
+
+  @Test
+  @DisplayName("K2: an outcome refused because the shard was fenced is not written again from this node (the new owner"
+    + " runs the message from the journal); the shard hears it is fenced")
+  void fencedOutcomeIsNotRetried() {
+    AtomicInteger outcomeWrites = new AtomicInteger();
+    Journal fencedStore = new ForwardingJournal(new MemoryJournal(100)) {
+      @Override
+      public Future<Void> recordOutcome(OutcomeRecord outcome) {
+        outcomeWrites.incrementAndGet();
+        return Future.failedFuture(new ShardFencedException(3, 7));
+      }
+    };
+    PlainShard shard = new PlainShard(new JsonObject(), fencedStore);
+    shard.send("c", "hello");
+    shard.reply("c", "re:hello");
+    shard.advance(JournalWrites.OUTCOME_RETRY_MS * 3);
+
+    assertThat(outcomeWrites).hasValue(1);
+    assertThat(shard.fenced).hasSize(1);
   }
 }

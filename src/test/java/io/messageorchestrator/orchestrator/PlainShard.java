@@ -3,6 +3,7 @@ package io.messageorchestrator.orchestrator;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.journal.Journal;
 import io.messageorchestrator.journal.MemoryJournal;
+import io.messageorchestrator.journal.ShardFencedException;
 import io.messageorchestrator.support.Suites;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.AgentOutcome;
@@ -34,6 +35,8 @@ final class PlainShard implements ShardEffects {
   final List<Map.Entry<String, JsonObject>> events = new ArrayList<>();
   final List<Lease> agentCalls = new ArrayList<>();
   final List<String> cancelled = new ArrayList<>();
+  /** Writes the journal refused because the shard's epoch was superseded (cluster mode), as the shard heard them. */
+  final List<ShardFencedException> fenced = new ArrayList<>();
   final OrchestratorConfig config;
   final GlobalConcurrencyLimit limit;
   final OrchestratorMetrics metrics = new OrchestratorMetrics(new SimpleMeterRegistry());
@@ -83,7 +86,7 @@ final class PlainShard implements ShardEffects {
       }
     };
     JournalWrites journal = new JournalWrites(given != null ? given : new MemoryJournal(config.dedupMaxEntries()),
-      time, this);
+      time, this, fenced::add);
     this.machine = new ContactStateMachine(index, config, this.limit, contextTasks::add, metrics, lifecycle, time,
       this, journal);
     this.intake = new ShardIntake(machine, shardCount, "n-" + index + "-", config, metrics, time, this, journal);
