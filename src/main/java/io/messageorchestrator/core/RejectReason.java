@@ -12,7 +12,9 @@ public enum RejectReason {
   /** A graceful shutdown is under way. */
   SHUTTING_DOWN("shutting_down"),
   /** The journal could not record the message (disk full, database down): nothing was accepted. */
-  JOURNAL_UNAVAILABLE("journal_unavailable");
+  JOURNAL_UNAVAILABLE("journal_unavailable"),
+  /** V3: the conversation is paused and already holds {@code handoff.maxHeld} messages. */
+  HELD_FULL("held_full");
 
   private final String label;
 
