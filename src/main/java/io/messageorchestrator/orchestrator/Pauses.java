@@ -136,11 +136,13 @@ final class Pauses {
     lane.pause = state;
     contacts.markBusy(lane);
     arm(lane, state);
-    holdWaiting(lane);
     metrics.paused(by);
     LOG.info("Contact {} paused by {} for {} ms{}", ContactIds.mask(lane.contactId), by, ttlMs,
       reason == null ? "" : " (" + reason + ")");
-    effects.publish(Events.CONTACT_PAUSED, OrchestratorEvents.contactPaused(pause, lane.heldCount()));
+    // Announced before the waiting messages' messageHeld; its count includes them.
+    effects.publish(Events.CONTACT_PAUSED,
+      OrchestratorEvents.contactPaused(pause, lane.heldCount() + lane.queueSize()));
+    holdWaiting(lane);
     return journal.pause(pause).map(pause);
   }
 
