@@ -72,6 +72,11 @@ final class Pauses {
   private final OrchestratorMetrics metrics;
   private int pausedInShard;
   private int heldInShard;
+  /**
+   * Between {@link #restore} and {@link #resumeExpired} at start: recovered messages of a paused conversation are
+   * held even if its pause ran out meanwhile, so that its end releases them as {@code handoff.onResume} says.
+   */
+  private boolean recovering;
 
   Pauses(ContactStateMachine machine, OrchestratorConfig.Handoff settings, TimeSource time, ShardEffects effects,
          JournalWrites journal, OrchestratorMetrics metrics) {
@@ -93,7 +98,7 @@ final class Pauses {
     if (pause == null) {
       return false;
     }
-    if (time.monotonicMillis() >= pause.untilMonotonic) {
+    if (!recovering && time.monotonicMillis() >= pause.untilMonotonic) {
       resume(lane, BY_TTL, "handoff.pauseTtl elapsed");
       return false;
     }
@@ -233,6 +238,7 @@ final class Pauses {
     ContactLane lane = contacts.getOrCreate(pause.account(), pause.contactId(), time.monotonicMillis());
     long left = Math.max(0, pause.until() - journal.now());
     PauseState state = new PauseState(pause, time.monotonicMillis() + left);
+    recovering = true;
     lane.pause = state;
     pausedInShard++;
     metrics.pausedDelta(1);
@@ -242,6 +248,7 @@ final class Pauses {
 
   /** After recovery: pauses whose time passed while the service was down end now (their held messages with them). */
   void resumeExpired() {
+    recovering = false;
     for (ContactLane lane : contacts.busySnapshot()) {
       if (lane.pause != null) {
         holding(lane);
