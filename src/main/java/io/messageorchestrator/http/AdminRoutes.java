@@ -30,7 +30,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The admin API under {@code /admin}: statistics, one contact's status, emergency unlock, deadlock resolution,
+ * The admin API under {@code /admin}: statistics, one contact's status (with its human-handoff pause and held
+ * messages), pausing and resuming a conversation (V3), emergency unlock, deadlock resolution,
  * {@code GET /admin/events}, a Server-Sent Events stream of every orchestrator event (the original's real-time
  * notifications), the journal's dead letters and a contact's data (export, erase); and {@code GET /stats}, whose
  * contact lists and configuration only admins see.

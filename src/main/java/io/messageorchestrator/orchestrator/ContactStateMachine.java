@@ -1,6 +1,7 @@
 package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.config.OutboundSettings;
 import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.AgentResult;
@@ -91,8 +92,8 @@ final class ContactStateMachine {
    */
   private static boolean tracksEchoes(OrchestratorConfig config) {
     return config.handoff().pauseOnBusinessReply()
-      && (config.outbound().type() == io.messageorchestrator.config.OutboundSettings.Type.EVOLUTION
-      || config.outbound().type() == io.messageorchestrator.config.OutboundSettings.Type.WHATSAPP_CLOUD);
+      && (config.outbound().type() == OutboundSettings.Type.EVOLUTION
+      || config.outbound().type() == OutboundSettings.Type.WHATSAPP_CLOUD);
   }
 
   // ---------------------------------------------------------------- intake (see ShardIntake)

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -41,7 +42,7 @@ public final class OrchestratorMetrics {
   private final AtomicLong activeLeases = new AtomicLong();
   private final AtomicLong pausedContacts = new AtomicLong();
   private final AtomicLong heldMessages = new AtomicLong();
-  private final Map<String, Counter> pauses = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Counter> pauses = new ConcurrentHashMap<>();
 
   public OrchestratorMetrics(MeterRegistry registry) {
     this.registry = registry;
