@@ -1,5 +1,7 @@
 package io.messageorchestrator.core;
 
+import io.vertx.core.json.JsonObject;
+
 import java.util.UUID;
 
 /**
@@ -34,5 +36,22 @@ public record ProcessRequest(String account, String contactId, InboundMessage me
       return this;
     }
     return new ProcessRequest(account, contactId, message, acceptOnly, replayOf, UUID.randomUUID().toString());
+  }
+
+  /**
+   * The event-bus JSON form ({@code orchestrator.process}): how a request travels to a shard on another node of a
+   * cluster, where a record passed by reference cannot go. Carries the idempotency key, so a retried forward is
+   * recognised as the same delivery.
+   */
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject().put("account", account).put("contactId", contactId)
+      .put("message", message.toJson()).put("acceptOnly", acceptOnly);
+    if (replayOf != null) {
+      json.put("replayOf", replayOf);
+    }
+    if (idempotencyKey != null) {
+      json.put("idempotencyKey", idempotencyKey);
+    }
+    return json;
   }
 }

@@ -89,4 +89,12 @@ public record ProcessResult(
     }
     return json;
   }
+
+  /** The record back from {@link #toJson()}: an answer that came from a shard on another node. */
+  public static ProcessResult fromJson(JsonObject json) {
+    return new ProcessResult(Status.valueOf(json.getString("status").toUpperCase(java.util.Locale.ROOT)),
+      json.getBoolean("success", false), json.getBoolean("queued", false), json.getString("response"),
+      json.getString("processId"), json.getInteger("queuePosition"), json.getBoolean("fallback", false),
+      json.getString("error"), json.getBoolean("duplicate", false), json.getString("reason"));
+  }
 }

@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The SQLite journal's duplicate check: which (account, contact, dedup key) is taken, since when and by which
@@ -22,7 +23,50 @@ import java.util.Map;
  * {@code maxKeys} are kept — {@code dedupMaxEntries}, the same bound the memory journal and the shards' caches have.
  */
 final class DedupIndex {
-  record Key(String account, String contactId, String dedupKey) {
+  /**
+   * A conversation's dedup key. Its hash is computed once, when it is made: the append makes it on the caller's thread,
+   * so the writer thread — the journal's bottleneck — neither hashes the strings nor reads them again to find an entry.
+   */
+  static final class Key {
+    private final String account;
+    private final String contactId;
+    private final String dedupKey;
+    private final int hash;
+
+    Key(String account, String contactId, String dedupKey) {
+      this.account = account;
+      this.contactId = contactId;
+      this.dedupKey = dedupKey;
+      this.hash = Objects.hash(account, contactId, dedupKey);
+    }
+
+    String account() {
+      return account;
+    }
+
+    String contactId() {
+      return contactId;
+    }
+
+    String dedupKey() {
+      return dedupKey;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return this == other || other instanceof Key key && hash == key.hash && dedupKey.equals(key.dedupKey)
+        && contactId.equals(key.contactId) && account.equals(key.account);
+    }
+
+    @Override
+    public String toString() {
+      return "Key[" + account + ", " + contactId + ", " + dedupKey + "]";
+    }
   }
 
   record Taken(long takenAt, String processId) {

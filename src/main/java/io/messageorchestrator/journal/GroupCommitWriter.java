@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
@@ -24,8 +25,9 @@ import java.util.function.LongSupplier;
  * through a bounded queue and return at once. Each turn it takes every write waiting at that moment (up to
  * {@code maxBatch}), runs them in one transaction and pays one commit — one sync — for all of them, so throughput grows
  * with concurrency instead of paying an fsync per message. Only after the commit does a caller's future complete, on
- * the caller's Vert.x context, in call order. A group's lifecycle writes ({@link Kind#LIFECYCLE}) follow in a second,
- * unsynced transaction: the appends' commit — the one callers wait for — carries only what must be synced.
+ * the caller's Vert.x context; appends complete in call order. A group's lifecycle writes ({@link Kind#LIFECYCLE})
+ * follow in a second, unsynced transaction: the appends' commit — the one callers wait for — carries only what must be
+ * synced. Lifecycle writes are held for a quiet moment (at most 10 ms) and folded per message ({@link SqliteWrites}).
  *
  * <p>A group that fails (disk full, broken file) is rolled back and its writes are replayed one transaction each, so
  * only the writes that cannot be made fail ({@link JournalUnavailableException}); the writer carries on and later
@@ -36,6 +38,7 @@ final class GroupCommitWriter {
   /** A full disk fails every write: one line per 10 s, not one per message. */
   private static final RateLimitedLog failureLog = new RateLimitedLog(log, Duration.ofSeconds(10));
   private static final long FILE_SIZE_REFRESH_NANOS = 1_000_000_000L;
+  private static final long LIFECYCLE_HOLD_NANOS = 10_000_000L;
 
   /** One write: runs on the writer thread inside the group's transaction. */
   @FunctionalInterface
@@ -47,11 +50,12 @@ final class GroupCommitWriter {
   enum Kind {
     APPEND,
     /**
-     * A start, an outcome or a reply mark: committed in a transaction of its own after the group's other writes, not
-     * synced (J4). After a crash of the process it is there (the operating system has it); after a power loss an
+     * A start, an outcome or a reply mark: held for a quiet moment (at most 10 ms), then committed in a transaction of
+     * its own, not synced (J4). Once committed, a crash of the process keeps it (the operating system has it); held or
+     * still queued, or after a power loss, it may be lost: an
      * unsynced start means the attempt counter is one lower, a lost outcome or delivered mark that the message runs or
      * its reply is sent once more — the at-least-once window the README states. Such a write is only ever made after
-     * the append it refers to completed, so running it after the group's other writes keeps every message's order.
+     * the append it refers to completed, so running it after later groups' writes keeps every message's order.
      */
     LIFECYCLE,
     /** The health probe: it checks for room when a write has failed, so its commit clears the failure. */
@@ -154,13 +158,30 @@ final class GroupCommitWriter {
     return stopped.future();
   }
 
+  /**
+   * Lifecycle writes taken from the queue and not yet made: they wait for a quiet moment (an empty queue), for
+   * {@value #LIFECYCLE_HOLD_NANOS} ns after the oldest came, or for {@code maxBatch} of them — whichever is first — so
+   * that the appends callers wait for go first, and a message's start, outcome and reply mark mostly share one
+   * transaction and fold into one statement ({@link SqliteWrites}). Bounded by {@code maxBatch}; after a kill -9 the
+   * ones still held are lost like the ones still queued (the at-least-once window {@link Kind#LIFECYCLE} states).
+   */
+  private final List<Op<?>> lifecycleHeld = new ArrayList<>();
+  private long oldestHeldAt;
+
   private void run() {
     List<Op<?>> batch = new ArrayList<>(maxBatch);
     try {
       while (true) {
-        Op<?> first = closing ? queue.poll() : queue.take();
+        Op<?> first = next();
         if (first == null) {
-          break;
+          if (!lifecycleHeld.isEmpty()) {
+            writeLifecycle(); // quiet, or held long enough
+            continue;
+          }
+          if (closing) {
+            break;
+          }
+          continue;
         }
         batch.add(first);
         queue.drainTo(batch, maxBatch - 1);
@@ -169,6 +190,10 @@ final class GroupCommitWriter {
           execute(batch);
         }
         batch.clear();
+        if (!lifecycleHeld.isEmpty() && (queue.isEmpty() || lifecycleHeld.size() >= maxBatch
+          || System.nanoTime() - oldestHeldAt >= LIFECYCLE_HOLD_NANOS)) {
+          writeLifecycle();
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -178,6 +203,7 @@ final class GroupCommitWriter {
       terminated = true;
       closing = true;
       List<Op<?>> left = new ArrayList<>(batch); // not empty only if the writer stopped half-way through a group
+      left.addAll(lifecycleHeld);
       queue.drainTo(left);
       left.removeIf(op -> op == WAKE_UP);
       for (Op<?> op : left) {
@@ -189,21 +215,43 @@ final class GroupCommitWriter {
     }
   }
 
+  /** The next write: waits for one, but no longer than the oldest held lifecycle write may wait; {@code null}: none. */
+  private Op<?> next() throws InterruptedException {
+    if (closing) {
+      return queue.poll();
+    }
+    if (lifecycleHeld.isEmpty()) {
+      return queue.take();
+    }
+    long left = LIFECYCLE_HOLD_NANOS - (System.nanoTime() - oldestHeldAt);
+    return left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
+  }
+
+  /** Runs the group's appends and other synced writes and answers their callers; holds its lifecycle writes. */
   private void execute(List<Op<?>> batch) {
     List<Op<?>> synced = new ArrayList<>(batch.size());
-    List<Op<?>> lifecycle = new ArrayList<>(batch.size());
     for (Op<?> op : batch) {
-      (op.kind == Kind.LIFECYCLE ? lifecycle : synced).add(op);
+      if (op.kind == Kind.LIFECYCLE) {
+        if (lifecycleHeld.isEmpty()) {
+          oldestHeldAt = System.nanoTime();
+        }
+        lifecycleHeld.add(op);
+      } else {
+        synced.add(op);
+      }
     }
     if (!synced.isEmpty()) {
       execute(synced, true);
-      dispatch(synced); // the appends' callers are answered before the lifecycle writes run
-    }
-    if (!lifecycle.isEmpty()) {
-      execute(lifecycle, false);
-      dispatch(lifecycle);
+      dispatch(synced);
     }
     refreshFileSize();
+  }
+
+  private void writeLifecycle() {
+    List<Op<?>> group = new ArrayList<>(lifecycleHeld);
+    lifecycleHeld.clear();
+    execute(group, false);
+    dispatch(group);
   }
 
   private void execute(List<Op<?>> group, boolean sync) {

@@ -119,8 +119,11 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public Future<AppendResult> append(JournalEntry entry, long dedupSince) {
+    // Encoded and keyed here, on the caller's thread: the writer thread is the bottleneck.
     String messageJson = (entry.message() == null ? new JsonObject() : entry.message()).encode();
-    return writer.submit(writes -> writes.append(entry, messageJson, dedupSince), Kind.APPEND);
+    DedupIndex.Key key = entry.dedupKey() == null ? null
+      : new DedupIndex.Key(entry.account(), entry.contactId(), entry.dedupKey());
+    return writer.submit(writes -> writes.append(entry, key, messageJson, dedupSince), Kind.APPEND);
   }
 
   @Override
@@ -246,6 +249,11 @@ public final class SqliteJournal implements Journal {
       }
       return null;
     }, Kind.OTHER);
+  }
+
+  /** Start, outcome and reply-mark statements made so far (after folding), read after the writes queued before. */
+  Future<Long> lifecycleStatements() {
+    return writer.submit(SqliteWrites::lifecycleStatements, Kind.OTHER);
   }
 
   /** Synced and unsynced commits so far. */

@@ -8,6 +8,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The journal's writes, as statements prepared once on the writer's connection. Used by the writer thread only,
@@ -56,8 +60,11 @@ final class SqliteWrites implements AutoCloseable {
       markStarted = connection.prepareStatement("""
         UPDATE messages SET attempts = ?, lease_token = ?, started_at = ?
         WHERE process_id = ? AND outcome IS NULL""");
+      // The outcome, with the start and the reply mark folded in when they came in the same transaction (NULL: kept).
       recordOutcome = connection.prepareStatement("""
-        UPDATE messages SET outcome = ?, reply = ?, reply_state = ?, error = ?, finished_at = ?
+        UPDATE messages SET attempts = COALESCE(?, attempts), lease_token = COALESCE(?, lease_token),
+                            started_at = COALESCE(?, started_at), outcome = ?, reply = ?, reply_state = ?, error = ?,
+                            finished_at = ?, reply_at = ?
         WHERE process_id = ? AND outcome IS NULL""");
       // The row no longer holds its key: the next open does not load it into the dedup index.
       keyOf = connection.prepareStatement("SELECT account, contact_id, dedup_key FROM messages WHERE process_id = ?");
@@ -96,10 +103,32 @@ final class SqliteWrites implements AutoCloseable {
     }
   }
 
+  /** A start, an outcome or a reply mark, held until the transaction commits (see {@link #writeLifecycle}). */
+  private sealed interface Lifecycle {
+    String processId();
+  }
+
+  private record Start(String processId, int attempt, long leaseToken, long startedAt) implements Lifecycle {
+  }
+
+  private record Finish(OutcomeRecord outcome) implements Lifecycle {
+    @Override
+    public String processId() {
+      return outcome.processId();
+    }
+  }
+
+  private record ReplyMark(String processId, ReplyState state, long at) implements Lifecycle {
+  }
+
   private final Connection connection;
   private final DedupIndex dedup;
+  /** The open transaction's lifecycle writes, by message in the order they first came, each message's in call order. */
+  private final Map<String, List<Lifecycle>> lifecycle = new LinkedHashMap<>();
   private Prepared sql;
   private boolean stale;
+  /** Lifecycle statements made (tests: what folding saved). */
+  private long lifecycleStatements;
   /** The connection's {@code synchronous} setting: FULL (true) unless a lifecycle transaction set NORMAL. */
   private boolean synced = true;
 
@@ -129,6 +158,7 @@ final class SqliteWrites implements AutoCloseable {
   }
 
   void commit() throws SQLException {
+    writeLifecycle();
     sql.commit.execute();
     dedup.committed();
   }
@@ -136,6 +166,7 @@ final class SqliteWrites implements AutoCloseable {
   /** After a failure: SQLite may have rolled back already (e.g. on SQLITE_FULL), so "no transaction" is fine. */
   void rollbackQuietly() {
     stale = true;
+    lifecycle.clear();
     dedup.rollback();
     try (Statement rollback = connection.createStatement()) {
       rollback.execute("ROLLBACK");
@@ -144,11 +175,14 @@ final class SqliteWrites implements AutoCloseable {
     }
   }
 
-  /** @param messageJson the entry's message, encoded by the caller (the writer thread is the bottleneck) */
-  AppendResult append(JournalEntry entry, String messageJson, long dedupSince) throws SQLException {
+  /**
+   * @param key         the entry's dedup key ({@code null}: none) and {@code messageJson} its message, both made by the
+   *                    caller (the writer thread is the bottleneck)
+   */
+  AppendResult append(JournalEntry entry, DedupIndex.Key key, String messageJson, long dedupSince)
+    throws SQLException {
     // The key is checked and taken in this transaction, and committed in the message's own row (dedup_key).
-    if (entry.dedupKey() != null && !dedup.take(new DedupIndex.Key(entry.account(), entry.contactId(),
-      entry.dedupKey()), entry.acceptedAt(), entry.processId(), dedupSince)) {
+    if (key != null && !dedup.take(key, entry.acceptedAt(), entry.processId(), dedupSince)) {
       return AppendResult.DUPLICATE;
     }
     sql.insertMessage.setString(1, entry.processId());
@@ -164,27 +198,112 @@ final class SqliteWrites implements AutoCloseable {
     return AppendResult.APPENDED;
   }
 
-  Void markStarted(String processId, int attempt, long leaseToken, long startedAt) throws SQLException {
-    sql.markStarted.setInt(1, attempt);
-    sql.markStarted.setLong(2, leaseToken);
-    sql.markStarted.setLong(3, startedAt);
-    sql.markStarted.setString(4, processId);
-    sql.markStarted.executeUpdate();
+  /**
+   * A call started: made when the transaction commits, folded into the message's outcome if that comes in the same
+   * transaction (a fast agent's start and outcome cost one statement, not two).
+   */
+  Void markStarted(String processId, int attempt, long leaseToken, long startedAt) {
+    hold(new Start(processId, attempt, leaseToken, startedAt));
     return null;
   }
 
-  /** Ignored for a message already finished (a late outcome never overwrites the first) or erased. */
-  Void recordOutcome(OutcomeRecord outcome) throws SQLException {
-    sql.recordOutcome.setString(1, outcome.outcome());
-    setNullable(sql.recordOutcome, 2, outcome.reply());
-    sql.recordOutcome.setString(3, (outcome.reply() == null ? ReplyState.NONE : ReplyState.PENDING).label());
-    setNullable(sql.recordOutcome, 4, outcome.error());
-    sql.recordOutcome.setLong(5, outcome.finishedAt());
-    sql.recordOutcome.setString(6, outcome.processId());
-    if (sql.recordOutcome.executeUpdate() == 1 && outcome.forgetDedupKey()) {
-      forgetKey(outcome.processId());
-    }
+  /**
+   * The final outcome, made when the transaction commits; ignored for a message already finished (a late outcome
+   * never overwrites the first) or erased.
+   */
+  Void recordOutcome(OutcomeRecord outcome) {
+    hold(new Finish(outcome));
     return null;
+  }
+
+  /** The reply delivered or given up: made when the transaction commits, folded into an outcome just before it. */
+  Void markReply(String processId, ReplyState state, long at) {
+    hold(new ReplyMark(processId, state, at));
+    return null;
+  }
+
+  private void hold(Lifecycle write) {
+    lifecycle.computeIfAbsent(write.processId(), ignored -> new ArrayList<>(3)).add(write);
+  }
+
+  /**
+   * Makes the transaction's lifecycle writes, each message's folded where the result is the same as making them one by
+   * one: a start superseded by a later start is skipped; a start just before the outcome, and a reply mark just after
+   * it, go into the outcome's statement. Different messages' writes touch different rows, so their order is free.
+   */
+  private void writeLifecycle() throws SQLException {
+    if (lifecycle.isEmpty()) {
+      return;
+    }
+    for (List<Lifecycle> writes : lifecycle.values()) {
+      for (int i = 0; i < writes.size(); i++) {
+        Lifecycle write = writes.get(i);
+        Lifecycle next = i + 1 < writes.size() ? writes.get(i + 1) : null;
+        switch (write) {
+          case Start start when next instanceof Start -> {
+            // superseded: the later start sets the same columns, under the same condition
+          }
+          case Start start when next instanceof Finish finish -> {
+            ReplyMark mark = i + 2 < writes.size() && writes.get(i + 2) instanceof ReplyMark m ? m : null;
+            finish(finish.outcome(), start, mark);
+            i += mark == null ? 1 : 2;
+          }
+          case Start start -> writeStart(start);
+          case Finish finish -> {
+            ReplyMark mark = next instanceof ReplyMark m ? m : null;
+            finish(finish.outcome(), null, mark);
+            i += mark == null ? 0 : 1;
+          }
+          case ReplyMark mark -> writeReplyMark(mark);
+        }
+      }
+    }
+    lifecycle.clear();
+  }
+
+  private void writeStart(Start start) throws SQLException {
+    lifecycleStatements++;
+    sql.markStarted.setInt(1, start.attempt());
+    sql.markStarted.setLong(2, start.leaseToken());
+    sql.markStarted.setLong(3, start.startedAt());
+    sql.markStarted.setString(4, start.processId());
+    sql.markStarted.executeUpdate();
+  }
+
+  /** The outcome, with the start before it and the reply mark after it when given (either may be {@code null}). */
+  private void finish(OutcomeRecord outcome, Start start, ReplyMark mark) throws SQLException {
+    PreparedStatement update = sql.recordOutcome;
+    if (start == null) {
+      update.setNull(1, Types.INTEGER);
+      update.setNull(2, Types.INTEGER);
+      update.setNull(3, Types.INTEGER);
+    } else {
+      update.setInt(1, start.attempt());
+      update.setLong(2, start.leaseToken());
+      update.setLong(3, start.startedAt());
+    }
+    update.setString(4, outcome.outcome());
+    setNullable(update, 5, outcome.reply());
+    // No reply: the mark would find no pending reply and change nothing, as it would one statement later.
+    boolean marked = mark != null && outcome.reply() != null;
+    update.setString(6, (outcome.reply() == null ? ReplyState.NONE
+      : marked ? mark.state() : ReplyState.PENDING).label());
+    setNullable(update, 7, outcome.error());
+    update.setLong(8, outcome.finishedAt());
+    if (marked) {
+      update.setLong(9, mark.at());
+    } else {
+      update.setNull(9, Types.INTEGER);
+    }
+    update.setString(10, outcome.processId());
+    lifecycleStatements++;
+    if (update.executeUpdate() == 1) {
+      if (outcome.forgetDedupKey()) {
+        forgetKey(outcome.processId());
+      }
+    } else if (mark != null) {
+      writeReplyMark(mark); // the message had finished already: the mark is for that earlier outcome's reply
+    }
   }
 
   /** dropOldest: the message's key may be redelivered (unless a later message has taken it over). */
@@ -203,12 +322,12 @@ final class SqliteWrites implements AutoCloseable {
     }
   }
 
-  Void markReply(String processId, ReplyState state, long at) throws SQLException {
-    sql.markReply.setString(1, state.label());
-    sql.markReply.setLong(2, at);
-    sql.markReply.setString(3, processId);
+  private void writeReplyMark(ReplyMark mark) throws SQLException {
+    lifecycleStatements++;
+    sql.markReply.setString(1, mark.state().label());
+    sql.markReply.setLong(2, mark.at());
+    sql.markReply.setString(3, mark.processId());
     sql.markReply.executeUpdate();
-    return null;
   }
 
   /**
@@ -271,6 +390,10 @@ final class SqliteWrites implements AutoCloseable {
       sql.probeRelease.executeUpdate();
     }
     return null;
+  }
+
+  long lifecycleStatements() {
+    return lifecycleStatements;
   }
 
   /** A pragma's value on the writer's connection (tests: settings that are per connection, like synchronous). */

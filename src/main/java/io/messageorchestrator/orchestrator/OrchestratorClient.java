@@ -1,19 +1,16 @@
 package io.messageorchestrator.orchestrator;
 
-import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.InvalidRequestException;
-import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.Events;
 import io.vertx.core.Future;
 import java.time.Duration;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -31,10 +28,7 @@ import io.vertx.core.json.JsonObject;
  */
 public final class OrchestratorClient {
   private final Vertx vertx;
-  private final int shardCount;
-  /** Each shard's {@code process} address, built once. */
-  private final String[] processAddresses;
-  private final DeliveryOptions processDelivery;
+  private final ShardRouter router;
 
   /**
    * @param shardCount     the number of shards of the running suite
@@ -43,9 +37,7 @@ public final class OrchestratorClient {
    */
   public OrchestratorClient(Vertx vertx, int shardCount, long maxAnswerDelay) {
     this.vertx = vertx;
-    this.shardCount = shardCount;
-    this.processAddresses = Addresses.shardProcessAddresses(shardCount);
-    this.processDelivery = new DeliveryOptions().setSendTimeout(maxAnswerDelay);
+    this.router = new ShardRouter(vertx, shardCount, maxAnswerDelay);
   }
 
   /**
@@ -82,10 +74,7 @@ public final class OrchestratorClient {
    * conversation (account, contact).
    */
   public Future<ProcessResult> submit(ProcessRequest given) {
-    ProcessRequest request = given.withIdempotencyKey();
-    int shard = ContactIds.shardOf(Accounts.conversationKey(request.account(), request.contactId()), shardCount);
-    return vertx.eventBus().<ProcessResult>request(processAddresses[shard], request, processDelivery)
-      .map(Message::body);
+    return router.submit(given.withIdempotencyKey());
   }
 
   /** Subscribes to one event ({@link Events}); unregister the returned consumer to stop. */

@@ -17,7 +17,6 @@ import io.messageorchestrator.orchestrator.ContactLane.Lease;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -67,9 +66,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   /** Vert.x timers on this shard's context (the one implementation, also used by {@link LeaseDeadlines}). */
   private Timers timers;
   private ResultInbox results;
-  private DeliveryOptions forwardDelivery;
-  /** Every shard's {@code process} address, for forwarding from the public entry point. */
-  private String[] processAddresses;
+  /** Forwards what the public address brings for another shard (in a cluster, perhaps another node's). */
+  private ShardRouter router;
   private Future<JsonObject> drainResult;
 
   /** @param clock monotonic milliseconds for durations (ages, dedup windows, idle times); injectable in tests */
@@ -104,9 +102,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     recovered.forEach(intake::recover); // before any consumer exists: recovered messages come first (R2)
     recovered = List.of();
     machine.pauses().resumeExpired(); // pauses that ran out while the service was down
-    processAddresses = Addresses.shardProcessAddresses(shardCount);
-    forwardDelivery = new DeliveryOptions()
-      .setSendTimeout(config.lockTimeout() + config.processingTimeout() + 30_000);
+    router = new ShardRouter(vertx, shardCount, config.lockTimeout() + config.processingTimeout() + 30_000);
     vertx.setPeriodic(config.deadlockCheckInterval(), id -> machine.operations().detectAndResolveDeadlocks());
     long sweepEvery = Math.max(50, Math.min(config.idleContactTtl() / 2, 60_000));
     vertx.setPeriodic(sweepEvery, id -> machine.operations().evictIdleContacts());
@@ -212,8 +208,9 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
         request.fail(400, "contact " + contactId + " belongs to shard " + owner);
         return;
       }
-      eventBus.request(processAddresses[owner], request.body(), forwardDelivery)
-        .onSuccess(reply -> request.reply(reply.body()))
+      boolean typedForward = request.body() instanceof ProcessRequest;
+      router.submit(process)
+        .onSuccess(result -> request.reply(typedForward ? result : result.toJson()))
         .onFailure(failure -> request.fail(failure instanceof ReplyException re ? re.failureCode() : 500,
           failure.getMessage()));
       return;

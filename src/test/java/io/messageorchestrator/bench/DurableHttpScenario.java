@@ -87,7 +87,15 @@ final class DurableHttpScenario {
       .detail("memoryReqPerSec", rates(memory)).detail("memoryP99Ms", p99s(memory))
       .detail("sqliteReqPerSec", rates(sqlite)).detail("sqliteP99Ms", p99s(sqlite))
       .detail("sqliteRatio", round2(sqliteRatio)).detail("sqliteRatioPerRound", ratios(sqlite, memory))
-      .detail("sqliteCpuMicrosPerRequest", cpu(sqlite)).detail("memoryCpuMicrosPerRequest", cpu(memory));
+      .detail("sqliteCpuMicrosPerRequest", cpu(sqlite))
+      .detail("sqliteWriterCpuMicrosPerRequest", new JsonArray(sqlite.stream()
+        .map(r -> r.details().getValue("writerCpuMicrosPerRequest")).toList()))
+      .detail("sqliteEventLoopCpuMicrosPerRequest", new JsonArray(sqlite.stream()
+        .map(r -> r.details().getValue("eventLoopCpuMicrosPerRequest")).toList()))
+      .detail("memoryEventLoopCpuMicrosPerRequest", new JsonArray(memory.stream()
+        .map(r -> r.details().getValue("eventLoopCpuMicrosPerRequest")).toList()))
+      .detail("sqliteJournalWindow", new JsonArray(sqlite.stream().map(r -> r.details().getValue("journalWindow"))
+        .toList())).detail("memoryCpuMicrosPerRequest", cpu(memory));
     if (sqliteRatio < MIN_SQLITE_RATIO) {
       result.violation("SQLite rate " + Math.round(sqliteRate) + " req/s is " + round2(sqliteRatio)
         + " of the memory journal's " + Math.round(memoryRate) + " (< 0.50)");

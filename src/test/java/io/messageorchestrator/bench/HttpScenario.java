@@ -56,6 +56,8 @@ final class HttpScenario {
     LoadGenerator.Report report;
     int sent;
     Double cpuMicrosPerRequest; // null if the measured window never ended
+    io.messageorchestrator.journal.JournalStats[] journalStats = new io.messageorchestrator.journal.JournalStats[2];
+    long[] threadCpu = new long[4];
     try (Harness harness = Harness.start(config, agent, tracker, OrchestratorSuite.Options.defaults())) {
       LoadGenerator generator = new LoadGenerator(new LoadGenerator.Settings("127.0.0.1", harness.suite.httpPort(),
         CONNECTIONS, threads, warmupMs, durationMs, CONTACTS, BODY_BYTES, MAX_MESSAGES), tracker);
@@ -65,13 +67,19 @@ final class HttpScenario {
         @Override
         public void measuring() throws Exception {
           cpuNanos[0] = Result.processCpuNanos();
-          profiling[0] = Profiling.start(name);
+          journalStats[0] = harness.suite.journal().stats();
+          threadCpu[0] = threadCpuNanos("journal-sqlite-writer");
+          threadCpu[2] = threadCpuNanos("vert.x-eventloop-thread");
+          profiling[0] = Profiling.start(journal == null ? name : name + "-" + journal.getString("type"));
         }
 
         @Override
         public void finished() throws Exception {
           profiling[0].stop();
           cpuNanos[1] = Result.processCpuNanos();
+          journalStats[1] = harness.suite.journal().stats();
+          threadCpu[1] = threadCpuNanos("journal-sqlite-writer");
+          threadCpu[3] = threadCpuNanos("vert.x-eventloop-thread");
         }
       });
       sent = generator.messagesSent();
@@ -95,7 +103,41 @@ final class HttpScenario {
       .detail("errors", report.errors())
       .detail("statuses", new JsonObject(new java.util.LinkedHashMap<>(report.statuses().entrySet().stream()
         .collect(java.util.stream.Collectors.toMap(e -> String.valueOf(e.getKey()), e -> (Object) e.getValue())))))
-      .detail("config", config);
+      .detail("config", config)
+      .detail("journalWindow", journalWindow(journalStats))
+      // CPU time per request of the journal's writer thread and of the server's event loops: load-independent
+      // enough to compare two builds on a busy machine, unlike the rates.
+      .detail("writerCpuMicrosPerRequest", perRequest(threadCpu[1] - threadCpu[0], report.measuredRequests()))
+      .detail("eventLoopCpuMicrosPerRequest", perRequest(threadCpu[3] - threadCpu[2], report.measuredRequests()));
+  }
+
+  private static double perRequest(long nanos, long requests) {
+    return requests == 0 ? 0 : Math.round(nanos / 100.0 / requests) / 10.0;
+  }
+
+  /** CPU time so far of this JVM's live threads whose name starts with {@code prefix}. */
+  private static long threadCpuNanos(String prefix) {
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getName().startsWith(prefix)) {
+        total += Math.max(0, threads.getThreadCpuTime(thread.threadId()));
+      }
+    }
+    return total;
+  }
+
+  /** The journal's work in the measured window: appends per commit and their mean wait (why a durable run is slower). */
+  private static JsonObject journalWindow(io.messageorchestrator.journal.JournalStats[] stats) {
+    if (stats[0] == null || stats[1] == null || stats[1].commits() == stats[0].commits()) {
+      return null;
+    }
+    long appends = stats[1].appends() - stats[0].appends();
+    long commits = stats[1].commits() - stats[0].commits();
+    return new JsonObject().put("appends", appends).put("commits", commits)
+      .put("appendsPerCommit", Math.round(appends * 10.0 / commits) / 10.0)
+      .put("meanAppendWaitMicros", appends == 0 ? 0
+        : (stats[1].appendNanosTotal() - stats[0].appendNanosTotal()) / appends / 1_000);
   }
 
   private static int freePort() {

@@ -1,0 +1,99 @@
+package io.messageorchestrator.orchestrator;
+
+import io.messageorchestrator.core.Accounts;
+import io.messageorchestrator.core.Addresses;
+import io.messageorchestrator.core.Backoff;
+import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.core.ProcessRequest;
+import io.messageorchestrator.core.ProcessResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Sends a process request to the shard of its conversation (account, contact).
+ *
+ * <p>On one node the request is the record itself, passed by reference (a local codec). On a clustered event bus the
+ * shard's owner may be another node and ownership moves when nodes join, leave or die, so the request travels in its
+ * JSON form and is sent again, with backoff, while no node serves the shard ({@code NO_HANDLERS}: a hand-off or a
+ * failover under way) and — for an accept-only request (a webhook's) — when its owner did not answer within
+ * {@value #ACCEPT_TRY_TIMEOUT_MS} ms (it died holding it). The idempotency key the request carries from its arrival
+ * makes a second delivery a duplicate, never a second message. After {@value #ROUTE_DEADLINE_MS} ms without an owner
+ * the request fails with 503.
+ */
+public final class ShardRouter {
+  /** How long a clustered request keeps looking for its shard's owner. */
+  static final long ROUTE_DEADLINE_MS = 15_000;
+  /** How long one try of an accept-only request waits for the owner in a cluster (acceptance is a journal append). */
+  static final long ACCEPT_TRY_TIMEOUT_MS = 3_000;
+
+  private final Vertx vertx;
+  private final int shardCount;
+  private final long routeDeadlineMs;
+  private final String[] processAddresses;
+  private final DeliveryOptions answerDelivery;
+  private final DeliveryOptions acceptTryDelivery;
+  private final Backoff backoff = new Backoff(20, 500, bound -> ThreadLocalRandom.current().nextLong(bound));
+
+  /**
+   * @param maxAnswerDelay the longest a {@code processMessage} answer may take: {@code lockTimeout} +
+   *                       {@code processingTimeout} plus a margin
+   */
+  public ShardRouter(Vertx vertx, int shardCount, long maxAnswerDelay) {
+    this(vertx, shardCount, maxAnswerDelay, ROUTE_DEADLINE_MS, ACCEPT_TRY_TIMEOUT_MS);
+  }
+
+  /** With other bounds than the constants (tests). */
+  ShardRouter(Vertx vertx, int shardCount, long maxAnswerDelay, long routeDeadlineMs, long acceptTryTimeoutMs) {
+    this.vertx = vertx;
+    this.shardCount = shardCount;
+    this.routeDeadlineMs = routeDeadlineMs;
+    this.processAddresses = Addresses.shardProcessAddresses(shardCount);
+    this.answerDelivery = new DeliveryOptions().setSendTimeout(maxAnswerDelay);
+    this.acceptTryDelivery = new DeliveryOptions().setSendTimeout(Math.min(maxAnswerDelay, acceptTryTimeoutMs));
+  }
+
+  /** The shard of a conversation. */
+  public int shardOf(String account, String contactId) {
+    return ContactIds.shardOf(Accounts.conversationKey(account, contactId), shardCount);
+  }
+
+  /** Offers {@code request} (its idempotency key already fixed) to the shard of its conversation. */
+  public Future<ProcessResult> submit(ProcessRequest request) {
+    int shard = shardOf(request.account(), request.contactId());
+    if (!vertx.isClustered()) {
+      return vertx.eventBus().<ProcessResult>request(processAddresses[shard], request, answerDelivery)
+        .map(Message::body);
+    }
+    Promise<ProcessResult> result = Promise.promise();
+    long deadline = System.nanoTime() + routeDeadlineMs * 1_000_000;
+    sendJson(shard, request.toJson(), request.acceptOnly(), 1, deadline, result);
+    return result.future();
+  }
+
+  private void sendJson(int shard, JsonObject body, boolean acceptOnly, int attempt, long deadline,
+                        Promise<ProcessResult> result) {
+    vertx.eventBus().<JsonObject>request(processAddresses[shard], body, acceptOnly ? acceptTryDelivery : answerDelivery)
+      .onSuccess(answer -> result.complete(ProcessResult.fromJson(answer.body())))
+      .onFailure(failure -> {
+        boolean ownerMoving = failure instanceof ReplyException reply && (reply.failureType() == ReplyFailure.NO_HANDLERS
+          || acceptOnly && reply.failureType() == ReplyFailure.TIMEOUT);
+        long delay = backoff.delay(attempt, -1);
+        if (!ownerMoving) {
+          result.fail(failure);
+        } else if (System.nanoTime() + delay * 1_000_000 - deadline > 0) {
+          result.fail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503, "shard " + shard
+            + " has had no reachable owner for " + routeDeadlineMs + " ms: " + failure.getMessage()));
+        } else {
+          vertx.setTimer(delay, id -> sendJson(shard, body, acceptOnly, attempt + 1, deadline, result));
+        }
+      });
+  }
+}
