@@ -13,6 +13,7 @@ import io.messageorchestrator.orchestrator.AdminVerticle;
 import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
+import io.messageorchestrator.journal.ContactPause;
 import io.messageorchestrator.journal.Journal;
 import io.messageorchestrator.journal.JournalAdminVerticle;
 import io.messageorchestrator.journal.JournalEntry;
@@ -189,6 +190,14 @@ public final class OrchestratorSuite {
     for (int shard = 0; shard < shardCount; shard++) {
       recoveredByShard.add(new ArrayList<>());
     }
+    List<List<ContactPause>> pausesByShard = new ArrayList<>();
+    for (int shard = 0; shard < shardCount; shard++) {
+      pausesByShard.add(new ArrayList<>());
+    }
+    for (ContactPause pause : recovery.pauses()) {
+      pausesByShard.get(ContactIds.shardOf(Accounts.conversationKey(pause.account(), pause.contactId()), shardCount))
+        .add(pause);
+    }
     Set<String> recoveredContacts = new HashSet<>();
     for (JournalEntry entry : recovery.unfinished()) {
       String key = Accounts.conversationKey(entry.account(), entry.contactId());
@@ -215,14 +224,15 @@ public final class OrchestratorSuite {
         // listening. Exactly one instance: it consumes a published event, and per-contact reply order needs one
         // owner. The journal's undelivered replies go first (J5).
         return vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.shutdownGracePeriod(),
-          metrics.registry(), null, journal, recovery.replies()));
+          metrics.registry(), null, journal, recovery.replies(), config.handoff().pauseOnBusinessReply() ? shardCount
+          : 0));
       })
       .compose(id -> {
         outboundDeployment = id;
         List<Future<String>> deployments = new ArrayList<>();
         for (int index = 0; index < shardCount; index++) {
           ShardVerticle shard = new ShardVerticle(index, shardCount, config, limit, metrics, lifecycle,
-            options.clock(), nodeId, journal, recoveredByShard.get(index));
+            options.clock(), nodeId, journal, recoveredByShard.get(index), pausesByShard.get(index));
           shards.add(shard);
           deployments.add(vertx.deployVerticle(shard));
         }

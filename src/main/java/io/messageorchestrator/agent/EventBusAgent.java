@@ -4,10 +4,11 @@ import io.messageorchestrator.core.InboundMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Asks the user's own verticle: request {@code {contactId, processId, message}} to {@code processor.address}. The
+ * Asks the user's own verticle: request {@code {contactId, processId, message, heldMessages?}} to {@code processor.address}. The
  * reply is either a string or an object with a {@code response} string (and {@code handoff: true} to ask for a
  * human); a failed reply is a processing error.
  */
@@ -25,6 +26,11 @@ public final class EventBusAgent implements AgentProcessor {
     JsonObject request = new JsonObject().put("contactId", context.contactId()).put("processId", context.processId())
       .put("attempt", context.attempt())
       .put("message", message.toJson());
+    if (!context.heldMessages().isEmpty()) {
+      JsonArray held = new JsonArray();
+      context.heldMessages().forEach(earlier -> held.add(earlier.toJson()));
+      request.put("heldMessages", held);
+    }
     Message<Object> reply = Blocking.await(vertx.eventBus().request(address, request,
       new DeliveryOptions().setSendTimeout(Math.max(1, context.remaining().toMillis()))), context.remaining());
     Object body = reply.body();

@@ -6,6 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -35,11 +36,17 @@ public final class HttpAgent implements AgentProcessor {
     this.url = url;
   }
 
+  /** POSTs {@code {contactId, processId, attempt, message, heldMessages?}} (held: V3, {@code onResume=last}). */
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
     JsonObject request = new JsonObject().put("contactId", context.contactId()).put("processId", context.processId())
       .put("attempt", context.attempt())
       .put("message", message.toJson());
+    if (!context.heldMessages().isEmpty()) {
+      JsonArray held = new JsonArray();
+      context.heldMessages().forEach(earlier -> held.add(earlier.toJson()));
+      request.put("heldMessages", held);
+    }
     HttpResponse<Buffer> response;
     try {
       response = Blocking.await(client.postAbs(url)

@@ -1,7 +1,10 @@
 package io.messageorchestrator.agent;
 
+import io.messageorchestrator.core.InboundMessage;
+
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -17,6 +20,7 @@ public final class ProcessingContext {
   private final long deadlineNanos;
   private final LongSupplier nanoClock;
   private final Supplier<Instant> wallClock;
+  private final List<InboundMessage> heldMessages;
 
   /**
    * @param attempt       1 for the first attempt of a message
@@ -31,8 +35,23 @@ public final class ProcessingContext {
     return new ProcessingContext(contactId, processId, 1, System.nanoTime() + timeout.toNanos());
   }
 
+  /**
+   * @param heldMessages V3 ({@code handoff.onResume=last}): the messages held before this one while the conversation
+   *                     was paused, oldest first; empty otherwise
+   */
+  public ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
+                           List<InboundMessage> heldMessages) {
+    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages);
+  }
+
   ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos, LongSupplier nanoClock,
                     Supplier<Instant> wallClock) {
+    this(contactId, processId, attempt, deadlineNanos, nanoClock, wallClock, List.of());
+  }
+
+  private ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
+                            LongSupplier nanoClock, Supplier<Instant> wallClock, List<InboundMessage> heldMessages) {
+    this.heldMessages = heldMessages == null ? List.of() : List.copyOf(heldMessages);
     this.contactId = contactId;
     this.processId = processId;
     this.attempt = attempt;
@@ -47,6 +66,14 @@ public final class ProcessingContext {
 
   public String processId() {
     return processId;
+  }
+
+  /**
+   * Human handoff with {@code handoff.onResume=last}: the contact's other messages held while a human had the
+   * conversation, oldest first — context for answering this one (the last held); empty otherwise.
+   */
+  public List<InboundMessage> heldMessages() {
+    return heldMessages;
   }
 
   /** 1 for the first attempt of a message. */

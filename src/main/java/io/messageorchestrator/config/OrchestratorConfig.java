@@ -44,7 +44,8 @@ public record OrchestratorConfig(
   Retry retry,
   JournalSettings journal,
   Circuit circuit,
-  ClusterSettings cluster) {
+  ClusterSettings cluster,
+  Handoff handoff) {
 
   public enum QueueOverflow {
     REJECT("reject"), DROP_OLDEST("dropOldest");
@@ -86,6 +87,50 @@ public record OrchestratorConfig(
    * agent is not called and messages wait; after {@code openFor} ms one probe call decides whether it closes.
    */
   public record Circuit(int failuresToOpen, long openFor) {
+  }
+
+  /** What happens to a paused conversation's held messages when it resumes ({@code handoff.onResume}). */
+  public enum OnResume {
+    /** The human handled them: each ends {@code handled_by_human}, the agent is not called. */
+    SKIP("skip"),
+    /** The agent answers the last one, with the others as its context; the others end {@code handled_by_human}. */
+    LAST("last"),
+    /** Each is processed in turn, as if it had just arrived. */
+    ALL("all");
+
+    private final String configName;
+
+    OnResume(String configName) {
+      this.configName = configName;
+    }
+
+    public String configName() {
+      return configName;
+    }
+
+    static OnResume fromConfig(String name) {
+      for (OnResume mode : values()) {
+        if (mode.configName.equals(name)) {
+          return mode;
+        }
+      }
+      throw new IllegalArgumentException(name);
+    }
+  }
+
+  /**
+   * Human handoff (V3).
+   *
+   * @param pauseOnBusinessReply a message the business sends from its own phone (Evolution {@code fromMe}, Cloud API
+   *                             message echoes) pauses the conversation
+   * @param pauseTtl             a pause ends by itself after this long (ms) unless given another length
+   * @param onResume             what happens to the messages held while paused
+   * @param maxHeld              messages held per paused conversation at most; more are refused ({@code held_full})
+   * @param echoWindow           a business message with the text of a reply this service sent to the conversation
+   *                             within this long (ms) is the provider's echo of it, not a human
+   */
+  public record Handoff(boolean pauseOnBusinessReply, long pauseTtl, OnResume onResume, int maxHeld,
+                        long echoWindow) {
   }
 
   /** @param token bearer token of the admin API; {@code null}: loopback callers only */
@@ -189,6 +234,12 @@ public record OrchestratorConfig(
       .put("circuit", new JsonObject()
         .put("failuresToOpen", 5)
         .put("openFor", 5_000))
+      .put("handoff", new JsonObject()
+        .put("pauseOnBusinessReply", true)
+        .put("pauseTtl", 43_200_000)
+        .put("onResume", "skip")
+        .put("maxHeld", 100)
+        .put("echoWindow", 60_000))
       .put("cluster", new JsonObject()
         .put("enabled", false)
         .put("name", ClusterSettings.DEFAULT_NAME)
@@ -278,7 +329,10 @@ public record OrchestratorConfig(
       retry(v),
       journal,
       new Circuit(v.intValue("circuit.failuresToOpen", 1, 1_000_000), v.longValue("circuit.openFor", 1, day)),
-      cluster);
+      cluster,
+      new Handoff(v.booleanValue("handoff.pauseOnBusinessReply"), v.longValue("handoff.pauseTtl", 1_000, 365 * day),
+        OnResume.fromConfig(v.oneOf("handoff.onResume", Set.of("skip", "last", "all"))),
+        v.intValue("handoff.maxHeld", 1, 100_000), v.longValue("handoff.echoWindow", 0, day)));
   }
 
   public static final Set<String> JOURNAL_TYPES = Set.of("sqlite", "postgres", "memory");
@@ -351,6 +405,9 @@ public record OrchestratorConfig(
       .put("processorType", processor.type())
       .put("journalType", journal.type())
       .put("maxMessageAge", maxMessageAge)
-      .put("retryMaxAttempts", retry.maxAttempts());
+      .put("retryMaxAttempts", retry.maxAttempts())
+      .put("handoffPauseTtl", handoff.pauseTtl())
+      .put("handoffOnResume", handoff.onResume().configName())
+      .put("handoffMaxHeld", handoff.maxHeld());
   }
 }

@@ -44,6 +44,24 @@ public final class Addresses {
    * keys: n}}): the conversation's messages, replies, history and dedup keys.
    */
   public static final String CONTACT_DATA_ERASE = "orchestrator.contacts.data.erase";
+  /**
+   * V3, request {@code {contactId, account?, ttl?, reason?}} ({@code ttl} ms, default {@code handoff.pauseTtl}),
+   * reply {@code {paused: true, account, contactId, pausedAt, until, by: "operator", reason, held}}: the conversation
+   * is paused for a human; its messages are held until it resumes. Fails 400 for a bad argument.
+   */
+  public static final String CONTACT_PAUSE = "orchestrator.contacts.pause";
+  /**
+   * V3, request {@code {contactId, account?}}, reply {@code {resumed, held, onResume?, processIds?, account,
+   * contactId}}: the pause ends, its held messages go as {@code handoff.onResume} says; {@code resumed} is false when
+   * it was not paused.
+   */
+  public static final String CONTACT_RESUME = "orchestrator.contacts.resume";
+  /**
+   * V3 (webhooks), request {@code {contactId, account?, providerMessageId?, text?}}: a message the business sent from
+   * its own phone; reply {@code {paused, echo}}: it paused the conversation ({@code handoff.pauseOnBusinessReply}),
+   * or it was the provider's echo of one of this service's replies.
+   */
+  public static final String BUSINESS_MESSAGE = "orchestrator.contacts.businessMessage";
   /** Events are published on this prefix followed by the event name, e.g. {@code orchestrator.events.lockAcquired}. */
   public static final String EVENTS_PREFIX = "orchestrator.events.";
   /** Agent workers (local only): one-way {@code AgentTask}s; each result goes to the task's {@code replyTo}. */

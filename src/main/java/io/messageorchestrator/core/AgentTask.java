@@ -1,5 +1,7 @@
 package io.messageorchestrator.core;
 
+import java.util.List;
+
 
 /**
  * Shard → agent worker (a one-way send with a local codec): process one message before {@code deadlineNanos} and
@@ -8,5 +10,20 @@ package io.messageorchestrator.core;
  * the current lease's result from a late one.
  */
 public record AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
-                        long deadlineNanos, long fencingToken, AgentResultSink replyTo) {
+                        long deadlineNanos, long fencingToken, AgentResultSink replyTo,
+                        List<InboundMessage> heldBefore) {
+
+  /**
+   * @param heldBefore V3 ({@code handoff.onResume=last}): the messages held before this one while the conversation
+   *                   was paused, oldest first, as the agent's context; empty otherwise
+   */
+  public AgentTask {
+    heldBefore = heldBefore == null ? List.of() : heldBefore;
+  }
+
+  /** A task without held context. */
+  public AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
+                   long deadlineNanos, long fencingToken, AgentResultSink replyTo) {
+    this(account, contactId, processId, message, attempt, deadlineNanos, fencingToken, replyTo, List.of());
+  }
 }

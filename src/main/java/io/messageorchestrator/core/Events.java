@@ -37,6 +37,13 @@ public final class Events {
   /** A probe call reached the agent: the circuit closed: {@code openedForMs, timestamp}. */
   public static final String AGENT_CIRCUIT_CLOSED = "agentCircuitClosed";
 
+  /** V3: a conversation was paused for a human: {@code contactId, account, by, reason, pausedAt, until, held}. */
+  public static final String CONTACT_PAUSED = "contactPaused";
+  /** V3: a paused conversation resumed: {@code contactId, account, by, reason, onResume, held, processIds}. */
+  public static final String CONTACT_RESUMED = "contactResumed";
+  /** V3: a message of a paused conversation was held: {@code contactId, account, processId, held, message}. */
+  public static final String MESSAGE_HELD = "messageHeld";
+
   /**
    * A provider delivery status, published by the HTTP webhooks (not by the shards, hence not in {@link #ALL}):
    * counted in the statistics, never processed.
@@ -47,7 +54,7 @@ public final class Events {
     MESSAGE_PROCESSED, PROCESSING_ERROR, DEADLOCKS_RESOLVED, CLEANUP_COMPLETE, PROCESSING_TIMEOUT, MESSAGE_REJECTED,
     MESSAGE_DROPPED, MESSAGE_DISCARDED, DUPLICATE_IGNORED, LATE_RESULT_DISCARDED, CONTACTS_EVICTED, SHARD_UNRESPONSIVE,
     SHARD_RESPONSIVE, ATTEMPT_FAILED, MESSAGE_DEAD_LETTERED, MESSAGE_EXPIRED, JOURNAL_RECOVERED,
-    AGENT_CIRCUIT_OPENED, AGENT_CIRCUIT_CLOSED);
+    AGENT_CIRCUIT_OPENED, AGENT_CIRCUIT_CLOSED, CONTACT_PAUSED, CONTACT_RESUMED, MESSAGE_HELD);
 
   private Events() {
   }

@@ -24,7 +24,8 @@ public record ProcessResult(
    * on {@code messageProcessed}.
    */
   public enum Status {
-    PROCESSED, QUEUED, DUPLICATE, REJECTED, FAILED, TIMED_OUT, ACCEPTED;
+    /** {@code HELD}: accepted (journaled) while its conversation is paused for a human (V3); not given to the agent. */
+    PROCESSED, QUEUED, DUPLICATE, REJECTED, FAILED, TIMED_OUT, ACCEPTED, HELD;
 
     public String label() {
       return name().toLowerCase();
@@ -46,6 +47,14 @@ public record ProcessResult(
   /** @param queuePosition 0 when processing already started */
   public static ProcessResult accepted(String processId, int queuePosition) {
     return new ProcessResult(Status.ACCEPTED, true, true, null, processId, queuePosition, false, null, false, null);
+  }
+
+  /**
+   * V3: accepted while the conversation is paused; not final: on resume it is processed or ends
+   * {@code handled_by_human} ({@code handoff.onResume}). {@code queuePosition}: its place among the held messages.
+   */
+  public static ProcessResult held(String processId, int heldPosition) {
+    return new ProcessResult(Status.HELD, true, true, null, processId, heldPosition, false, null, false, null);
   }
 
   public static ProcessResult ofDuplicate() {

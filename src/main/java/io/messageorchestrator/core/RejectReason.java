@@ -17,7 +17,9 @@ public enum RejectReason {
    * Cluster mode: the shard's journal refused the append because another node took the shard (its ownership epoch is
    * newer). Nothing was accepted; a router sends the message again, to the new owner.
    */
-  SHARD_MOVED("shard_moved");
+  SHARD_MOVED("shard_moved"),
+  /** V3: the conversation is paused and already holds {@code handoff.maxHeld} messages. */
+  HELD_FULL("held_full");
 
   private final String label;
 

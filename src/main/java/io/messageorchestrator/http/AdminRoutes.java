@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +25,13 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The admin API under {@code /admin}: statistics, one contact's status, emergency unlock, deadlock resolution,
+ * The admin API under {@code /admin}: statistics, one contact's status (with its human-handoff pause and held
+ * messages), pausing and resuming a conversation (V3), emergency unlock, deadlock resolution,
  * {@code GET /admin/events}, a Server-Sent Events stream of every orchestrator event (the original's real-time
  * notifications), the journal's dead letters and a contact's data (export, erase); and {@code GET /stats}, whose
  * contact lists and configuration only admins see.
@@ -46,6 +49,8 @@ public final class AdminRoutes {
   /** {@code /stats} fields left out without admin credentials: contact ids (phone numbers) and configuration. */
   static final String CONFIG_FIELD = "config";
   private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
+  /** The pause and resume bodies are a few fields. */
+  static final int HANDOFF_BODY_LIMIT = 16 * 1024;
   /** Local-map key: the token-less warning is logged once per Vert.x instance, not once per HTTP verticle. */
   private static final String WARNED_KEY = AdminRoutes.class.getName() + ".tokenlessWarning";
 
@@ -79,7 +84,10 @@ public final class AdminRoutes {
     router.route("/admin/*").handler(this::authorize);
     router.get("/admin/stats").handler(ctx -> respond(ctx, client.getStats()));
     router.get("/admin/contacts/:contactId").handler(ctx -> respond(ctx,
-      client.contactStatus(contactId(ctx))));
+      client.contactStatus(contactId(ctx), ctx.queryParams().get("account"))));
+    BodyHandler smallBody = BodyHandler.create(false).setBodyLimit(HANDOFF_BODY_LIMIT);
+    router.post("/admin/contacts/:contactId/pause").handler(smallBody).handler(this::onPause);
+    router.post("/admin/contacts/:contactId/resume").handler(smallBody).handler(this::onResume);
     router.post("/admin/contacts/:contactId/unlock").handler(ctx -> respond(ctx,
       client.emergencyUnlock(contactId(ctx)).map(n -> new JsonObject().put("unlocked", n))));
     router.post("/admin/unlock").handler(ctx -> respond(ctx,
@@ -114,6 +122,74 @@ public final class AdminRoutes {
       client.exportContactData(contactId(ctx), ctx.queryParams().get("account"))));
     router.delete("/admin/contacts/:contactId/data").handler(ctx -> respond(ctx,
       client.eraseContactData(contactId(ctx), ctx.queryParams().get("account"))));
+  }
+
+  /**
+   * V3: {@code POST /admin/contacts/{id}/pause} with an optional JSON body {@code {ttl?, reason?, account?}}
+   * ({@code ttl} in ms; {@code account} may also be a query parameter). A body that is not such an object is a 400.
+   */
+  private void onPause(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = handoffBody(ctx, List.of("ttl", "reason", "account"));
+      Object ttl = body.getValue("ttl");
+      if (ttl != null && !(ttl instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue()))) {
+        throw new InvalidRequestException("ttl", "ttl must be a whole number of milliseconds, got " + ttl);
+      }
+      if (body.getValue("reason") != null && !(body.getValue("reason") instanceof String)) {
+        throw new InvalidRequestException("reason", "reason must be a string");
+      }
+    } catch (InvalidRequestException e) {
+      Responses.error(ctx, 400, "invalid_request", e.getMessage(), e.field());
+      return;
+    }
+    Number ttl = (Number) body.getValue("ttl");
+    respond(ctx, client.pause(contactId(ctx), account(ctx, body), ttl == null ? null : Duration.ofMillis(ttl.longValue()),
+      body.getString("reason")));
+  }
+
+  /** V3: {@code POST /admin/contacts/{id}/resume}, optional body {@code {account?}}. */
+  private void onResume(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = handoffBody(ctx, List.of("account"));
+    } catch (InvalidRequestException e) {
+      Responses.error(ctx, 400, "invalid_request", e.getMessage(), e.field());
+      return;
+    }
+    respond(ctx, client.resume(contactId(ctx), account(ctx, body)));
+  }
+
+  /** The body's account (a string: {@link #handoffBody} checked it), else the query's; the admin verticle checks it. */
+  private static String account(RoutingContext ctx, JsonObject body) {
+    String account = body.getString("account");
+    return account != null ? account : ctx.queryParams().get("account");
+  }
+
+  /** An empty body is {@code {}}; otherwise a JSON object with only the {@code allowed} fields. */
+  private static JsonObject handoffBody(RoutingContext ctx, List<String> allowed) {
+    Buffer raw = ctx.body().buffer();
+    if (raw == null || raw.length() == 0 || raw.toString(StandardCharsets.UTF_8).isBlank()) {
+      return new JsonObject();
+    }
+    Object parsed;
+    try {
+      parsed = raw.toJsonValue();
+    } catch (RuntimeException e) {
+      throw new InvalidRequestException("body", "body must be a JSON object: " + e.getMessage());
+    }
+    if (!(parsed instanceof JsonObject object)) {
+      throw new InvalidRequestException("body", "body must be a JSON object");
+    }
+    for (String field : object.fieldNames()) {
+      if (!allowed.contains(field)) {
+        throw new InvalidRequestException(field, "unknown field '" + field + "'; allowed: " + String.join(", ", allowed));
+      }
+    }
+    if (object.getValue("account") != null && !(object.getValue("account") instanceof String)) {
+      throw new InvalidRequestException("account", "account must be a string");
+    }
+    return object;
   }
 
   /** An optional whole-number query parameter (its range is the journal admin's to check). */

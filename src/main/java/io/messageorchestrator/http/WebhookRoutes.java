@@ -2,6 +2,7 @@ package io.messageorchestrator.http;
 
 import io.messageorchestrator.config.WebhookSettings;
 import io.messageorchestrator.eventbus.EventJsonCodec;
+import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InvalidRequestException;
@@ -125,8 +126,10 @@ public final class WebhookRoutes {
     }
     WhatsAppCloudWebhook.Result result = WhatsAppCloudWebhook.parse(raw);
     result.statuses().forEach(this::publishStatus);
-    submit(result.messages()).onComplete(accepted -> answer(ctx, accepted, () -> json(ctx, 200,
-      new JsonObject().put("received", result.messages().size()).put("statuses", result.statuses().size()))));
+    submitBusinessReplies(result.businessReplies()).compose(v -> submit(result.messages()))
+      .onComplete(accepted -> answer(ctx, accepted, () -> json(ctx, 200, withBusinessReplies(
+        new JsonObject().put("received", result.messages().size()).put("statuses", result.statuses().size()),
+        result.businessReplies()))));
   }
 
   private void onEvolution(RoutingContext ctx) {
@@ -136,8 +139,10 @@ public final class WebhookRoutes {
       throw new WebhookException(401, "unauthorized", "missing or invalid apikey", null);
     }
     EvolutionWebhook.Result result = EvolutionWebhook.parse(body, settings.evolutionAcceptGroups());
-    submit(result.messages()).onComplete(accepted -> answer(ctx, accepted, () -> json(ctx, 200,
-      new JsonObject().put("received", result.messages().size()).put("ignored", result.ignored()))));
+    submitBusinessReplies(result.businessReplies()).compose(v -> submit(result.messages()))
+      .onComplete(accepted -> answer(ctx, accepted, () -> json(ctx, 200, withBusinessReplies(
+        new JsonObject().put("received", result.messages().size()).put("ignored", result.ignored()),
+        result.businessReplies()))));
   }
 
   private void onTwilio(RoutingContext ctx) {
@@ -188,6 +193,32 @@ public final class WebhookRoutes {
       }
       return Future.succeededFuture();
     });
+  }
+
+  /**
+   * V3: messages the business sent from its own phone go to their conversation's shard first (they may pause it, so
+   * that the contact's messages of the same payload are held), in payload order. Fails with a 503 when a shard does
+   * not answer: the provider retries, and pausing again changes nothing.
+   */
+  private Future<Void> submitBusinessReplies(List<WebhookMessage> replies) {
+    if (replies.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Future<JsonObject>> answers = new ArrayList<>(replies.size());
+    for (WebhookMessage reply : replies) {
+      answers.add(client.businessMessage(Accounts.of(reply.message()), reply.contactId(),
+        reply.message().messageId(), reply.message().text()));
+    }
+    return Future.all(answers).<Void>mapEmpty().recover(failure -> {
+      refusals.warn("Webhook answered 503: a business reply could not be offered: {}", failure.getMessage());
+      return Future.failedFuture(new WebhookException(503, "unavailable",
+        "the orchestrator did not answer; retry later", null));
+    });
+  }
+
+  /** The answer counts business replies only when there were any (the usual answer keeps its shape). */
+  private static JsonObject withBusinessReplies(JsonObject answer, List<WebhookMessage> replies) {
+    return replies.isEmpty() ? answer : answer.put("businessReplies", replies.size());
   }
 
   /** Runs {@code onAccepted}, or answers the refusal. */

@@ -50,7 +50,19 @@ public interface Journal {
   /** The reply's delivery ended: {@link ReplyState#DELIVERED} or {@link ReplyState#FAILED}. */
   Future<Void> markReply(String processId, ReplyState state, long at);
 
-  /** Unfinished messages and undelivered replies, in acceptance order. Called once, before any other write. */
+  /**
+   * V3: pauses the conversation {@code (pause.account, pause.contactId)} until {@code pause.until}, replacing any
+   * pause it had. Synced like an append: a pause survives a crash once the future succeeded.
+   */
+  Future<Void> pause(ContactPause pause);
+
+  /** V3: the conversation's pause ends (nothing happens when it had none). Synced like {@link #pause}. */
+  Future<Void> resume(String account, String contactId);
+
+  /**
+   * Unfinished messages and undelivered replies, in acceptance order, and the paused conversations. Called once,
+   * before any other write.
+   */
   Future<Recovery> recover();
 
   /**

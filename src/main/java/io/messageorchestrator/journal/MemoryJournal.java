@@ -40,6 +40,8 @@ public final class MemoryJournal implements Journal {
   }
   /** Dead letters, oldest first. */
   private final LinkedHashMap<String, Row> deadLetters = new LinkedHashMap<>();
+  /** Paused conversations (V3) by conversation: few, removed when they resume. */
+  private final LinkedHashMap<String, ContactPause> pauses = new LinkedHashMap<>();
   private long appends;
 
   /** @param maxKeys dedup keys kept at most ({@code dedupMaxEntries}); the oldest is forgotten first */
@@ -167,6 +169,18 @@ public final class MemoryJournal implements Journal {
   }
 
   @Override
+  public synchronized Future<Void> pause(ContactPause pause) {
+    pauses.put(pause.account() + '\u0000' + pause.contactId(), pause);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public synchronized Future<Void> resume(String account, String contactId) {
+    pauses.remove(account + '\u0000' + contactId);
+    return Future.succeededFuture();
+  }
+
+  @Override
   public synchronized Future<Recovery> recover() {
     List<JournalEntry> unfinished = new ArrayList<>();
     List<Recovery.PendingReply> replies = new ArrayList<>();
@@ -178,7 +192,7 @@ public final class MemoryJournal implements Journal {
           row.entry.contactId(), row.reply, row.outcome));
       }
     }
-    return Future.succeededFuture(new Recovery(unfinished, replies));
+    return Future.succeededFuture(new Recovery(unfinished, replies, List.copyOf(pauses.values())));
   }
 
   /** Finished messages are forgotten when done; only expired dedup keys and old dead letters are left to purge. */

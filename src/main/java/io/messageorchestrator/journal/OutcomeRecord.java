@@ -5,7 +5,8 @@ package io.messageorchestrator.journal;
  *
  * @param processId      the message
  * @param outcome        a final outcome label: {@code processed}, {@code failed}, {@code timed_out} (both
- *                       dead-lettered), {@code expired}, {@code dropped}, {@code discarded_on_shutdown}
+ *                       dead-lettered), {@code expired}, {@code dropped}, {@code discarded_on_shutdown},
+ *                       {@code handled_by_human}, {@code answered_with_last} (held while paused, V3)
  * @param reply          the text to deliver to the contact (the agent's reply or the fallback); {@code null}: no
  *                       reply, the message's reply state is {@link ReplyState#NONE}, else {@link ReplyState#PENDING}
  * @param error          why it failed, or {@code null}

@@ -23,7 +23,8 @@ import java.util.List;
 final class PgMigrations {
 
   /** In order; version n is the n-th file. */
-  static final List<String> FILES = List.of("V1__messages_and_dedup_keys.sql", "V2__shard_owners.sql");
+  static final List<String> FILES = List.of("V1__messages_and_dedup_keys.sql", "V2__shard_owners.sql",
+    "V3__contact_pauses.sql");
 
   private static final String FOLDER = "/journal/postgres/";
 

@@ -39,6 +39,9 @@ final class PgStatements {
   private final String conversationMessages;
   private final String conversationKeys;
   private final String erase;
+  private final String pause;
+  private final String resume;
+  private final String pauses;
 
   // Cluster mode: a shard's writes, each guarded in its own statement by the owner's epoch (see the guard below).
   private final String shardAppendWithKey;
@@ -48,6 +51,11 @@ final class PgStatements {
   private final String shardMarkReply;
   private final String shardDeleteDeadLetter;
   private final String shardErase;
+  private final String shardPause;
+  private final String shardResume;
+  private final String shardPauses;
+  private final String unshardedPauses;
+  private final String assignPauseShards;
   private final String shardOwned;
   private final String shardUnfinished;
   private final String shardPendingReplies;
@@ -103,6 +111,17 @@ final class PgStatements {
       + " k AS (DELETE FROM " + keys + " WHERE account = $1 AND contact_id = $2 RETURNING 1)"
       + " SELECT (SELECT count(*) FROM m)::integer, (SELECT count(*) FROM k)::integer";
 
+    String pausesTable = schema + ".contact_pauses";
+    String insertPause = "INSERT INTO " + pausesTable
+      + " AS p (account, contact_id, paused_at, paused_until, paused_by, reason, shard)";
+    String replacePause = " ON CONFLICT (account, contact_id) DO UPDATE SET paused_at = EXCLUDED.paused_at,"
+      + " paused_until = EXCLUDED.paused_until, paused_by = EXCLUDED.paused_by, reason = EXCLUDED.reason,"
+      + " shard = EXCLUDED.shard";
+    pause = insertPause + " VALUES ($1::text, $2::text, $3::bigint, $4::bigint, $5::text, $6::text, NULL)"
+      + replacePause;
+    resume = "DELETE FROM " + pausesTable + " WHERE account = $1 AND contact_id = $2";
+    pauses = "SELECT account, contact_id, paused_at, paused_until, paused_by, reason FROM " + pausesTable;
+
     String owners = schema + ".shard_owners";
     // The newest acquirer wins: one statement inserts epoch 1 or increments, under the row's lock, so concurrent
     // acquires get distinct, increasing epochs. It waits for the transactions that hold the row FOR SHARE (a
@@ -155,6 +174,16 @@ final class PgStatements {
       + " k AS (DELETE FROM " + keys + " WHERE account = $1::text AND contact_id = $2::text AND" + owned
       + " RETURNING 1) SELECT" + owned + ", (SELECT count(*) FROM m)::integer, (SELECT count(*) FROM k)::integer";
     shardOwned = guard.formatted(1, 2) + " SELECT" + owned;
+    shardPause = guard.formatted(7, 8) + ", m AS (" + insertPause
+      + " SELECT $1::text, $2::text, $3::bigint, $4::bigint, $5::text, $6::text, $7::integer WHERE" + owned
+      + replacePause + " RETURNING 1) SELECT" + owned;
+    shardResume = guard.formatted(3, 4) + ", m AS (DELETE FROM " + pausesTable
+      + " WHERE account = $1::text AND contact_id = $2::text AND" + owned + " RETURNING 1) SELECT" + owned;
+    shardPauses = pauses + " WHERE shard = $1";
+    unshardedPauses = "SELECT account, contact_id FROM " + pausesTable + " WHERE shard IS NULL";
+    assignPauseShards = "UPDATE " + pausesTable + " p SET shard = v.shard FROM unnest($1::text[], $2::text[],"
+      + " $3::integer[]) AS v(account, contact_id, shard) WHERE p.account = v.account AND p.contact_id = v.contact_id"
+      + " AND p.shard IS NULL";
     // Conversations left by single-node mode with something to recover (through the two partial indexes).
     unshardedConversations = "SELECT account, contact_id FROM " + messages + " WHERE outcome IS NULL AND shard IS NULL"
       + " UNION SELECT account, contact_id FROM " + messages + " WHERE reply_state = 'pending' AND shard IS NULL";
@@ -197,8 +226,40 @@ final class PgStatements {
     return conn -> {
       Future<RowSet<Row>> messages = conn.preparedQuery(unfinished).execute();
       Future<RowSet<Row>> replies = conn.preparedQuery(pendingReplies).execute();
-      return Future.all(messages, replies).map(both -> recovery(messages.result(), replies.result()));
+      Future<RowSet<Row>> paused = conn.preparedQuery(pauses).execute();
+      return Future.all(messages, replies, paused)
+        .map(all -> recovery(messages.result(), replies.result(), paused.result()));
     };
+  }
+
+  PgWriter.Step<Void> pause(ContactPause pause) {
+    Tuple values = Tuple.from(Arrays.asList(pause.account(), pause.contactId(), pause.pausedAt(), pause.until(),
+      pause.by(), pause.reason()));
+    return conn -> conn.preparedQuery(this.pause).execute(values).mapEmpty();
+  }
+
+  PgWriter.Step<Void> resume(String account, String contactId) {
+    return conn -> conn.preparedQuery(resume).execute(Tuple.of(account, contactId)).mapEmpty();
+  }
+
+  PgWriter.Step<Void> pause(ContactPause pause, int shard, long epoch) {
+    Tuple values = Tuple.from(Arrays.asList(pause.account(), pause.contactId(), pause.pausedAt(), pause.until(),
+      pause.by(), pause.reason(), shard, epoch));
+    return conn -> conn.preparedQuery(shardPause).execute(values).compose(rows -> owned(rows, shard, epoch))
+      .mapEmpty();
+  }
+
+  PgWriter.Step<Void> resume(String account, String contactId, int shard, long epoch) {
+    return conn -> conn.preparedQuery(shardResume).execute(Tuple.of(account, contactId, shard, epoch))
+      .compose(rows -> owned(rows, shard, epoch)).mapEmpty();
+  }
+
+  private static Recovery recovery(RowSet<Row> messages, RowSet<Row> replies, RowSet<Row> paused) {
+    List<ContactPause> pauseList = new ArrayList<>();
+    paused.forEach(row -> pauseList.add(new ContactPause(row.getString("account"), row.getString("contact_id"),
+      row.getLong("paused_at"), row.getLong("paused_until"), row.getString("paused_by"), row.getString("reason"))));
+    Recovery work = recovery(messages, replies);
+    return new Recovery(work.unfinished(), work.replies(), pauseList);
   }
 
   private static Recovery recovery(RowSet<Row> messages, RowSet<Row> replies) {
@@ -266,7 +327,14 @@ final class PgStatements {
    * every row of their conversations; answers how many rows. The caller holds the transaction and its lock.
    */
   Future<Integer> adoptUnsharded(SqlConnection conn, ToIntBiFunction<String, String> shardOf) {
-    return conn.preparedQuery(unshardedConversations).execute().compose(rows -> {
+    return adopt(conn, unshardedConversations, assignShards, shardOf)
+      .compose(messageRows -> adopt(conn, unshardedPauses, assignPauseShards, shardOf).map(messageRows));
+  }
+
+  /** Gives the rows {@code select} lists (account, contact_id) their shard with {@code assign}; answers how many. */
+  private static Future<Integer> adopt(SqlConnection conn, String select, String assign,
+                                       ToIntBiFunction<String, String> shardOf) {
+    return conn.preparedQuery(select).execute().compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture(0);
       }
@@ -280,7 +348,7 @@ final class PgStatements {
         shards[i] = shardOf.applyAsInt(accounts[i], contacts[i]);
         i++;
       }
-      return conn.preparedQuery(assignShards).execute(Tuple.of(accounts, contacts, shards)).map(RowSet::rowCount);
+      return conn.preparedQuery(assign).execute(Tuple.of(accounts, contacts, shards)).map(RowSet::rowCount);
     });
   }
 
@@ -344,7 +412,9 @@ final class PgStatements {
         .compose(rows -> owned(rows, shard, epoch));
       Future<RowSet<Row>> messages = conn.preparedQuery(shardUnfinished).execute(Tuple.of(shard));
       Future<RowSet<Row>> replies = conn.preparedQuery(shardPendingReplies).execute(Tuple.of(shard));
-      return Future.all(guard, messages, replies).map(all -> recovery(messages.result(), replies.result()));
+      Future<RowSet<Row>> paused = conn.preparedQuery(shardPauses).execute(Tuple.of(shard));
+      return Future.all(guard, messages, replies, paused)
+        .map(all -> recovery(messages.result(), replies.result(), paused.result()));
     };
   }
 

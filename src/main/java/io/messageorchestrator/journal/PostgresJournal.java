@@ -255,6 +255,16 @@ public final class PostgresJournal implements Journal {
   }
 
   @Override
+  public Future<Void> pause(ContactPause pause) {
+    return writer.submit(statements.pause(pause));
+  }
+
+  @Override
+  public Future<Void> resume(String account, String contactId) {
+    return writer.submit(statements.resume(account, contactId));
+  }
+
+  @Override
   public Future<Recovery> recover() {
     return writer.submit(statements.recover());
   }

@@ -55,6 +55,17 @@ final class ShardJournal implements Journal {
     return writer.submit(statements.markReply(processId, state, at, shard, epoch));
   }
 
+  /** Only while the epoch is current; the row records the shard, so the next owner's recovery finds it. */
+  @Override
+  public Future<Void> pause(ContactPause pause) {
+    return writer.submit(statements.pause(pause, shard, epoch));
+  }
+
+  @Override
+  public Future<Void> resume(String account, String contactId) {
+    return writer.submit(statements.resume(account, contactId, shard, epoch));
+  }
+
   @Override
   public Future<Recovery> recover() {
     return writer.submit(statements.recover(shard, epoch));

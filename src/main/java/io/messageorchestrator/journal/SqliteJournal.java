@@ -142,6 +142,16 @@ public final class SqliteJournal implements Journal {
   }
 
   @Override
+  public Future<Void> pause(ContactPause pause) {
+    return writer.submit(writes -> writes.pause(pause), Kind.OTHER);
+  }
+
+  @Override
+  public Future<Void> resume(String account, String contactId) {
+    return writer.submit(writes -> writes.resume(account, contactId), Kind.OTHER);
+  }
+
+  @Override
   public Future<Recovery> recover() {
     return reads.recover();
   }

@@ -73,7 +73,16 @@ final class SqliteReads {
             rows.getString(4), rows.getString(5), rows.getString(6)));
         }
       }
-      return new Recovery(unfinished, replies);
+      List<ContactPause> pauses = new ArrayList<>();
+      try (PreparedStatement query = connection.prepareStatement(
+        "SELECT account, contact_id, paused_at, paused_until, paused_by, reason FROM contact_pauses");
+           ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          pauses.add(new ContactPause(rows.getString(1), rows.getString(2), rows.getLong(3), rows.getLong(4),
+            rows.getString(5), rows.getString(6)));
+        }
+      }
+      return new Recovery(unfinished, replies, pauses);
     });
   }
 

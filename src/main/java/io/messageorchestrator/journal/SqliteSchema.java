@@ -16,7 +16,8 @@ import java.util.List;
  * mid-migration leaves the previous version intact.
  */
 final class SqliteSchema {
-  static final List<String> MIGRATIONS = List.of("V1__messages.sql", "V2__dedup_keys_in_messages.sql");
+  static final List<String> MIGRATIONS = List.of("V1__messages.sql", "V2__dedup_keys_in_messages.sql",
+    "V3__contact_pauses.sql");
   private static final String FOLDER = "journal/sqlite/";
 
   private SqliteSchema() {

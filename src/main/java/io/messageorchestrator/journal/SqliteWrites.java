@@ -41,6 +41,8 @@ final class SqliteWrites implements AutoCloseable {
     final PreparedStatement purgeMessages;
     final PreparedStatement deleteDeadLetter;
     final PreparedStatement eraseMessages;
+    final PreparedStatement pause;
+    final PreparedStatement resume;
     final PreparedStatement probeHeartbeat;
     final PreparedStatement probeHeadroom;
     final PreparedStatement probeRelease;
@@ -77,6 +79,12 @@ final class SqliteWrites implements AutoCloseable {
       deleteDeadLetter = connection.prepareStatement(
         "DELETE FROM messages WHERE process_id = ? AND " + DEAD_LETTER);
       eraseMessages = connection.prepareStatement("DELETE FROM messages WHERE account = ? AND contact_id = ?");
+      pause = connection.prepareStatement("""
+        INSERT INTO contact_pauses (account, contact_id, paused_at, paused_until, paused_by, reason)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (account, contact_id) DO UPDATE SET paused_at = excluded.paused_at,
+          paused_until = excluded.paused_until, paused_by = excluded.paused_by, reason = excluded.reason""");
+      resume = connection.prepareStatement("DELETE FROM contact_pauses WHERE account = ? AND contact_id = ?");
       probeHeartbeat = connection.prepareStatement("""
         INSERT INTO journal_probe (id, checked_at) VALUES (1, ?)
         ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at""");
@@ -88,7 +96,7 @@ final class SqliteWrites implements AutoCloseable {
     @Override
     public void close() {
       for (AutoCloseable statement : new AutoCloseable[] {plain, begin, commit, insertMessage, markStarted,
-        recordOutcome, keyOf, forgetKey, markReply, purgeMessages, deleteDeadLetter, eraseMessages,
+        recordOutcome, keyOf, forgetKey, markReply, purgeMessages, deleteDeadLetter, eraseMessages, pause, resume,
         probeHeartbeat, probeHeadroom, probeRelease}) {
         SqliteFiles.closeQuietly(statement);
       }
@@ -335,6 +343,24 @@ final class SqliteWrites implements AutoCloseable {
     // The pragma frees one page per step: executeUpdate steps it to the end (execute would stop after one page).
     sql.plain.executeUpdate("PRAGMA incremental_vacuum");
     return purged;
+  }
+
+  Void pause(ContactPause pause) throws SQLException {
+    sql.pause.setString(1, pause.account());
+    sql.pause.setString(2, pause.contactId());
+    sql.pause.setLong(3, pause.pausedAt());
+    sql.pause.setLong(4, pause.until());
+    sql.pause.setString(5, pause.by());
+    setNullable(sql.pause, 6, pause.reason());
+    sql.pause.executeUpdate();
+    return null;
+  }
+
+  Void resume(String account, String contactId) throws SQLException {
+    sql.resume.setString(1, account);
+    sql.resume.setString(2, contactId);
+    sql.resume.executeUpdate();
+    return null;
   }
 
   boolean deleteDeadLetter(String processId) throws SQLException {

@@ -1,5 +1,7 @@
 package io.messageorchestrator.orchestrator;
 
+import io.messageorchestrator.core.Accounts;
+import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.core.RejectReason;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.Addresses;
@@ -9,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -28,6 +31,10 @@ public final class AdminVerticle extends VerticleBase {
   private final OrchestratorConfig config;
   private final OrchestratorMetrics metrics;
   private final GlobalConcurrencyLimit limit;
+  /** A pause asked for by an operator lasts from a second to a year. */
+  static final long MIN_PAUSE_MS = 1_000;
+  static final long MAX_PAUSE_MS = 365L * 86_400_000;
+  static final int MAX_REASON = 500;
 
   public AdminVerticle(int shardCount, OrchestratorConfig config, OrchestratorMetrics metrics,
                        GlobalConcurrencyLimit limit) {
@@ -43,6 +50,9 @@ public final class AdminVerticle extends VerticleBase {
       vertx.eventBus().consumer(Addresses.STATS, request -> reply(request, stats())),
       vertx.eventBus().consumer(Addresses.CONTACT_STATUS, this::onContactStatus),
       vertx.eventBus().consumer(Addresses.UNLOCK, this::onUnlock),
+      vertx.eventBus().consumer(Addresses.CONTACT_PAUSE, this::onPause),
+      vertx.eventBus().consumer(Addresses.CONTACT_RESUME, this::onResume),
+      vertx.eventBus().consumer(Addresses.BUSINESS_MESSAGE, this::onBusinessMessage),
       vertx.eventBus().consumer(Addresses.RESOLVE_DEADLOCKS, request -> reply(request,
         sumOverShards("deadlocks", "resolved").map(n -> new JsonObject().put("resolved", n))))));
     // Provider delivery statuses (published by the webhooks) are counted, never processed.
@@ -58,7 +68,92 @@ public final class AdminVerticle extends VerticleBase {
       request.fail(400, "contactId is required");
       return;
     }
-    reply(request, toShard(contactId, "status", request.body()));
+    String account;
+    try {
+      account = Accounts.require(request.body().getValue("account"));
+    } catch (InvalidRequestException e) {
+      request.fail(400, e.getMessage());
+      return;
+    }
+    reply(request, toConversationShard(account, contactId, "status", request.body().copy().put("account", account)));
+  }
+
+  /** V3: {@code {contactId, account?, ttl?, reason?}} → the conversation's shard, by {@code operator}. */
+  private void onPause(Message<JsonObject> request) {
+    JsonObject pause;
+    try {
+      JsonObject body = requireObject(request.body());
+      String contactId = ContactIds.require(body.getValue("contactId"), "contactId");
+      String account = Accounts.require(body.getValue("account"));
+      Object ttl = body.getValue("ttl");
+      if (ttl != null && !(ttl instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue())
+        && number.longValue() >= MIN_PAUSE_MS && number.longValue() <= MAX_PAUSE_MS)) {
+        throw new InvalidRequestException("ttl", "ttl must be a whole number of milliseconds from " + MIN_PAUSE_MS
+          + " to " + MAX_PAUSE_MS + ", got " + ttl);
+      }
+      Object reason = body.getValue("reason");
+      if (reason != null && !(reason instanceof String text && text.length() <= MAX_REASON)) {
+        throw new InvalidRequestException("reason", "reason must be a string of at most " + MAX_REASON
+          + " characters");
+      }
+      pause = new JsonObject().put("contactId", contactId).put("account", account)
+        .put("ttl", ttl == null ? config.handoff().pauseTtl() : ((Number) ttl).longValue())
+        .put("reason", reason).put("by", "operator");
+    } catch (InvalidRequestException e) {
+      request.fail(400, e.getMessage());
+      return;
+    }
+    reply(request, toConversationShard(pause.getString("account"), pause.getString("contactId"), "pause", pause));
+  }
+
+  /** V3: {@code {contactId, account?}}. */
+  private void onResume(Message<JsonObject> request) {
+    JsonObject resume;
+    try {
+      JsonObject body = requireObject(request.body());
+      resume = new JsonObject().put("contactId", ContactIds.require(body.getValue("contactId"), "contactId"))
+        .put("account", Accounts.require(body.getValue("account"))).put("by", "operator")
+        .put("reason", "resumed by an operator");
+    } catch (InvalidRequestException e) {
+      request.fail(400, e.getMessage());
+      return;
+    }
+    reply(request, toConversationShard(resume.getString("account"), resume.getString("contactId"), "resume", resume));
+  }
+
+  /** V3: {@code {contactId, account?, providerMessageId?, text?}} from the webhooks. */
+  private void onBusinessMessage(Message<JsonObject> request) {
+    JsonObject message;
+    try {
+      JsonObject body = requireObject(request.body());
+      Object providerMessageId = body.getValue("providerMessageId");
+      Object text = body.getValue("text");
+      if (providerMessageId != null && !(providerMessageId instanceof String)
+        || text != null && !(text instanceof String)) {
+        throw new InvalidRequestException("text", "providerMessageId and text must be strings");
+      }
+      message = new JsonObject().put("contactId", ContactIds.require(body.getValue("contactId"), "contactId"))
+        .put("account", Accounts.require(body.getValue("account"))).put("providerMessageId", providerMessageId)
+        .put("text", text);
+    } catch (InvalidRequestException e) {
+      request.fail(400, e.getMessage());
+      return;
+    }
+    reply(request, toConversationShard(message.getString("account"), message.getString("contactId"),
+      "businessMessage", message));
+  }
+
+  private static JsonObject requireObject(JsonObject body) {
+    if (body == null) {
+      throw new InvalidRequestException("contactId", "request body must be an object with a contactId");
+    }
+    return body;
+  }
+
+  private Future<JsonObject> toConversationShard(String account, String contactId, String operation,
+                                                 JsonObject body) {
+    int shard = ContactIds.shardOf(Accounts.conversationKey(account, contactId), shardCount);
+    return vertx.eventBus().<JsonObject>request(Addresses.shard(shard, operation), body).map(Message::body);
   }
 
   private void onUnlock(Message<JsonObject> request) {
@@ -118,6 +213,8 @@ public final class AdminVerticle extends VerticleBase {
           Comparator.comparingLong((JsonObject entry) -> entry.getLong("leaseAgeMs")).reversed()))
         .put("activeContactCount", sum(shards, "activeContactCount"))
         .put("contactsWithQueues", sum(shards, "contactsWithQueues"))
+        .put("pausedContacts", sum(shards, "pausedContacts"))
+        .put("heldMessages", sum(shards, "heldMessages"))
         .put("queueDetails", merge(shards, "queueDetails",
           Comparator.comparingInt((JsonObject entry) -> entry.getInteger("queueSize")).reversed()))
         .put("uptime", uptime)
@@ -175,7 +272,10 @@ public final class AdminVerticle extends VerticleBase {
     return Double.isNaN(value) ? 0 : Math.round(value * 100) / 100.0;
   }
 
+  /** A shard's own refusal code (400, 503) passes through; anything else (no answer) is a 500. */
   private static void reply(Message<JsonObject> request, Future<JsonObject> answer) {
-    answer.onSuccess(request::reply).onFailure(failure -> request.fail(500, failure.getMessage()));
+    answer.onSuccess(request::reply).onFailure(failure -> request.fail(
+      failure instanceof ReplyException refused && refused.failureCode() > 0 ? refused.failureCode() : 500,
+      failure.getMessage()));
   }
 }

@@ -5,6 +5,8 @@ import io.messageorchestrator.core.ProcessResult;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -28,6 +30,10 @@ final class ContactLane {
   long idleSince;
   /** In its {@link ContactTable}'s busy map (else in the idle one). */
   boolean busy;
+  /** V3: the conversation's human-handoff pause, or {@code null} (see {@link Pauses}). */
+  Pauses.PauseState pause;
+  /** V3: messages held while paused, in acceptance order; allocated only while one is held. */
+  private ArrayDeque<Pending> held;
 
   ContactLane(String key, String account, String contactId) {
     this.key = key;
@@ -35,8 +41,36 @@ final class ContactLane {
     this.contactId = contactId;
   }
 
+  /** A paused lane is never idle: its pause (and its held messages) must not be forgotten by eviction. */
   boolean idle() {
-    return lease == null && !waitingForPermit && queueSize() == 0 && appending == 0;
+    return lease == null && !waitingForPermit && queueSize() == 0 && appending == 0 && pause == null
+      && heldCount() == 0;
+  }
+
+  int heldCount() {
+    return held == null ? 0 : held.size();
+  }
+
+  void hold(Pending pending) {
+    if (held == null) {
+      held = new ArrayDeque<>(4);
+    }
+    held.addLast(pending);
+  }
+
+  /** The held messages in acceptance order (a read-only view for reports). */
+  Iterable<Pending> heldMessages() {
+    return held == null ? List.of() : held;
+  }
+
+  /** Takes every held message, oldest first. */
+  List<Pending> takeHeld() {
+    if (held == null) {
+      return List.of();
+    }
+    List<Pending> taken = new ArrayList<>(held);
+    held = null;
+    return taken;
   }
 
   int queueSize() {
@@ -128,6 +162,11 @@ final class ContactLane {
     String replayOf;
     /** Fixed at arrival for a message without a provider id ({@code ProcessRequest#idempotencyKey}). */
     String idempotencyKey;
+    /**
+     * V3, {@code handoff.onResume=last}: the messages held before this one while the conversation was paused, oldest
+     * first, given to the agent as context; empty otherwise (not journaled: after a restart the message runs alone).
+     */
+    List<InboundMessage> heldBefore = List.of();
 
     Pending(String processId, String account, String contactId, InboundMessage message, JsonObject messageJson,
             long acceptedAt, Consumer<ProcessResult> caller) {

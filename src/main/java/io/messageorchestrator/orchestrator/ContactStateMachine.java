@@ -1,6 +1,7 @@
 package io.messageorchestrator.orchestrator;
 
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.config.OutboundSettings;
 import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.AgentResult;
@@ -52,6 +53,10 @@ final class ContactStateMachine {
   private final JournalWrites journal;
   private final Backoff retryBackoff; // J6: before a failed message's next attempt, as reply delivery waits
   private final ShardOperations operations;
+  /** V3: paused conversations and their held messages. */
+  private final Pauses pauses;
+  /** V3: replies recently sent, to recognise the provider's echoes; {@code null} when no echo can come. */
+  private final SentReplies sentReplies;
   private long fencingSequence;
   private int queuedInShard;
   private int leasesInShard;
@@ -76,6 +81,19 @@ final class ContactStateMachine {
       bound -> ThreadLocalRandom.current().nextLong(bound));
     this.operations = new ShardOperations(this, shardIndex, config, metrics, time, effects, journal);
     this.deadlines = new LeaseDeadlines(effects, time::timerNanos, config.processingTimeout(), this::onTimeout);
+    this.pauses = new Pauses(this, config.handoff(), time, effects, journal, metrics);
+    this.sentReplies = tracksEchoes(config) ? new SentReplies(config.handoff().echoWindow()) : null;
+  }
+
+  /**
+   * Only providers that report the service's own sends back as the business's messages (Evolution's {@code fromMe},
+   * Cloud API message echoes) need their replies remembered; a reply that leaves through the log or an HTTP callback
+   * never comes back, so nothing is kept per reply then.
+   */
+  private static boolean tracksEchoes(OrchestratorConfig config) {
+    return config.handoff().pauseOnBusinessReply()
+      && (config.outbound().type() == OutboundSettings.Type.EVOLUTION
+      || config.outbound().type() == OutboundSettings.Type.WHATSAPP_CLOUD);
   }
 
   // ---------------------------------------------------------------- intake (see ShardIntake)
@@ -85,6 +103,10 @@ final class ContactStateMachine {
    * lane's queue and starts at once if the lane is free and a permit is available.
    */
   void admit(ContactLane lane, Pending pending) {
+    if (pauses.holding(lane)) {
+      pauses.hold(lane, pending); // V3: never given to the agent while a human has the conversation
+      return;
+    }
     lane.enqueue(pending);
     queuedDelta(1);
     contacts.markBusy(lane);
@@ -107,6 +129,10 @@ final class ContactStateMachine {
 
   /** Starts the lane's next message if it is free and has work, taking a node-wide permit or waiting for one. */
   void pump(ContactLane lane) {
+    if (lane.pause != null && pauses.holding(lane)) {
+      pauses.holdWaiting(lane); // e.g. a retry that was waiting when the pause came
+      return;
+    }
     if (lane.lease != null || lane.waitingForPermit || lane.queueSize() == 0 || lane.retryTimer >= 0) {
       return;
     }
@@ -277,6 +303,14 @@ final class ContactStateMachine {
     ContactLane lane = lease.lane;
     releaseLease(lease);
     ProcessResult result = finish(lease.pending, outcome, reply, error, lease, release);
+    if (sentReplies != null && result.response() != null
+      && (outcome == Outcome.PROCESSED || config.outbound().sendFallbacks())) {
+      sentReplies.replied(lane.key, lease.pending.processId, result.response(), time.monotonicMillis());
+    }
+    if (outcome == Outcome.PROCESSED && reply != null && reply.handoff()) {
+      // V3: the agent asked for a human. Its reply is out (messageProcessed above); nothing more goes to the agent.
+      pauses.pause(lane, config.handoff().pauseTtl(), Pauses.BY_AGENT, "the agent asked for a human");
+    }
     pump(lane);
     contacts.markIdleIfIdle(lane, time.monotonicMillis());
     // Whoever learns the result finds the shard's state already consistent with it; the answer goes out before a
@@ -326,6 +360,16 @@ final class ContactStateMachine {
   }
 
   // ---------------------------------------------------------------- operations (see ShardOperations)
+
+  /** V3: paused conversations. */
+  Pauses pauses() {
+    return pauses;
+  }
+
+  /** V3: the replies sent lately ({@code null} when the outbound provider sends no echoes). */
+  SentReplies sentReplies() {
+    return sentReplies;
+  }
 
   /** The operator's and the sweeps' view: R7, R8, R12. */
   ShardOperations operations() {

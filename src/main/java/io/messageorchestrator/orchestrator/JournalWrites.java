@@ -3,6 +3,7 @@ package io.messageorchestrator.orchestrator;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.RateLimitedLog;
 import io.messageorchestrator.journal.AppendResult;
+import io.messageorchestrator.journal.ContactPause;
 import io.messageorchestrator.journal.Journal;
 import io.messageorchestrator.journal.ShardFencedException;
 import io.messageorchestrator.journal.JournalEntry;
@@ -63,6 +64,18 @@ final class JournalWrites {
   /** Now on the journal's clock. */
   long now() {
     return journal.durable() ? time.wallMillis() : time.monotonicMillis();
+  }
+
+  /** V3: the pause is written when it starts (not per message); a failure is logged and fails the future. */
+  Future<Void> pause(ContactPause pause) {
+    return journal.pause(pause).onFailure(failure -> FAILURES.warn("Journal: could not record the pause of contact"
+      + " {}: {}; it holds until this process stops", ContactIds.mask(pause.contactId()), failure.getMessage()));
+  }
+
+  /** V3: the pause ended. A lost write means the conversation is paused again after a restart (until its expiry). */
+  void resume(String account, String contactId) {
+    journal.resume(account, contactId).onFailure(failure -> FAILURES.warn("Journal: could not record the resume of"
+      + " contact {}: {}", ContactIds.mask(contactId), failure.getMessage()));
   }
 
   void started(Pending pending, long leaseToken) {

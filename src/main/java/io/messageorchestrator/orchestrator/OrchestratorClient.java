@@ -8,6 +8,7 @@ import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.Events;
 import io.vertx.core.Future;
+import java.time.Duration;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -98,6 +99,58 @@ public final class OrchestratorClient {
   public Future<Integer> emergencyUnlock(String contactId) {
     return request(Addresses.UNLOCK, new JsonObject().put("contactId", contactId))
       .map(answer -> answer.getInteger("unlocked"));
+  }
+
+  /**
+   * {@code {contactId, account, locked, queueSize, paused, pause?, heldCount, held: [...], ...}} of the conversation
+   * with {@code account} ({@code null}: {@code default}).
+   */
+  public Future<JsonObject> contactStatus(String contactId, String account) {
+    return request(Addresses.CONTACT_STATUS, new JsonObject().put("contactId", contactId).put("account", account));
+  }
+
+  /**
+   * V3 — human handoff: pauses the conversation for {@code ttl} (then it resumes by itself; {@code null}:
+   * {@code handoff.pauseTtl}). Its messages are journaled and held, never given to the agent, until it resumes.
+   * Answers {@code {paused: true, contactId, account, pausedAt, until, by: "operator", reason, held}}; fails with a
+   * {@code ReplyException} of code 400 for a bad argument, 503 when the journal could not record the pause.
+   *
+   * @param account {@code null} for {@code default}
+   * @param reason  shown in the {@code contactPaused} event and the contact's status; may be {@code null}
+   */
+  public Future<JsonObject> pause(String contactId, String account, Duration ttl, String reason) {
+    return request(Addresses.CONTACT_PAUSE, new JsonObject().put("contactId", contactId).put("account", account)
+      .put("ttl", ttl == null ? null : ttl.toMillis()).put("reason", reason));
+  }
+
+  /** {@link #pause(String, String, Duration, String)} for the {@code default} account. */
+  public Future<JsonObject> pause(String contactId, Duration ttl, String reason) {
+    return pause(contactId, null, ttl, reason);
+  }
+
+  /**
+   * V3: ends the conversation's pause; its held messages go as {@code handoff.onResume} says. Answers
+   * {@code {resumed, held, onResume?, processIds?, contactId, account}} ({@code resumed} false: it was not paused).
+   *
+   * @param account {@code null} for {@code default}
+   */
+  public Future<JsonObject> resume(String contactId, String account) {
+    return request(Addresses.CONTACT_RESUME, new JsonObject().put("contactId", contactId).put("account", account));
+  }
+
+  /** {@link #resume(String, String)} for the {@code default} account. */
+  public Future<JsonObject> resume(String contactId) {
+    return resume(contactId, null);
+  }
+
+  /**
+   * V3 (the webhooks): a message the business sent from its own phone to the contact. It pauses the conversation
+   * ({@code handoff.pauseOnBusinessReply}) unless it is the provider's echo of a reply this service sent. Answers
+   * {@code {paused, echo}}.
+   */
+  public Future<JsonObject> businessMessage(String account, String contactId, String providerMessageId, String text) {
+    return request(Addresses.BUSINESS_MESSAGE, new JsonObject().put("contactId", contactId).put("account", account)
+      .put("providerMessageId", providerMessageId).put("text", text));
   }
 
   /** Releases every lease of the node; returns how many. */

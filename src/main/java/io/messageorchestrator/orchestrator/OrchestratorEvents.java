@@ -3,6 +3,8 @@ package io.messageorchestrator.orchestrator;
 import io.messageorchestrator.core.AgentOutcome;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.orchestrator.ContactLane.Pending;
+import io.messageorchestrator.journal.ContactPause;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -50,7 +52,7 @@ final class OrchestratorEvents {
       processed.put("metadata", reply.metadata());
     }
     if (reply != null && reply.handoff()) {
-      processed.put("handoff", true); // recorded for V3 (human handoff): the contact is not paused yet
+      processed.put("handoff", true); // the agent asked for a human: the conversation is paused after this reply
     }
     if (pending.replayOf != null) {
       processed.put("replayOf", pending.replayOf);
@@ -110,6 +112,23 @@ final class OrchestratorEvents {
   static JsonObject lateResultDiscarded(String contactId, String processId, long fencingToken, long lateByMs) {
     return new JsonObject().put("contactId", contactId).put("processId", processId).put("fencingToken", fencingToken)
       .put("lateByMs", lateByMs);
+  }
+
+  static JsonObject messageHeld(Pending pending, int held) {
+    return new JsonObject().put("contactId", pending.contactId).put("account", pending.account)
+      .put("processId", pending.processId).put("held", held).put("message", pending.messageJson);
+  }
+
+  static JsonObject contactPaused(ContactPause pause, int held) {
+    return new JsonObject().put("contactId", pause.contactId()).put("account", pause.account())
+      .put("by", pause.by()).put("reason", pause.reason()).put("pausedAt", pause.pausedAt())
+      .put("until", pause.until()).put("held", held);
+  }
+
+  static JsonObject contactResumed(ContactLane lane, String by, String reason, String onResume, JsonArray processIds) {
+    return new JsonObject().put("contactId", lane.contactId).put("account", lane.account).put("by", by)
+      .put("reason", reason).put("onResume", onResume).put("held", processIds.size())
+      .put("processIds", processIds);
   }
 
   static JsonObject contactsEvicted(int count, int remaining, int shard) {

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -39,6 +40,9 @@ public final class OrchestratorMetrics {
   private final Timer queueWait;
   private final AtomicLong queued = new AtomicLong();
   private final AtomicLong activeLeases = new AtomicLong();
+  private final AtomicLong pausedContacts = new AtomicLong();
+  private final AtomicLong heldMessages = new AtomicLong();
+  private final Map<String, Counter> pauses = new ConcurrentHashMap<>();
 
   public OrchestratorMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -75,6 +79,32 @@ public final class OrchestratorMetrics {
       .register(registry);
     Gauge.builder(PREFIX + "active.leases", activeLeases, AtomicLong::get).description("Contacts being processed")
       .register(registry);
+    Gauge.builder(PREFIX + "contacts.paused", pausedContacts, AtomicLong::get)
+      .description("Conversations paused for a human (handoff)").register(registry);
+    Gauge.builder(PREFIX + "held.messages", heldMessages, AtomicLong::get)
+      .description("Messages held while their conversation is paused").register(registry);
+  }
+
+  void pausedDelta(int delta) {
+    pausedContacts.addAndGet(delta);
+  }
+
+  void heldDelta(int delta) {
+    heldMessages.addAndGet(delta);
+  }
+
+  /** A pause started; {@code by}: operator, agent or business (a bounded set of tag values). */
+  void paused(String by) {
+    pauses.computeIfAbsent(by, who -> Counter.builder(PREFIX + "contacts.pauses").tag("by", who)
+      .description("Pauses for a human, by who asked").register(registry)).increment();
+  }
+
+  public long pausedContacts() {
+    return pausedContacts.get();
+  }
+
+  public long heldMessages() {
+    return heldMessages.get();
   }
 
   public MeterRegistry registry() {

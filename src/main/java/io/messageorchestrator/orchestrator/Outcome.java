@@ -9,7 +9,14 @@ public enum Outcome {
   EXPIRED("expired"),
   DROPPED("dropped"),
   /** Only with the {@code memory} journal: a durable journal keeps the message for the next start. */
-  DISCARDED_ON_SHUTDOWN("discarded_on_shutdown");
+  DISCARDED_ON_SHUTDOWN("discarded_on_shutdown"),
+  /** V3: held while its conversation was paused; on resume ({@code handoff.onResume=skip}) the human had it. */
+  HANDLED_BY_HUMAN("handled_by_human"),
+  /**
+   * V3: held while its conversation was paused; on resume ({@code handoff.onResume=last}) it went to the agent as
+   * context of the last held message, whose reply answers it.
+   */
+  ANSWERED_WITH_LAST("answered_with_last");
 
   private final String label;
 

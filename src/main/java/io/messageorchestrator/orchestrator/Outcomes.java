@@ -56,6 +56,7 @@ final class Outcomes {
       case DISCARDED_ON_SHUTDOWN -> effects.publish(Events.MESSAGE_DISCARDED,
         OrchestratorEvents.messageUnprocessed(pending, outcome, error));
       case EXPIRED -> { } // announced by messageExpired
+      case HANDLED_BY_HUMAN, ANSWERED_WITH_LAST -> { } // announced by contactResumed (its processIds)
 
       default -> {
         metrics.processingTime(duration);
@@ -116,6 +117,8 @@ final class Outcomes {
       case EXPIRED -> ProcessResult.rejected(pending.processId, "expired", error);
       case DISCARDED_ON_SHUTDOWN ->
         ProcessResult.rejected(pending.processId, RejectReason.SHUTTING_DOWN.label(), error);
+      // (its caller was answered "held" long before: nobody waits for this one)
+      case HANDLED_BY_HUMAN, ANSWERED_WITH_LAST -> ProcessResult.rejected(pending.processId, outcome.label(), error);
     };
   }
 }

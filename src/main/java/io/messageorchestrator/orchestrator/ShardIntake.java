@@ -98,13 +98,23 @@ final class ShardIntake {
     ContactLane lane = contacts.getOrCreate(request.account(), contactId, now);
     String processId = processIdPrefix + (++processSequence);
     int waiting = lane.queueSize() + lane.appending;
-    if (waiting >= config.maxQueueSize() && config.queueOverflow() == QueueOverflow.REJECT) {
+    boolean holding = machine.pauses().holding(lane);
+    if (holding && machine.pauses().full(lane)) {
+      // V3: a paused conversation's own bound (not maxQueueSize: held messages are not waiting for the agent).
+      reject(caller, contactId, messageJson, processId, RejectReason.HELD_FULL, "contact is paused for a human and"
+        + " already holds " + lane.heldCount() + " messages (handoff.maxHeld)");
+      return;
+    }
+    if (holding) {
+      // held, not queued: the queue bounds do not apply
+    } else if (waiting >= config.maxQueueSize() && config.queueOverflow() == QueueOverflow.REJECT) {
       reject(caller, contactId, messageJson, processId, RejectReason.QUEUE_FULL,
         "contact already has " + waiting + " messages waiting (maxQueueSize)");
       contacts.markIdleIfIdle(lane, now);
       return;
     }
-    if (waiting < config.maxQueueSize() && machine.queuedInShard() + appendingInShard >= maxQueuedInShard) {
+    if (!holding && waiting < config.maxQueueSize()
+      && machine.queuedInShard() + appendingInShard >= maxQueuedInShard) {
       reject(caller, contactId, messageJson, processId, RejectReason.OVERLOADED,
         "too many messages waiting on this node (maxTotalQueued)");
       contacts.markIdleIfIdle(lane, now);
@@ -153,6 +163,13 @@ final class ShardIntake {
   /** The journal committed the message: it takes its place in its lane (the order of commits, R2). */
   private void admit(ContactLane lane, Pending pending, boolean acceptOnly, Consumer<ProcessResult> caller) {
     pending.answeredQueued = acceptOnly;
+    if (machine.pauses().holding(lane)) {
+      machine.pauses().hold(lane, pending); // answers a waiting caller "held"
+      if (acceptOnly) {
+        caller.accept(ProcessResult.held(pending.processId, lane.heldCount()));
+      }
+      return;
+    }
     if (lane.queueSize() >= config.maxQueueSize()) { // queueOverflow=dropOldest (reject was decided up front)
       Pending dropped = machine.dropOldest(lane,
         "dropped to make room for a newer message (queueOverflow=dropOldest)");

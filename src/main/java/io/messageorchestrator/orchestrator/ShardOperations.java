@@ -134,6 +134,9 @@ final class ShardOperations {
           messagesDropped++;
         }
       }
+      int[] held = machine.pauses().discard(lane, keep);
+      messagesKept += held[0];
+      messagesDropped += held[1];
       Lease lease = lane.lease;
       if (lease != null) {
         effects.cancelAgentCall(lease.pending.processId);

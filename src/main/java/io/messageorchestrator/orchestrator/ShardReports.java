@@ -16,7 +16,17 @@ final class ShardReports {
 
   /** The reply of {@code orchestrator.contact.status}. */
   static JsonObject status(ContactStateMachine shard, int shardIndex, String contactId) {
-    ContactLane lane = contactId == null ? null : shard.contacts().get(contactId);
+    return status(shard, shardIndex, contactId, contactId);
+  }
+
+  /**
+   * @param key the conversation's key ({@code Accounts.conversationKey}); the contact id for the default account
+   */
+  static JsonObject status(ContactStateMachine shard, int shardIndex, String contactId, String key) {
+    ContactLane lane = key == null ? null : shard.contacts().get(key);
+    if (lane != null && lane.pause != null) {
+      shard.pauses().holding(lane); // a pause whose time is up ends before it is shown
+    }
     long now = shard.now();
     JsonObject status = new JsonObject().put("contactId", contactId).put("known", lane != null)
       .put("locked", lane != null && lane.lease != null)
@@ -29,6 +39,11 @@ final class ShardReports {
     Pending oldest = lane == null ? null : lane.peekQueue();
     if (oldest != null) {
       status.put("oldestWaitMs", now - oldest.acceptedAt);
+    }
+    if (lane != null) {
+      status.put("account", lane.account).mergeIn(shard.pauses().describe(lane));
+    } else {
+      status.put("paused", false).put("heldCount", 0).put("held", new JsonArray());
     }
     return status;
   }
@@ -69,6 +84,8 @@ final class ShardReports {
       .put("activeContactCount", leasedCount)
       .put("rememberedContacts", shard.contacts().size())
       .put("dedupEntries", intake.dedupEntries())
+      .put("pausedContacts", shard.pauses().pausedInShard())
+      .put("heldMessages", shard.pauses().heldInShard())
       .put("activeContacts", active)
       .put("queueDetails", queueDetails);
   }

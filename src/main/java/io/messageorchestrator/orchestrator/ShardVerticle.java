@@ -10,6 +10,7 @@ import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.eventbus.EventJsonCodec;
+import io.messageorchestrator.journal.ContactPause;
 import io.messageorchestrator.journal.Journal;
 import io.messageorchestrator.journal.ShardFencedException;
 import io.messageorchestrator.journal.JournalEntry;
@@ -59,6 +60,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   private final Journal journal;
   /** Messages the journal held at start for this shard's conversations, in acceptance order (J5). */
   private List<JournalEntry> recovered;
+  /** Pauses the journal held at start for this shard's conversations (V3). */
+  private List<ContactPause> recoveredPauses;
   private ContactStateMachine machine;
   private ShardIntake intake;
   private EventBus eventBus;
@@ -74,7 +77,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   /** @param clock monotonic milliseconds for durations (ages, dedup windows, idle times); injectable in tests */
   public ShardVerticle(int index, int shardCount, OrchestratorConfig config, GlobalConcurrencyLimit limit,
                        OrchestratorMetrics metrics, Lifecycle lifecycle, LongSupplier clock, String nodeId,
-                       Journal journal, List<JournalEntry> recovered) {
+                       Journal journal, List<JournalEntry> recovered, List<ContactPause> recoveredPauses) {
     this.index = index;
     this.shardCount = shardCount;
     this.config = config;
@@ -85,6 +88,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     this.processIdPrefix = nodeId + "-" + index + "-";
     this.journal = journal;
     this.recovered = recovered;
+    this.recoveredPauses = recoveredPauses;
   }
 
   /**
@@ -105,8 +109,12 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
       lifecycle, time, this, journalWrites);
     intake = new ShardIntake(machine, shardCount, processIdPrefix, config, metrics, time, this, journalWrites);
     results = new ResultInbox(context, machine::onAgentResult); // before recovery: it starts agent calls
+    // Pauses first: a paused conversation's recovered messages are held again, not queued (V3).
+    recoveredPauses.forEach(machine.pauses()::restore);
+    recoveredPauses = List.of();
     recovered.forEach(intake::recover); // before any consumer exists: recovered messages come first (R2)
     recovered = List.of();
+    machine.pauses().resumeExpired(); // pauses that ran out while the service was down
     router = new ShardRouter(vertx, shardCount, config.lockTimeout() + config.processingTimeout() + 30_000);
     vertx.setPeriodic(config.deadlockCheckInterval(), id -> machine.operations().detectAndResolveDeadlocks());
     long sweepEvery = Math.max(50, Math.min(config.idleContactTtl() / 2, 60_000));
@@ -117,8 +125,13 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
         message -> message.reply(ShardReports.stats(machine, intake, index, config.statsListLimit()))),
       eventBus.consumer(Addresses.shard(index, "ping"), message -> message.reply(null)), // readiness: ShardHealth
       eventBus.<JsonObject>consumer(Addresses.shard(index, "status"),
-        message -> message.reply(ShardReports.status(machine, index, ContactIds.optional(message.body())))),
+        message -> message.reply(ShardReports.status(machine, index, ContactIds.optional(message.body()),
+          conversationKey(message.body())))),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "unlock"), this::onUnlock),
+      eventBus.<JsonObject>consumer(Addresses.shard(index, "pause"), this::onPause),
+      eventBus.<JsonObject>consumer(Addresses.shard(index, "resume"), this::onResume),
+      eventBus.<JsonObject>consumer(Addresses.shard(index, "businessMessage"), this::onBusinessMessage),
+      eventBus.<JsonObject>consumer(Addresses.shard(index, "replySent"), this::onReplySent),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "deadlocks"),
         message -> message.reply(new JsonObject().put("resolved", machine.operations().detectAndResolveDeadlocks())))));
     if (index == 0 && !vertx.isClustered()) {
@@ -198,6 +211,53 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     intake.accept(process, result -> request.reply(typed ? result : result.toJson()));
   }
 
+  /** The conversation key of a validated {@code {contactId, account?}} request (AdminVerticle checked it). */
+  private static String conversationKey(JsonObject body) {
+    String contactId = ContactIds.optional(body);
+    return contactId == null ? null : Accounts.conversationKey(Accounts.require(body.getValue("account")), contactId);
+  }
+
+  /** V3, validated by the AdminVerticle: {@code {contactId, account, ttl, reason, by}}. */
+  private void onPause(Message<JsonObject> request) {
+    JsonObject body = request.body();
+    ContactLane lane = machine.contacts().getOrCreate(Accounts.require(body.getValue("account")),
+      body.getString("contactId"), time.monotonicMillis());
+    machine.pauses().pause(lane, body.getLong("ttl"), body.getString("by"), body.getString("reason"))
+      .onSuccess(pause -> request.reply(pause.toJson().put("paused", true).put("held", lane.heldCount())))
+      .onFailure(failure -> request.fail(503, "paused on this node, but the journal could not record it (a restart"
+        + " would forget it): " + failure.getMessage()));
+  }
+
+  private void onResume(Message<JsonObject> request) {
+    JsonObject body = request.body();
+    String account = Accounts.require(body.getValue("account"));
+    ContactLane lane = machine.contacts().get(Accounts.conversationKey(account, body.getString("contactId")));
+    JsonObject answer = lane == null ? new JsonObject().put("resumed", false).put("held", 0)
+      : machine.pauses().resume(lane, body.getString("by", Pauses.BY_OPERATOR), body.getString("reason"));
+    request.reply(answer.put("contactId", body.getString("contactId")).put("account", account));
+  }
+
+  /** A message the business sent from its own phone (Evolution {@code fromMe}, Cloud API echo). */
+  private void onBusinessMessage(Message<JsonObject> request) {
+    JsonObject body = request.body();
+    ContactLane lane = machine.contacts().getOrCreate(Accounts.require(body.getValue("account")),
+      body.getString("contactId"), time.monotonicMillis());
+    machine.pauses().businessMessage(lane, body.getString("providerMessageId"), body.getString("text"),
+        machine.sentReplies())
+      .onSuccess(request::reply)
+      .onFailure(failure -> request.fail(503, failure.getMessage()));
+  }
+
+  /** The outbound verticle delivered a reply and the provider named it: its echo will carry that id. */
+  private void onReplySent(Message<JsonObject> report) {
+    SentReplies sent = machine.sentReplies();
+    JsonObject body = report.body();
+    if (sent != null && body.getString("providerMessageId") != null && body.getString("processId") != null) {
+      sent.delivered(Accounts.conversationKey(Accounts.require(body.getValue("account")), body.getString("contactId")),
+        body.getString("processId"), body.getString("providerMessageId"), time.monotonicMillis());
+    }
+  }
+
   private void onUnlock(Message<JsonObject> request) {
     String contactId = ContactIds.optional(request.body());
     int unlocked = contactId != null ? machine.operations().emergencyUnlock(contactId) : machine.operations().emergencyUnlockAll();
@@ -214,7 +274,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   @Override
   public void startAgentCall(Lease lease) {
     eventBus.send(Addresses.AGENT, new AgentTask(lease.lane.account, lease.lane.contactId,
-      lease.pending.processId, lease.pending.message, lease.pending.attempts, lease.deadlineNanos, lease.token, results));
+      lease.pending.processId, lease.pending.message, lease.pending.attempts, lease.deadlineNanos, lease.token, results,
+      lease.pending.heldBefore));
   }
 
   @Override

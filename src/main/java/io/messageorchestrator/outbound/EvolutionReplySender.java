@@ -27,7 +27,7 @@ public final class EvolutionReplySender implements ReplySender {
   }
 
   @Override
-  public Future<Void> send(OutboundReply reply) {
+  public Future<String> send(OutboundReply reply) {
     OutboundSettings.Account account = settings.accounts().get(reply.account());
     if (account == null && settings.token() == null) {
       return Future.failedFuture(HttpReplies.noCredentials(reply));
@@ -40,7 +40,14 @@ public final class EvolutionReplySender implements ReplySender {
     }
     String url = HttpReplies.baseUrl(settings, account) + "/message/sendText/" + HttpReplies.segment(instance);
     String apiKey = account != null ? account.token() : settings.token();
-    return HttpReplies.post(client.postAbs(url).putHeader(API_KEY_HEADER, apiKey), settings.timeout(), body(reply));
+    return HttpReplies.post(client.postAbs(url).putHeader(API_KEY_HEADER, apiKey), settings.timeout(), body(reply))
+      .map(EvolutionReplySender::providerId);
+  }
+
+  /** The sent message's id, {@code key.id} of Evolution's answer; {@code null} when it names none. */
+  static String providerId(JsonObject answer) {
+    return answer != null && answer.getValue("key") instanceof JsonObject key && key.getValue("id") instanceof String id
+      ? id : null;
   }
 
   /** {@code number} is the contact id: digits, or a jid ({@code ...@s.whatsapp.net}, {@code ...@g.us}). */

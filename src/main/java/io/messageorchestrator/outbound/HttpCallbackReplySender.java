@@ -22,14 +22,14 @@ public final class HttpCallbackReplySender implements ReplySender {
   }
 
   @Override
-  public Future<Void> send(OutboundReply reply) {
+  public Future<String> send(OutboundReply reply) {
     OutboundSettings.Account account = settings.accounts().get(reply.account());
     String token = account != null ? account.token() : settings.token();
     var request = client.postAbs(HttpReplies.baseUrl(settings, account));
     if (token != null) {
       request.bearerTokenAuthentication(token);
     }
-    return HttpReplies.post(request, settings.timeout(), body(reply));
+    return HttpReplies.post(request, settings.timeout(), body(reply)).map((String) null);
   }
 
   static JsonObject body(OutboundReply reply) {

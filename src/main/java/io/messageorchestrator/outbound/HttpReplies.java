@@ -29,18 +29,19 @@ final class HttpReplies {
   }
 
   /**
-   * POSTs {@code body}; 2xx succeeds, anything else fails as classified. {@code timeout} bounds connecting and,
-   * once connected, the wait for the answer (Vert.x starts the request timeout only when a connection is held).
+   * POSTs {@code body}; 2xx succeeds with the answer's JSON object ({@code null} when the body is not one), anything
+   * else fails as classified. {@code timeout} bounds connecting and, once connected, the wait for the answer (Vert.x
+   * starts the request timeout only when a connection is held).
    */
-  static Future<Void> post(HttpRequest<Buffer> request, long timeout, JsonObject body) {
+  static Future<JsonObject> post(HttpRequest<Buffer> request, long timeout, JsonObject body) {
     return request.connectTimeout(timeout).timeout(timeout).sendJsonObject(body).compose(HttpReplies::outcome);
   }
 
   /** 2xx: delivered. 408, 429, 5xx: retryable. Anything else: the provider will never accept this request. */
-  static Future<Void> outcome(HttpResponse<Buffer> response) {
+  static Future<JsonObject> outcome(HttpResponse<Buffer> response) {
     int status = response.statusCode();
     if (status / 100 == 2) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(answer(response));
     }
     boolean retryable = status == 408 || status == 429 || status >= 500;
     return Future.failedFuture(new DeliveryException("provider answered HTTP " + status + errorBody(response),
@@ -64,6 +65,19 @@ final class HttpReplies {
   /** A path segment, percent-encoded (instance names may hold spaces). */
   static String segment(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /** The answer's JSON object, or {@code null} (no body, or not an object: the reply was still accepted). */
+  private static JsonObject answer(HttpResponse<Buffer> response) {
+    Buffer body = response.body();
+    if (body == null || body.length() == 0) {
+      return null;
+    }
+    try {
+      return body.toJsonValue() instanceof JsonObject object ? object : null;
+    } catch (RuntimeException notJson) {
+      return null;
+    }
   }
 
   /** {@code Retry-After} in delta-seconds form, in ms; -1 when absent or an HTTP date. */

@@ -14,7 +14,7 @@ public final class LogReplySender implements ReplySender {
   private static final Logger LOG = LoggerFactory.getLogger(LogReplySender.class);
 
   @Override
-  public Future<Void> send(OutboundReply reply) {
+  public Future<String> send(OutboundReply reply) {
     if (LOG.isDebugEnabled()) {
       LOG.debug("Reply to contact {} (process {}, {}{}): {}", ContactIds.mask(reply.contactId()), reply.processId(),
         reply.outcome(), reply.fallback() ? ", fallback" : "", reply.response());
@@ -22,6 +22,6 @@ public final class LogReplySender implements ReplySender {
       LOG.info("Reply to contact {} (process {}, {}{}, {} characters)", ContactIds.mask(reply.contactId()),
         reply.processId(), reply.outcome(), reply.fallback() ? ", fallback" : "", reply.response().length());
     }
-    return Future.succeededFuture();
+    return Future.succeededFuture(null);
   }
 }

@@ -9,7 +9,10 @@ import java.util.List;
  * R9).
  */
 public final class OutboundEvents {
-  /** {@code {contactId, processId, attempts, latencyMs}}: the provider accepted the reply (HTTP 2xx). */
+  /**
+   * {@code {contactId, processId, attempts, latencyMs, providerMessageId?}}: the provider accepted the reply (HTTP
+   * 2xx); {@code providerMessageId} when its answer named the sent message.
+   */
   public static final String REPLY_DELIVERED = "replyDelivered";
   /** {@code {contactId, processId, attempts, reason, error}}: the reply was given up; {@code reason} is one below. */
   public static final String REPLY_FAILED = "replyFailed";

@@ -57,6 +57,8 @@ public final class OutboundVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(OutboundVerticle.class);
 
   private final OutboundSettings settings;
+  /** Shards to report provider ids to (V3 echo recognition); 0: none. */
+  private final int shards;
   private final long shutdownGraceMs;
   private final ReplyMetrics metrics;
   private final ReplySender injectedSender;
@@ -103,6 +105,16 @@ public final class OutboundVerticle extends VerticleBase {
    */
   public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry,
                           ReplySender sender, Journal journal, List<Recovery.PendingReply> recovered) {
+    this(settings, shutdownGraceMs, registry, sender, journal, recovered, 0);
+  }
+
+  /**
+   * @param shards with a positive count, the provider id of each delivered reply is reported to the shard of its
+   *               conversation ({@code replySent}), which recognises the provider's echo of it (V3); 0: not reported
+   */
+  public OutboundVerticle(OutboundSettings settings, long shutdownGraceMs, MeterRegistry registry,
+                          ReplySender sender, Journal journal, List<Recovery.PendingReply> recovered, int shards) {
+    this.shards = shards;
     this.settings = settings;
     this.journal = new ReplyJournal(journal);
     this.recovered = List.copyOf(recovered);
@@ -248,7 +260,7 @@ public final class OutboundVerticle extends VerticleBase {
       delivery.firstAttemptNanos = System.nanoTime();
     }
     inFlight++;
-    Future<Void> sent;
+    Future<String> sent;
     try {
       sent = sender.send(delivery.reply);
     } catch (RuntimeException e) {
@@ -257,7 +269,7 @@ public final class OutboundVerticle extends VerticleBase {
     sent.onComplete(result -> onContext(() -> onAttempt(outbox, delivery, result)));
   }
 
-  private void onAttempt(Outbox outbox, Delivery delivery, AsyncResult<Void> result) {
+  private void onAttempt(Outbox outbox, Delivery delivery, AsyncResult<String> result) {
     inFlight--;
     if (closed || outbox.queue.peek() != delivery) {
       return; // abandoned at the end of the shutdown grace period
@@ -268,8 +280,19 @@ public final class OutboundVerticle extends VerticleBase {
       metrics.delivered();
       LOG.debug("Delivered the reply of process {} to contact {} ({} attempts, {} ms)", reply.processId(),
         ContactIds.mask(reply.contactId()), delivery.attempts, latencyMs);
-      publish(OutboundEvents.REPLY_DELIVERED, new JsonObject().put("contactId", reply.contactId())
-        .put("processId", reply.processId()).put("attempts", delivery.attempts).put("latencyMs", latencyMs));
+      String providerId = result.result();
+      JsonObject delivered = new JsonObject().put("contactId", reply.contactId())
+        .put("processId", reply.processId()).put("attempts", delivery.attempts).put("latencyMs", latencyMs);
+      if (providerId != null) {
+        delivered.put("providerMessageId", providerId);
+        if (shards > 0 && reply.processId() != null) {
+          // The conversation's shard remembers it: the provider's fromMe echo of this reply must not pause anything.
+          eventBus.send(Addresses.shard(ContactIds.shardOf(reply.conversationKey(), shards), "replySent"),
+            new JsonObject().put("account", reply.account()).put("contactId", reply.contactId())
+              .put("processId", reply.processId()).put("providerMessageId", providerId));
+        }
+      }
+      publish(OutboundEvents.REPLY_DELIVERED, delivered);
       journal.delivered(reply);
       finishHead(outbox);
     } else {

@@ -5,7 +5,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 /**
- * One delivery attempt of a reply to its contact. The future succeeds when the provider accepted the reply, and
+ * One delivery attempt of a reply to its contact. The future succeeds when the provider accepted the reply — with the
+ * provider's id of the sent message when its answer names one (Cloud API {@code messages[0].id}, Evolution
+ * {@code key.id}), else {@code null}: its echo is recognised by that id (V3) — and
  * fails with a {@link DeliveryException} when the provider refused it (its {@code retryable} decides whether
  * another attempt may follow) or with any other exception for transport errors, which are retryable. An
  * implementation bounds each attempt by {@code outbound.timeout}, never retries by itself, and never puts
@@ -13,7 +15,7 @@ import io.vertx.core.Vertx;
  */
 public interface ReplySender {
 
-  Future<Void> send(OutboundReply reply);
+  Future<String> send(OutboundReply reply);
 
   /** Releases connections; attempts still in flight may fail. */
   default void close() {

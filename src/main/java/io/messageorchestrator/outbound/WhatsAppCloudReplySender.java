@@ -26,7 +26,7 @@ public final class WhatsAppCloudReplySender implements ReplySender {
   }
 
   @Override
-  public Future<Void> send(OutboundReply reply) {
+  public Future<String> send(OutboundReply reply) {
     OutboundSettings.Account account = settings.accounts().get(reply.account());
     if (account == null && settings.token() == null) {
       return Future.failedFuture(HttpReplies.noCredentials(reply));
@@ -40,7 +40,15 @@ public final class WhatsAppCloudReplySender implements ReplySender {
     String url = HttpReplies.baseUrl(settings, account) + "/" + HttpReplies.segment(settings.apiVersion()) + "/"
       + HttpReplies.segment(phoneNumberId) + "/messages";
     String token = account != null ? account.token() : settings.token();
-    return HttpReplies.post(client.postAbs(url).bearerTokenAuthentication(token), settings.timeout(), body(reply));
+    return HttpReplies.post(client.postAbs(url).bearerTokenAuthentication(token), settings.timeout(), body(reply))
+      .map(WhatsAppCloudReplySender::providerId);
+  }
+
+  /** The sent message's id (wamid), {@code messages[0].id} of the Cloud API's answer; {@code null} when none. */
+  static String providerId(JsonObject answer) {
+    return answer != null && answer.getValue("messages") instanceof io.vertx.core.json.JsonArray messages
+      && !messages.isEmpty() && messages.getValue(0) instanceof JsonObject first
+      && first.getValue("id") instanceof String id ? id : null;
   }
 
   /** The Cloud API's text message, as in its reference ({@code preview_url} off: replies are plain text). */

@@ -11,8 +11,10 @@ import java.util.Locale;
 
 /**
  * Evolution API webhook payloads. Only {@code messages.upsert} ({@code MESSAGES_UPSERT}) carries messages; other
- * events, our own echoes ({@code fromMe}), broadcasts, protocol messages and, unless accepted, group messages are
- * counted as ignored. {@code data} may be one message or an array of them.
+ * events, broadcasts, protocol messages and, unless accepted, group messages are counted as ignored. A message of
+ * the instance's own number to a contact ({@code fromMe}) is a <em>business reply</em>: someone answered from the
+ * business's phone — or it is the echo of this service's own send, which the orchestrator tells apart (V3). Never a
+ * message for the agent. {@code data} may be one message or an array of them.
  */
 public final class EvolutionWebhook {
   public static final String CHANNEL = "evolution";
@@ -24,8 +26,14 @@ public final class EvolutionWebhook {
   private static final String GROUP_SUFFIX = "@g.us";
   private static final String BROADCAST_SUFFIX = "@broadcast";
 
-  /** @param ignored events and messages deliberately not processed (not errors) */
-  public record Result(List<WebhookMessage> messages, int ignored) {
+  /**
+   * @param ignored         events and messages deliberately not processed (not errors)
+   * @param businessReplies {@code fromMe} messages to a contact: the business's own (or this service's echoed) sends
+   */
+  public record Result(List<WebhookMessage> messages, int ignored, List<WebhookMessage> businessReplies) {
+    public Result(List<WebhookMessage> messages, int ignored) {
+      this(messages, ignored, List.of());
+    }
   }
 
   private EvolutionWebhook() {
@@ -43,27 +51,26 @@ public final class EvolutionWebhook {
     }
     String instance = Payloads.optionalString(body, "instance", "instance");
     List<WebhookMessage> messages = new ArrayList<>();
+    List<WebhookMessage> businessReplies = new ArrayList<>();
     int ignored = 0;
     Object data = body.getValue("data");
-    if (data instanceof JsonArray array) {
-      for (int i = 0; i < array.size(); i++) {
-        WebhookMessage message = message(Payloads.element(array, i, "data[" + i + "]"), "data[" + i + "]", instance,
-          acceptGroups);
-        if (message == null) {
-          ignored++;
-        } else {
-          messages.add(message);
-        }
-      }
-    } else {
-      WebhookMessage message = message(Payloads.object(body, "data", "data", true), "data", instance, acceptGroups);
+    int count = data instanceof JsonArray array ? array.size() : 1;
+    for (int i = 0; i < count; i++) {
+      String path = data instanceof JsonArray ? "data[" + i + "]" : "data";
+      JsonObject item = data instanceof JsonArray array ? Payloads.element(array, i, path)
+        : Payloads.object(body, "data", "data", true);
+      JsonObject key = Payloads.object(item, "key", path + ".key", true);
+      boolean fromMe = Payloads.optionalBoolean(key, "fromMe", path + ".key.fromMe");
+      WebhookMessage message = message(item, path, instance, acceptGroups);
       if (message == null) {
         ignored++;
+      } else if (fromMe) {
+        businessReplies.add(message);
       } else {
         messages.add(message);
       }
     }
-    return new Result(messages, ignored);
+    return new Result(messages, ignored, businessReplies);
   }
 
   /**
@@ -85,7 +92,8 @@ public final class EvolutionWebhook {
     String id = Payloads.string(key, "id", path + ".key.id");
     boolean fromMe = Payloads.optionalBoolean(key, "fromMe", path + ".key.fromMe");
     boolean group = remoteJid.endsWith(GROUP_SUFFIX);
-    if (fromMe || remoteJid.endsWith(BROADCAST_SUFFIX) || (group && !acceptGroups)) {
+    // The business's own messages count only in one-to-one chats: a human taking over a group is not handoff.
+    if (remoteJid.endsWith(BROADCAST_SUFFIX) || (group && (fromMe || !acceptGroups))) {
       return null;
     }
     JsonObject content = Payloads.object(data, "message", path + ".message", false);

@@ -14,18 +14,25 @@ import java.util.Map;
  * Meta WhatsApp Cloud API webhook payloads: {@code entry[].changes[].value} with {@code messages[]} (inbound, in
  * payload order) and {@code statuses[]} (delivery updates of our own messages, never messages). Changes of other
  * fields and other {@code object}s are skipped, so that a subscription to more topics cannot cause endless retries.
+ * Message echoes ({@code smb_message_echoes}: {@code value.message_echoes[]}, what the business sent from the
+ * WhatsApp Business app on a number shared with the Cloud API) are <em>business replies</em> to their {@code to}
+ * contact (V3), never messages for the agent.
  */
 public final class WhatsAppCloudWebhook {
   public static final String CHANNEL = "whatsapp-cloud";
 
   private static final String OBJECT = "whatsapp_business_account";
   private static final String MESSAGES_FIELD = "messages";
+  private static final String ECHOES_FIELD = "smb_message_echoes";
 
   /**
    * @param messages inbound messages in payload order
    * @param statuses {@code {channel, id, status, recipient_id, timestamp?, errors?, phone_number_id?}} per status
    */
-  public record Result(List<WebhookMessage> messages, List<JsonObject> statuses) {
+  public record Result(List<WebhookMessage> messages, List<JsonObject> statuses, List<WebhookMessage> businessReplies) {
+    public Result(List<WebhookMessage> messages, List<JsonObject> statuses) {
+      this(messages, statuses, List.of());
+    }
   }
 
   private WhatsAppCloudWebhook() {
@@ -39,6 +46,7 @@ public final class WhatsAppCloudWebhook {
   public static Result parse(JsonObject body) {
     List<WebhookMessage> messages = new ArrayList<>();
     List<JsonObject> statuses = new ArrayList<>();
+    List<WebhookMessage> businessReplies = new ArrayList<>();
     Object object = body.getValue("object");
     if (object != null && !OBJECT.equals(object)) {
       return new Result(messages, statuses);
@@ -55,10 +63,39 @@ public final class WhatsAppCloudWebhook {
         JsonObject value = Payloads.object(change, "value", changePath + ".value", false);
         if (value != null && (field == null || MESSAGES_FIELD.equals(field))) {
           readValue(value, changePath + ".value", messages, statuses);
+        } else if (value != null && ECHOES_FIELD.equals(field)) {
+          readEchoes(value, changePath + ".value", businessReplies);
         }
       }
     }
-    return new Result(messages, statuses);
+    return new Result(messages, statuses, businessReplies);
+  }
+
+  /** {@code message_echoes[]}: what the business sent; the contact is the recipient ({@code to}). */
+  private static void readEchoes(JsonObject value, String path, List<WebhookMessage> businessReplies) {
+    JsonObject metadata = Payloads.object(value, "metadata", path + ".metadata", false);
+    JsonObject channel = new JsonObject().put("channel", CHANNEL);
+    if (metadata != null) {
+      putIfString(channel, "phone_number_id", metadata.getValue("phone_number_id"));
+      putIfString(channel, "display_phone_number", metadata.getValue("display_phone_number"));
+    }
+    JsonArray items = Payloads.array(value, "message_echoes", path + ".message_echoes", false);
+    for (int m = 0; m < items.size(); m++) {
+      String echoPath = path + ".message_echoes[" + m + "]";
+      JsonObject item = Payloads.element(items, m, echoPath);
+      String contactId = Payloads.contactId(Payloads.string(item, "to", echoPath + ".to"), echoPath + ".to");
+      String id = Payloads.string(item, "id", echoPath + ".id");
+      long timestamp = Payloads.epochSecondsToMillis(item.getValue("timestamp"), echoPath + ".timestamp");
+      String type = Payloads.optionalString(item, "type", echoPath + ".type");
+      String text = "";
+      if (type == null || type.isBlank() || type.equals("text")) {
+        type = "text";
+        JsonObject textObject = Payloads.object(item, "text", echoPath + ".text", false);
+        text = textObject == null ? "" : Payloads.optionalString(textObject, "body", echoPath + ".text.body");
+        text = text == null ? "" : text;
+      }
+      businessReplies.add(new WebhookMessage(contactId, new InboundMessage(text, id, type, timestamp, channel.copy())));
+    }
   }
 
   private static void readValue(JsonObject value, String path, List<WebhookMessage> messages,

@@ -623,4 +623,53 @@ public abstract class JournalContract {
     appended(entry("c3", "k9", 2_000));
     assertThat(recover().unfinished().getLast().sequence()).isGreaterThan(lastSequence);
   }
+
+  // Human handoff (V3): paused conversations
+
+  @Test
+  @DisplayName("a pause is recovered with its expiry, who and why; a second pause of the conversation replaces it; a"
+    + " resume removes it; other conversations (another account too) keep theirs")
+  void pausesAreRecoveredReplacedAndResumed() {
+    Await.result(journal.pause(new ContactPause(ACCOUNT, "c1", 1_000, 61_000, "operator", "a human takes over")));
+    Await.result(journal.pause(new ContactPause("shop", "c1", 1_000, 5_000, "business", null)));
+    Await.result(journal.pause(new ContactPause(ACCOUNT, "c2", 1_100, 9_000, "agent", "asked for a human")));
+    assertThat(recover().pauses()).containsExactlyInAnyOrder(
+      new ContactPause(ACCOUNT, "c1", 1_000, 61_000, "operator", "a human takes over"),
+      new ContactPause("shop", "c1", 1_000, 5_000, "business", null),
+      new ContactPause(ACCOUNT, "c2", 1_100, 9_000, "agent", "asked for a human"));
+
+    Await.result(journal.pause(new ContactPause(ACCOUNT, "c1", 2_000, 90_000, "business", "again")));
+    Await.result(journal.resume(ACCOUNT, "c2"));
+    Await.result(journal.resume(ACCOUNT, "never-paused"));
+    assertThat(recover().pauses()).containsExactlyInAnyOrder(
+      new ContactPause(ACCOUNT, "c1", 2_000, 90_000, "business", "again"),
+      new ContactPause("shop", "c1", 1_000, 5_000, "business", null));
+  }
+
+  @Test
+  @DisplayName("pauses leave messages alone: a paused conversation's unfinished messages are recovered as before")
+  void pausesDoNotFinishMessages() {
+    JournalEntry held = appended(entry("c1", "k1", 1_000));
+    Await.result(journal.pause(new ContactPause(ACCOUNT, "c1", 1_000, 61_000, "operator", null)));
+    assertThat(unfinishedIds()).containsExactly(held.processId());
+    Await.result(journal.resume(ACCOUNT, "c1"));
+    assertThat(unfinishedIds()).containsExactly(held.processId());
+    assertThat(recover().pauses()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("durable: a pause survives close and reopen with its epoch-ms expiry; a resumed one stays resumed")
+  void pausesSurviveCloseAndReopen() {
+    assumeTrue(journal.durable(), "the memory journal is not durable");
+    Await.result(journal.pause(new ContactPause(ACCOUNT, "c1", 1_000, 43_201_000, "operator", "vacation")));
+    Await.result(journal.pause(new ContactPause(ACCOUNT, "c2", 1_000, 43_201_000, "agent", null)));
+    Await.result(journal.resume(ACCOUNT, "c2"));
+
+    Await.result(journal.close());
+    journal = null;
+    journal = Await.result(reopen(vertx, folder));
+
+    assertThat(recover().pauses())
+      .containsExactly(new ContactPause(ACCOUNT, "c1", 1_000, 43_201_000, "operator", "vacation"));
+  }
 }

@@ -47,16 +47,16 @@ class PostgresJournalSchemaTest extends PostgresSchemaTests {
     + " keeps the data")
   void createdThenIdempotent() {
     PostgresJournal first = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
-    assertThat(versions()).containsExactly(1, 2);
+    assertThat(versions()).containsExactly(1, 2, 3);
     assertThat(query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1"
       + " ORDER BY table_name", schema)).extracting(row -> row.getString(0))
-      .containsExactly("dedup_keys", "messages", "schema_version", "shard_owners");
+      .containsExactly("contact_pauses", "dedup_keys", "messages", "schema_version", "shard_owners");
     Await.result(first.append(PostgresJournalTest.entry("kept", "c1", "wamid.kept", 10), 0));
     Await.result(first.close());
 
     PostgresJournal second = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
     try {
-      assertThat(versions()).containsExactly(1, 2);
+      assertThat(versions()).containsExactly(1, 2, 3);
       assertThat(Await.result(second.recover()).unfinished()).extracting(JournalEntry::processId)
         .containsExactly("kept");
       assertThat(Await.result(second.append(PostgresJournalTest.entry("again", "c1", "wamid.kept", 20), 0)))
@@ -91,7 +91,7 @@ class PostgresJournalSchemaTest extends PostgresSchemaTests {
 
     PostgresJournal journalA = Await.result(a);
     PostgresJournal journalB = Await.result(b);
-    assertThat(versions()).containsExactly(1, 2);
+    assertThat(versions()).containsExactly(1, 2, 3);
     Await.result(journalA.append(PostgresJournalTest.entry("from-a", "c1", "k", 10), 0));
     assertThat(Await.result(journalB.append(PostgresJournalTest.entry("from-b", "c1", "k", 11), 0)))
       .isEqualTo(AppendResult.DUPLICATE);
@@ -145,7 +145,7 @@ class PostgresJournalSchemaTest extends PostgresSchemaTests {
 
     PostgresJournal journal = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
     try {
-      assertThat(versions()).containsExactly(1, 2);
+      assertThat(versions()).containsExactly(1, 2, 3);
       Recovery recovery = Await.result(journal.recover());
       assertThat(recovery.unfinished()).extracting(JournalEntry::processId).containsExactly("old-1", "old-2");
       assertThat(recovery.unfinished().get(0).message().getString("text")).isEqualTo("old");

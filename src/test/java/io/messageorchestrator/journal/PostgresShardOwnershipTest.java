@@ -389,6 +389,30 @@ class PostgresShardOwnershipTest extends PostgresSchemaTests {
   }
 
   @Test
+  @DisplayName("pauses a single node left (no shard) get their conversation's shard at the cluster's start: only that"
+    + " shard's owner recovers them, and its fenced writes resume them")
+  void unshardedPausesAreAdopted() {
+    Await.result(nodeA.pause(new ContactPause("default", "c1", 10, 60_010, "operator", "human")));
+    Await.result(nodeA.pause(new ContactPause("default", "c4", 10, 60_010, "business", null)));
+
+    Await.result(nodeB.adoptUnshardedMessages((account, contact) -> contact.equals("c1") ? 3 : 5));
+
+    ShardLease three = Await.result(nodeB.acquireShard(3, "node-b"));
+    ShardLease five = Await.result(nodeA.acquireShard(5, "node-a"));
+    Journal shard3 = nodeB.forShard(3, three.epoch());
+    assertThat(Await.result(shard3.recover()).pauses()).extracting(ContactPause::contactId).containsExactly("c1");
+    assertThat(Await.result(nodeA.forShard(5, five.epoch()).recover()).pauses()).extracting(ContactPause::contactId)
+      .containsExactly("c4");
+    Await.result(shard3.resume("default", "c1"));
+    assertThat(Await.result(shard3.recover()).pauses()).isEmpty();
+
+    ShardLease newer = Await.result(nodeA.acquireShard(3, "node-a"));
+    assertThat(Await.failure(shard3.pause(new ContactPause("default", "c1", 20, 60_020, "operator", null))))
+      .isInstanceOf(ShardFencedException.class);
+    assertThat(Await.result(nodeA.forShard(3, newer.epoch()).recover()).pauses()).isEmpty();
+  }
+
+  @Test
   @DisplayName("a node frozen in the middle of a transaction does not hold its shard for ever: the server ends its"
     + " idle transaction (rolled back), the waiting acquire returns, and the node is fenced when it wakes up")
   void frozenNodeIsFencedNotWaitedFor() {

@@ -491,7 +491,7 @@ class SqliteJournalTest {
 
     SqliteJournal journal = open();
 
-    assertThat(query(database(), "PRAGMA user_version")).isEqualTo("2");
+    assertThat(query(database(), "PRAGMA user_version")).isEqualTo(String.valueOf(SqliteSchema.latestVersion()));
     assertThat(query(database(), "SELECT count(*) FROM sqlite_master WHERE name = 'dedup_keys'")).isEqualTo("0");
     assertThat(Await.result(journal.recover()).unfinished()).extracting(JournalEntry::processId)
       .containsExactly("p-held", "p-forgotten");

@@ -64,6 +64,12 @@ class EventTableTest {
     expiring.monotonicMillis.addAndGet(1_001);
     expiring.reply("f", "done");                           // messageExpired
     expiring.events.forEach(event -> published.putIfAbsent(event.getKey(), event.getValue()));
+    PlainShard handoff = new PlainShard(new JsonObject());
+    ContactLane paused = handoff.machine.contacts().getOrCreate("default", "h", handoff.monotonicMillis.get());
+    handoff.machine.pauses().pause(paused, 60_000, "operator", "a human takes over"); // contactPaused
+    handoff.send("h", "held");                                                         // messageHeld
+    handoff.machine.pauses().resume(paused, "operator", "back to the bot");           // contactResumed
+    handoff.events.forEach(event -> published.putIfAbsent(event.getKey(), event.getValue()));
 
     Set<String> shardEvents = new HashSet<>(Events.ALL);
     // Published elsewhere (the suite, shard health, the agent circuit: its payloads are checked by AgentCircuitTest).

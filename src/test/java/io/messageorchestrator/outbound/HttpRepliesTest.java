@@ -14,4 +14,20 @@ class HttpRepliesTest {
     assertThat(HttpReplies.retryAfterMs(null)).isEqualTo(-1);
     assertThat(HttpReplies.retryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT")).isEqualTo(-1);
   }
+
+  @Test
+  @DisplayName("the provider's id of a sent reply is read from its answer (Cloud API messages[0].id, Evolution"
+    + " key.id), null when it names none")
+  void providerIdsOfSentReplies() {
+    assertThat(WhatsAppCloudReplySender.providerId(new io.vertx.core.json.JsonObject(io.vertx.core.buffer.Buffer
+      .buffer(io.messageorchestrator.support.Fixtures.fixture("meta-cloud-send-text-response.json")))))
+      .isEqualTo("wamid.TESTOUTBOUND000000000000000000000000001");
+    assertThat(EvolutionReplySender.providerId(new io.vertx.core.json.JsonObject(io.vertx.core.buffer.Buffer
+      .buffer(io.messageorchestrator.support.Fixtures.fixture("evolution-send-text-response.json")))))
+      .isEqualTo("BAE594145F4C59B4");
+    assertThat(WhatsAppCloudReplySender.providerId(null)).isNull();
+    assertThat(EvolutionReplySender.providerId(new io.vertx.core.json.JsonObject().put("key", "x"))).isNull();
+    assertThat(WhatsAppCloudReplySender.providerId(new io.vertx.core.json.JsonObject()
+      .put("messages", new io.vertx.core.json.JsonArray()))).isNull();
+  }
 }

@@ -1,6 +1,7 @@
 package io.messageorchestrator.support;
 
 import io.messageorchestrator.journal.AppendResult;
+import io.messageorchestrator.journal.ContactPause;
 import io.messageorchestrator.journal.Journal;
 import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.journal.JournalStats;
@@ -48,6 +49,16 @@ public abstract class ForwardingJournal implements Journal {
   @Override
   public Future<Void> markReply(String processId, ReplyState state, long at) {
     return store.markReply(processId, state, at);
+  }
+
+  @Override
+  public Future<Void> pause(ContactPause pause) {
+    return store.pause(pause);
+  }
+
+  @Override
+  public Future<Void> resume(String account, String contactId) {
+    return store.resume(account, contactId);
   }
 
   @Override

@@ -3,7 +3,9 @@ package io.messageorchestrator.webhook;
 import io.messageorchestrator.core.InboundMessage;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
+import io.messageorchestrator.webhook.WebhookMessage;
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -41,9 +43,27 @@ class EvolutionWebhookTest {
   }
 
   @Test
-  void ownEchoIsIgnored() {
+  @DisplayName("a fromMe message to a contact is never a message for the agent: it is a business reply (V3), with its"
+    + " id, text and instance, for the orchestrator to tell a human's answer from the echo of its own send")
+  void fromMeIsABusinessReply() {
     EvolutionWebhook.Result result = EvolutionWebhook.parse(json("evolution-messages-upsert-fromme-echo.json"), false);
     assertThat(result.messages()).isEmpty();
+    assertThat(result.ignored()).isZero();
+    assertThat(result.businessReplies()).hasSize(1);
+    WebhookMessage reply = result.businessReplies().get(0);
+    assertThat(reply.contactId()).isEqualTo("5511999990000");
+    assertThat(reply.message().messageId()).isEqualTo("4DA1D8D1B5B0139AC8C44B44B8CF5A93");
+    assertThat(reply.message().text()).isEqualTo("Obrigado pelo contato. Como podemos ajudar?");
+    assertThat(reply.message().metadata().getString("instance")).isEqualTo("my-instance");
+  }
+
+  @Test
+  @DisplayName("a fromMe message in a group is ignored (a human in a group is not a handoff)")
+  void fromMeInAGroupIsIgnored() {
+    JsonObject body = json("evolution-messages-upsert-fromme-echo.json");
+    body.getJsonObject("data").getJsonObject("key").put("remoteJid", "120363025246125486@g.us");
+    EvolutionWebhook.Result result = EvolutionWebhook.parse(body, true);
+    assertThat(result.businessReplies()).isEmpty();
     assertThat(result.ignored()).isEqualTo(1);
   }
 
@@ -76,7 +96,8 @@ class EvolutionWebhookTest {
     body.put("event", "MESSAGES_UPSERT").put("data", new JsonArray().add(body.getJsonObject("data")).add(echo));
     EvolutionWebhook.Result result = EvolutionWebhook.parse(body, false);
     assertThat(result.messages()).hasSize(1);
-    assertThat(result.ignored()).isEqualTo(1);
+    assertThat(result.businessReplies()).hasSize(1);
+    assertThat(result.ignored()).isZero();
   }
 
   @Test

@@ -159,6 +159,30 @@ class WhatsAppCloudWebhookTest {
     return new JsonObject(Buffer.buffer(fixture(name)));
   }
 
+  @Test
+  @org.junit.jupiter.api.DisplayName("message echoes (smb_message_echoes) are business replies to their 'to' contact,"
+    + " with id, text and the number; never messages")
+  void messageEchoesAreBusinessReplies() {
+    JsonObject value = new JsonObject().put("metadata", new JsonObject().put("phone_number_id", "106540352242922"))
+      .put("message_echoes", new io.vertx.core.json.JsonArray().add(new JsonObject().put("from", "15550783881")
+        .put("to", "16505551234").put("id", "wamid.APP1").put("timestamp", "1717604327").put("type", "text")
+        .put("text", new JsonObject().put("body", "Ana here"))));
+    JsonObject body = new JsonObject().put("object", "whatsapp_business_account")
+      .put("entry", new io.vertx.core.json.JsonArray().add(new JsonObject().put("changes",
+        new io.vertx.core.json.JsonArray().add(new JsonObject().put("field", "smb_message_echoes")
+          .put("value", value)))));
+
+    WhatsAppCloudWebhook.Result result = WhatsAppCloudWebhook.parse(body);
+
+    assertThat(result.messages()).isEmpty();
+    assertThat(result.businessReplies()).singleElement().satisfies(reply -> {
+      assertThat(reply.contactId()).isEqualTo("16505551234");
+      assertThat(reply.message().messageId()).isEqualTo("wamid.APP1");
+      assertThat(reply.message().text()).isEqualTo("Ana here");
+      assertThat(reply.message().metadata().getString("phone_number_id")).isEqualTo("106540352242922");
+    });
+  }
+
   private static WhatsAppCloudWebhook.Result parseFixture(String name) {
     return WhatsAppCloudWebhook.parse(Buffer.buffer(fixture(name)));
   }
