@@ -44,7 +44,9 @@ import java.util.concurrent.TimeUnit;
  * {@code hazelcast.max.no.heartbeat.seconds} (5 s, {@link ClusterConfigs}) — and when it wakes up it may still
  * believe it owns its shards: the PostgreSQL epoch fences it (its writes fail with {@link ShardFencedException}, its
  * host reports it with {@link #reportFenced}, and the shard is dropped and not taken again until the plan gives it
- * back). When this node's Hazelcast member shuts down or merges after a split, the node drops every shard.
+ * back). When this node's Hazelcast member shuts down or merges after a split, the node drops every shard; so it
+ * does when it notices that its own process was frozen long enough to have been evicted (before it acts on its stale
+ * view of the cluster, which may show the others gone), and stays out for a while.
  *
  * <p><b>Leaving.</b> Undeploying (or closing the Vert.x) marks the node as leaving, so the coordinator moves its
  * shards elsewhere, and hands every shard off before {@link #stop} completes.
@@ -60,12 +62,20 @@ public final class ShardOwnership extends VerticleBase {
    * @param checkIntervalMs  how often the node re-reads the plan and retries what failed (events do it at once)
    * @param handOffTimeoutMs how long a {@link ShardHost#handOff} may take before the shard is released regardless
    *                         (its late writes are then refused by the epoch)
+   * @param pauseSuspectMs   a gap this long in the node's own 250 ms tick means the process was frozen (SIGSTOP, a
+   *                         long GC pause) and may have been evicted meanwhile: it drops every shard at once, before
+   *                         acting on anything its stale view says. Below Hazelcast's eviction delay (5 s)
+   * @param quarantineMs     how long it then stays out (claims nothing, publishes nothing) while Hazelcast removes
+   *                         it or merges it back; after that it follows the plan again
    */
-  public record Options(int shards, long claimPollMs, long checkIntervalMs, long handOffTimeoutMs) {
+  public record Options(int shards, long claimPollMs, long checkIntervalMs, long handOffTimeoutMs,
+                        long pauseSuspectMs, long quarantineMs) {
     public static Options defaults(int shards) {
-      return new Options(shards, 100, 1_000, 35_000);
+      return new Options(shards, 100, 1_000, 35_000, 4_000, 8_000);
     }
   }
+
+  private static final long TICK_MS = 250;
 
   private enum State { CLAIMING, CLAIMED, STARTING, OWNED, RELEASING }
 
@@ -101,6 +111,10 @@ public final class ShardOwnership extends VerticleBase {
   private boolean coordinateAgain;
   private boolean shardCountMismatchLogged;
   private long checkTimer = -1;
+  private long tickTimer = -1;
+  private long lastTickNanos;
+  private long suspendedUntilNanos;
+  private boolean suspended;
   private long checks;
   private Promise<Void> drained;
   private UUID membershipListener;
@@ -140,6 +154,8 @@ public final class ShardOwnership extends VerticleBase {
         lifecycleListener = hazelcast.getLifecycleService()
           .addLifecycleListener(event -> context.runOnContext(v -> lifecycle(event.getState())));
         checkTimer = vertx.setPeriodic(options.checkIntervalMs(), id -> check());
+        lastTickNanos = System.nanoTime();
+        tickTimer = vertx.setPeriodic(TICK_MS, id -> tick());
         members = liveNodes();
         coordinate();
         readPlan();
@@ -164,6 +180,7 @@ public final class ShardOwnership extends VerticleBase {
     reconcile();
     return announced.compose(v -> drained.future()).eventually(() -> {
       vertx.cancelTimer(checkTimer);
+      vertx.cancelTimer(tickTimer);
       vertx.cancelTimer(pollTimer);
       removeHazelcastListeners();
       return maps.close().recover(ignored -> Future.succeededFuture());
@@ -240,12 +257,16 @@ public final class ShardOwnership extends VerticleBase {
       .put("fenced", new JsonArray(List.copyOf(fencedOut)))
       .put("leaving", leaving)
       .put("detached", detached)
+      .put("suspended", suspended)
       .put("checks", checks);
   }
 
   // ---- events
 
   private void membershipChanged() {
+    if (wasFrozen()) {
+      return;
+    }
     List<String> now = liveNodes();
     if (!now.equals(members)) {
       LOG.info("Node {} sees {} members: {}", nodeId, now.size(), now);
@@ -286,7 +307,7 @@ public final class ShardOwnership extends VerticleBase {
   /** Periodic: catches up with anything an event did not bring (a lost event, a failed step to retry). */
   private void check() {
     checks++;
-    if (shutDown) {
+    if (shutDown || wasFrozen()) {
       reconcile();
       return;
     }
@@ -294,6 +315,39 @@ public final class ShardOwnership extends VerticleBase {
     readPlan();
     coordinate();
     reconcile();
+  }
+
+  /** Every 250 ms: notices a freeze of this process, and ends the quarantine that follows one. */
+  private void tick() {
+    if (wasFrozen()) {
+      return;
+    }
+    if (suspended && System.nanoTime() - suspendedUntilNanos >= 0) {
+      suspended = false;
+      LOG.warn("Node {} ends its quarantine: following the shard plan again", nodeId);
+      check();
+    }
+  }
+
+  /**
+   * Whether this process was just frozen for {@code pauseSuspectMs} or more (the tick did not run): then the
+   * cluster may have evicted it and given its shards to others, while its own Hazelcast view is stale (it may even
+   * see the others as gone and believe it should own everything). It drops every shard now and stays out for
+   * {@code quarantineMs}; the epoch already fences whatever it was doing.
+   */
+  private boolean wasFrozen() {
+    long now = System.nanoTime();
+    long gapMs = TimeUnit.NANOSECONDS.toMillis(now - lastTickNanos);
+    lastTickNanos = now;
+    if (gapMs < options.pauseSuspectMs()) {
+      return false;
+    }
+    LOG.warn("Node {} was frozen for {} ms (more than {} ms): it may have been evicted; dropping its {} shards and"
+      + " staying out for {} ms", nodeId, gapMs, options.pauseSuspectMs(), slots.size(), options.quarantineMs());
+    suspended = true;
+    suspendedUntilNanos = now + TimeUnit.MILLISECONDS.toNanos(options.quarantineMs());
+    reconcile();
+    return true;
   }
 
   private List<String> liveNodes() {
@@ -338,7 +392,8 @@ public final class ShardOwnership extends VerticleBase {
     } else {
       shardCountMismatchLogged = false;
     }
-    fencedOut.removeIf(shard -> !mine(shard));
+    // A new plan is a new decision: a shard lost to fencing may be taken again if it still says so.
+    fencedOut.clear();
     LOG.info("Node {} follows shard plan {} for {} members", nodeId, next.version(), next.members().size());
     reconcile();
   }
@@ -348,7 +403,7 @@ public final class ShardOwnership extends VerticleBase {
    * exactly those. Compare-and-set: if another node published meanwhile (a coordinator change), try again.
    */
   private void coordinate() {
-    if (detached || members.isEmpty() || !members.get(0).equals(nodeId)) {
+    if (detached || suspended || members.isEmpty() || !members.get(0).equals(nodeId)) {
       return;
     }
     if (coordinating) {
@@ -394,7 +449,7 @@ public final class ShardOwnership extends VerticleBase {
   }
 
   private boolean wanted(int shard) {
-    return !leaving && !detached && mine(shard) && !fencedOut.contains(shard);
+    return !leaving && !detached && !suspended && mine(shard) && !fencedOut.contains(shard);
   }
 
   /** Moves every shard one step towards the plan; called again whenever a step ends. */
@@ -431,7 +486,8 @@ public final class ShardOwnership extends VerticleBase {
         }
         case OWNED -> {
           if (!wanted) {
-            release(shard, slot, true, detached ? "lost the cluster" : leaving ? "leaving" : "reassigned");
+            release(shard, slot, true, detached ? "lost the cluster" : suspended ? "was frozen"
+              : leaving ? "leaving" : "reassigned");
           }
         }
         case STARTING, RELEASING -> {
@@ -492,8 +548,14 @@ public final class ShardOwnership extends VerticleBase {
       }
       ShardLease lease = acquired.result();
       slot.lease = lease;
-      if (!wanted(shard)) { // the plan moved it while the journal answered: give it straight back
-        release(shard, slot, true, "reassigned before it started");
+      if (!wanted(shard)) { // the plan moved it while the journal answered: give it straight back, unstarted
+        slot.state = State.RELEASING;
+        journal.releaseShard(shard, lease.epoch())
+          .transform(released -> maps.releaseClaim(shard))
+          .onComplete(done -> {
+            slots.remove(shard);
+            reconcile();
+          });
         return;
       }
       host.start(lease).onComplete(started -> {

@@ -57,6 +57,7 @@ class ShardOwnershipTest {
   private final Events events = new Events();
   private final Set<Integer> failOnce = ConcurrentHashMap.newKeySet();
   private long handOffTimeoutMs = 10_000;
+  private long pauseSuspectMs = 4_000;
 
   @BeforeAll
   static void startVertx() {
@@ -117,6 +118,8 @@ class ShardOwnershipTest {
     private final Events events;
     private final Set<Integer> failOnce;
     private volatile String nodeId;
+    /** The ownership's context (where it calls the host). */
+    volatile io.vertx.core.Context context;
     volatile boolean handOffHangs;
     final Map<Integer, Long> running = new ConcurrentHashMap<>();
 
@@ -128,6 +131,7 @@ class ShardOwnershipTest {
 
     @Override
     public Future<Void> start(ShardLease lease) {
+      context = Vertx.currentContext();
       if (failOnce.remove(lease.shard())) {
         events.add("startFailed", nodeId, lease.shard(), lease.epoch());
         return Future.failedFuture(new IllegalStateException("shard " + lease.shard() + " fails to start once"));
@@ -222,7 +226,7 @@ class ShardOwnershipTest {
       RecordingHost host = new RecordingHost(cluster.vertx(), events, failOnce);
       host.nodeId = cluster.nodeId();
       ShardOwnership ownership = new ShardOwnership(cluster, journal, host,
-        new ShardOwnership.Options(SHARDS, 50, 500, handOffTimeoutMs));
+        new ShardOwnership.Options(SHARDS, 50, 500, handOffTimeoutMs, pauseSuspectMs, 1_500));
       String deployment = Await.result(cluster.vertx().deployVerticle(ownership));
       Node node = new Node(cluster, journal, host, ownership, deployment);
       nodes.add(node);
@@ -506,6 +510,43 @@ class ShardOwnershipTest {
       assertThat(Await.failure(a.journal.forShard(shard, ofA.get(shard)).append(late, 0)))
         .isInstanceOf(ShardFencedException.class);
     }
-    a.host.running.keySet().removeAll(fromA); // let the stuck shards go so that closing checks nothing odd
+    a.host.running.keySet().removeAll(fromA); // the stuck shards are gone for good
+    a.host.handOffHangs = false; // the node closes normally
+  }
+
+  @Test
+  @DisplayName("a node whose process was frozen longer than pauseSuspectMs drops every shard at once, stays out for"
+    + " the quarantine, then takes its shards again at higher epochs; the other node is not disturbed")
+  void frozenNodeDropsItsShards() {
+    pauseSuspectMs = 1_000;
+    List<Node> two = startNodes(2);
+    awaitSettled(two);
+    Node a = two.get(0);
+    Node b = two.get(1);
+    Map<Integer, Long> ofA = Map.copyOf(a.host.running);
+    Map<Integer, Long> ofB = Map.copyOf(b.host.running);
+    long mark = events.mark();
+
+    Promise<Long> thawed = Promise.promise();
+    a.host.context.runOnContext(v -> { // the freeze itself: A's ownership context does nothing for 1.5 s
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
+      while (System.nanoTime() - end < 0) {
+        Thread.onSpinWait();
+      }
+      thawed.complete(System.nanoTime());
+    });
+    long thawedAt = Await.result(thawed.future());
+    awaitSettled(two);
+
+    for (int shard : ofA.keySet()) {
+      List<Event> dropped = events.since(mark, "handedOff", shard);
+      List<Event> taken = events.since(mark, "start", shard);
+      assertThat(dropped).as("A dropped shard %d", shard).extracting(Event::node).containsExactly(a.id());
+      assertThat(taken).as("A took shard %d again", shard).extracting(Event::node).containsExactly(a.id());
+      assertThat(taken.get(0).epoch()).isGreaterThan(ofA.get(shard));
+      assertThat(TimeUnit.NANOSECONDS.toMillis(taken.get(0).nanos() - thawedAt)).as("after the quarantine")
+        .isGreaterThanOrEqualTo(1_000);
+    }
+    assertThat(b.host.running).as("B's shards untouched").isEqualTo(ofB);
   }
 }
