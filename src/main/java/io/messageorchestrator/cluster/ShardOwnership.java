@@ -135,8 +135,10 @@ public final class ShardOwnership extends VerticleBase {
   public Future<?> start() {
     HazelcastInstance hazelcast = node.hazelcast();
     return ShardMaps.open(vertx, hazelcast, options.shards(), () -> context.runOnContext(v -> {
-        readPlan();
-        coordinate();
+        if (maps != null) { // an event may arrive before the maps are handed over
+          readPlan();
+          coordinate();
+        }
       }))
       .map(opened -> {
         maps = opened;
