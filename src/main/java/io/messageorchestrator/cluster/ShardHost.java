@@ -14,8 +14,9 @@ public interface ShardHost {
    * Runs {@code lease.shard()}: the ownership holds the shard's cluster claim and PostgreSQL epoch
    * {@code lease.epoch()}; every journal write of the shard must go through {@code forShard(shard, epoch)}, whose
    * refusal ({@code ShardFencedException}) is reported back with {@link ShardOwnership#reportFenced}. Typically: deploy
-   * the shard's verticle, recover the shard's unfinished messages, then complete. A failure makes the ownership give
-   * the shard up ({@link #handOff} is called to clean up) and try again later.
+   * the shard's verticle, recover the shard's unfinished messages, then complete (within a bounded time: until then
+   * the shard can neither be handed off nor moved). A failure makes the ownership give the shard up
+   * ({@link #handOff} is called to clean up, the epoch is released) and try again later at a new epoch.
    */
   Future<Void> start(ShardLease lease);
 
