@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -152,20 +153,48 @@ final class ShardMaps {
 
   /** Records {@code owner} for {@code shard} unless the directory already shows a newer (or the same) epoch. */
   Future<Void> recordOwner(int shard, ShardOwner owner) {
-    String value = owner.encode();
     return onThread(() -> {
-      while (true) {
-        String current = owners.get(shard);
-        if (current == null) {
-          if (owners.putIfAbsent(shard, value) == null) {
-            return null;
-          }
-        } else if (ShardOwner.decode(current).epoch() >= owner.epoch()) {
-          return null; // a late write of an older owner must not hide the newer one
-        } else if (owners.replace(shard, current, value)) {
-          return null;
+      record(shard, owner);
+      return null;
+    });
+  }
+
+  private boolean record(int shard, ShardOwner owner) {
+    String value = owner.encode();
+    while (true) {
+      String current = owners.get(shard);
+      if (current == null) {
+        if (owners.putIfAbsent(shard, value) == null) {
+          return true;
+        }
+      } else if (ShardOwner.decode(current).epoch() >= owner.epoch()) {
+        return false; // a late write of an older owner must not hide the newer one
+      } else if (owners.replace(shard, current, value)) {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Puts back what Hazelcast lost of this node's entries (a member dying while partitions migrate can lose both a
+   * partition's owner and its backup): for each shard the node runs, its claim if no one holds it any more, and its
+   * directory entry if missing or older. Answers the shards whose claim or entry was put back, so that the caller
+   * can undo it for a shard it gave up meanwhile (this call may run after that release).
+   */
+  Future<Set<Integer>> reassert(Map<Integer, ShardOwner> running) {
+    Map<Integer, ShardOwner> copy = Map.copyOf(running);
+    return onThread(() -> {
+      Set<Integer> repaired = new HashSet<>();
+      for (Map.Entry<Integer, ShardOwner> entry : copy.entrySet()) {
+        int shard = entry.getKey();
+        if (!claims.isLocked(shard) && claims.tryLock(shard)) {
+          repaired.add(shard);
+        }
+        if (record(shard, entry.getValue())) {
+          repaired.add(shard);
         }
       }
+      return repaired;
     });
   }
 

@@ -106,6 +106,7 @@ public final class ShardOwnership extends VerticleBase {
   private long pollTimer = -1;
   private long lastPollNanos;
   private boolean readingPlan;
+  private boolean reasserting;
   private boolean readPlanAgain;
   private boolean coordinating;
   private boolean coordinateAgain;
@@ -317,6 +318,48 @@ public final class ShardOwnership extends VerticleBase {
     readPlan();
     coordinate();
     reconcile();
+    reassert();
+  }
+
+  /**
+   * Puts back the claims and directory entries of the shards this node runs if Hazelcast lost them (a member that
+   * dies while partitions migrate can take a partition's owner and backup with it). A claim re-taken or an entry
+   * re-recorded for a shard given up meanwhile is undone at once.
+   */
+  private void reassert() {
+    if (reasserting || detached || suspended || leaving) {
+      return;
+    }
+    Map<Integer, ShardOwner> running = new HashMap<>();
+    slots.forEach((shard, slot) -> {
+      if (slot.state == State.OWNED) {
+        running.put(shard, new ShardOwner(nodeId, slot.lease.epoch()));
+      }
+    });
+    if (running.isEmpty()) {
+      return;
+    }
+    reasserting = true;
+    maps.reassert(running).onComplete(done -> {
+      reasserting = false;
+      if (done.failed()) {
+        LOG.debug("Node {} could not check its claims: {}", nodeId, done.cause().toString());
+        return;
+      }
+      for (int shard : done.result()) {
+        Slot slot = slots.get(shard);
+        ShardOwner owner = running.get(shard);
+        if (slot != null && slot.state == State.OWNED && slot.lease.epoch() == owner.epoch()) {
+          LOG.warn("Node {} put back its claim or directory entry of shard {} (epoch {}): Hazelcast had lost it",
+            nodeId, shard, owner.epoch());
+        } else if (slot == null || slot.state != State.RELEASING) {
+          // Given up since: undo, after the release (same thread, in order). A slot still releasing will release
+          // the claim itself, after this.
+          maps.clearOwner(shard, owner);
+          maps.releaseClaim(shard);
+        }
+      }
+    });
   }
 
   /** Every 250 ms: notices a freeze of this process, and ends the quarantine that follows one. */
@@ -419,9 +462,12 @@ public final class ShardOwnership extends VerticleBase {
         if (current != null && current.members().equals(target) && current.shards() == options.shards()) {
           return Future.succeededFuture();
         }
+        // No plan in the map although this node followed one: Hazelcast lost it (see reassert); start from the last
+        // one followed, so that shards stay where they are.
+        ShardPlan base = current != null ? current : plan;
         long version = Math.max(current == null ? 0 : current.version(), plan == null ? 0 : plan.version()) + 1;
         ShardPlan next = new ShardPlan(version, target,
-          ShardAssignment.assign(target, options.shards(), current == null ? null : current.owners()));
+          ShardAssignment.assign(target, options.shards(), base == null ? null : base.owners()));
         return maps.publish(current, next).map(published -> {
           if (published) {
             LOG.info("Node {} (coordinator) published shard plan {} for members {}", nodeId, version, target);

@@ -436,7 +436,8 @@ class ShardOwnershipTest {
 
   @Test
   @DisplayName("a stale owner whose epoch another node superseded cannot write (ShardFencedException), drops the"
-    + " shard when it reports it, and does not take it again while the plan is unchanged")
+    + " shard when it reports it, and does not take it again while the plan is unchanged; a running shard's claim and"
+    + " directory entry that Hazelcast lost are put back")
   void staleOwnerIsFencedAndDropsTheShard() {
     List<Node> two = startNodes(2);
     Node a = two.get(0);
@@ -471,6 +472,17 @@ class ShardOwnershipTest {
     assertThat(row.getString("owner")).isEqualTo("usurper");
     assertThat(row.getLong("epoch")).isEqualTo(epoch + 1);
     assertThat(Await.result(a.ownership.ownerOf(shard))).as("A's directory entry is gone").isNull();
+
+    // Hazelcast loses what A holds for another shard (as when a member dies while partitions migrate).
+    int other = a.host.running.keySet().stream().sorted().findFirst().orElseThrow();
+    long otherEpoch = a.host.running.get(other);
+    com.hazelcast.map.IMap<Integer, String> claims = b.cluster.hazelcast().getMap(ShardMaps.CLAIMS);
+    claims.forceUnlock(other);
+    b.cluster.hazelcast().getMap(ShardMaps.OWNERS).delete(other);
+    Poll.until("A put its claim and directory entry back", SETTLE, () -> claims.isLocked(other)
+      && new ShardOwner(a.id(), otherEpoch).equals(Await.result(b.ownership.ownerOf(other))));
+    assertThat(claims.tryLock(other)).as("the claim is A's again, not free for B").isFalse();
+    assertThat(a.host.running).containsEntry(other, otherEpoch);
   }
 
   @Test
