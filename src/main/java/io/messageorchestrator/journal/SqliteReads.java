@@ -172,9 +172,11 @@ final class SqliteReads {
             turns.add(new HistoryTurn(account, contactId, processId,
               new HistoryEntry(HistoryEntry.ASSISTANT, reply, rows.getLong(8))));
           }
-          turns.add(new HistoryTurn(account, contactId, processId,
-            new HistoryEntry(HistoryEntry.USER, HistoryEntry.userText(rows.getString(4), rows.getString(5)),
-              rows.getLong(6))));
+          if (turns.size() < perConversation) {
+            turns.add(new HistoryTurn(account, contactId, processId,
+              new HistoryEntry(HistoryEntry.USER, HistoryEntry.userText(rows.getString(4), rows.getString(5)),
+                rows.getLong(6))));
+          }
         }
       }
       List<HistoryTurn> result = new ArrayList<>();

@@ -9,11 +9,12 @@ import java.util.HashMap;
  *   <li><b>{@code contact.rateLimit}</b>: at most that many messages accepted per conversation in each minute —
  *   fixed one-minute windows on the shard's monotonic clock (so at a window's edge up to twice the limit can arrive
  *   within a minute); beyond it a message is refused {@code rate_limited} (HTTP 429) and nothing is journaled.
- *   Duplicates and refused messages do not count.</li>
+ *   Duplicates and the messages it refuses do not count.</li>
  *   <li><b>{@code contact.dailyAgentCalls}</b>: agent calls (attempts, retries included) per conversation and UTC day,
  *   on the wall clock. Once reached, the conversation's next message is accepted and journaled but held: the
  *   conversation is paused (V3) by {@code limit} with reason {@value #DAILY_LIMIT} until the next UTC midnight, or
- *   until an operator resumes it. Messages already waiting when the limit is reached still run.</li>
+ *   until an operator resumes it. Checked when a message arrives: the messages then waiting are held with it (a
+ *   running call finishes); those that arrived before the last allowed call started may still run.</li>
  * </ul>
  * Memory: the minute's counters are dropped when the minute changes and the day's when the UTC day changes, so each
  * map holds only the conversations that wrote in the current window (a few dozen bytes each).
@@ -26,9 +27,9 @@ final class ContactLimits {
   private final int rateLimit;
   private final int dailyAgentCalls;
   private final TimeSource time;
-  private final HashMap<String, int[]> thisMinute = new HashMap<>();
+  private HashMap<String, int[]> thisMinute = new HashMap<>();
   private long minute = Long.MIN_VALUE;
-  private final HashMap<String, int[]> today = new HashMap<>();
+  private HashMap<String, int[]> today = new HashMap<>();
   private long day = Long.MIN_VALUE;
   private long rateLimited;
   private long dailyLimited;
@@ -51,7 +52,7 @@ final class ContactLimits {
     long now = time.monotonicMillis() / MINUTE_MS;
     if (now != minute) {
       minute = now;
-      thisMinute.clear();
+      thisMinute = fresh(thisMinute);
     }
     int[] count = thisMinute.computeIfAbsent(conversationKey, key -> new int[1]);
     if (count[0] >= rateLimit) {
@@ -102,11 +103,20 @@ final class ContactLimits {
     return dailyLimited;
   }
 
+  /** An emptied map; a new one after a busy window, as a hash table never shrinks by itself. */
+  private static HashMap<String, int[]> fresh(HashMap<String, int[]> map) {
+    if (map.size() > 1_024) {
+      return new HashMap<>();
+    }
+    map.clear();
+    return map;
+  }
+
   private void rollDay() {
     long now = Math.floorDiv(time.wallMillis(), DAY_MS);
     if (now != day) {
       day = now;
-      today.clear();
+      today = fresh(today);
     }
   }
 }

@@ -135,6 +135,25 @@ class HistoryTest {
   }
 
   @Test
+  @DisplayName("a text longer than 4,096 characters is cut in the history; the least recently used conversation is"
+    + " forgotten beyond the shard's share of 10,000")
+  void bounds() {
+    PlainShard shard = shard(new JsonObject().put("shards", 4));
+    shard.send("c1", "x".repeat(10_000));
+    shard.reply("c1", "ok");
+    shard.send("c1", "next");
+    assertThat(lastCallHistory(shard).getFirst().text()).hasSize(ConversationHistory.MAX_TEXT).endsWith("…");
+
+    int share = ConversationHistory.MAX_CONVERSATIONS_PER_NODE / 4;
+    for (int i = 0; i < share; i++) {
+      shard.machine.history().restore(List.of(new HistoryTurn("default", "other-" + i, "p-" + i,
+        new HistoryEntry("user", "hi", shard.wallMillis.get()))));
+    }
+    assertThat(shard.machine.history().conversations()).isEqualTo(share);
+    assertThat(shard.machine.history().current("default", "c1")).isEmpty();
+  }
+
+  @Test
   @DisplayName("erasing a conversation's data clears its history")
   void eraseClears() {
     PlainShard shard = shard(new JsonObject());
