@@ -84,7 +84,8 @@ final class ContactStateMachine {
       ConversationHistory.MAX_CONVERSATIONS_PER_NODE
         / (config.shards() > 0 ? config.shards() : Runtime.getRuntime().availableProcessors()), keptFinishedMs(config), time,
       effects, journal.historyLoader(), metrics);
-    this.limits = new ContactLimits(config.conversation().rateLimit(), config.conversation().dailyAgentCalls(), time);
+    this.limits = new ContactLimits(config.conversation().rateLimit(), config.conversation().dailyAgentCalls(),
+      time);
     this.outcomes = new Outcomes(config, metrics, effects, journal, history);
     this.retryBackoff = new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff(),
       bound -> ThreadLocalRandom.current().nextLong(bound));
