@@ -19,11 +19,13 @@ import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.journal.ContactPause;
 import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.HistoryTurn;
 import io.messageorchestrator.journal.JournalAdminVerticle;
 import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.journal.Journals;
 import io.messageorchestrator.journal.Recovery;
 import io.messageorchestrator.core.Events;
+import io.messageorchestrator.orchestrator.ConversationHistory;
 import io.messageorchestrator.orchestrator.GlobalConcurrencyLimit;
 import io.messageorchestrator.orchestrator.JournalMetrics;
 import io.messageorchestrator.orchestrator.Lifecycle;
@@ -162,6 +164,8 @@ public final class OrchestratorSuite {
   /** The suite's monotonic clock (the memory journal's times). */
   private LongSupplier clock;
   private long purgeTimer = -1;
+  /** V4: read at start, handed to the shards with the recovery. */
+  private List<HistoryTurn> recoveredHistory = List.of();
 
   private OrchestratorSuite(Vertx vertx, OrchestratorConfig config, Options options) {
     this.vertx = vertx;
@@ -215,12 +219,39 @@ public final class OrchestratorSuite {
             ContactIds.shardOf(Accounts.conversationKey(account, contactId), shardCount))
           .compose(adopted -> start(processor, options, new Recovery(List.of(), List.of()), recoveryStart));
       }
-      return journal.recover().compose(recovery -> start(processor, options, recovery, recoveryStart));
+      return journal.recover().compose(recovery -> recentHistory(journal).compose(history -> {
+        this.recoveredHistory = history;
+        return start(processor, options, recovery, recoveryStart);
+      }));
     }).recover(failure -> closeJournal().transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  /**
+   * V4: the conversations' recent history, read once at start from a journal that keeps no index for it (SQLite);
+   * bounded by {@code agent.historySize} per conversation and {@link ConversationHistory#MAX_CONVERSATIONS_PER_NODE}
+   * conversations. None with history off.
+   */
+  private Future<List<HistoryTurn>> recentHistory(Journal journal) {
+    int size = config.conversation().historySize();
+    if (size == 0) {
+      return Future.succeededFuture(List.of());
+    }
+    long kept = Math.max(config.dedupWindow(), config.journal().retention());
+    return journal.recentHistory(size, ConversationHistory.MAX_CONVERSATIONS_PER_NODE,
+      kept > 0 ? System.currentTimeMillis() - kept : Long.MIN_VALUE);
   }
 
   private Future<OrchestratorSuite> start(AgentProcessor processor, Options options, Recovery recovery,
                                           long recoveryStart) {
+    List<List<HistoryTurn>> historyByShard = new ArrayList<>();
+    for (int shard = 0; shard < shardCount; shard++) {
+      historyByShard.add(new ArrayList<>());
+    }
+    for (HistoryTurn turn : recoveredHistory) {
+      historyByShard.get(ContactIds.shardOf(Accounts.conversationKey(turn.account(), turn.contactId()), shardCount))
+        .add(turn);
+    }
+    recoveredHistory = List.of();
     List<List<JournalEntry>> recoveredByShard = new ArrayList<>();
     for (int shard = 0; shard < shardCount; shard++) {
       recoveredByShard.add(new ArrayList<>());
@@ -270,7 +301,8 @@ public final class OrchestratorSuite {
         List<Future<String>> deployments = new ArrayList<>();
         for (int index = 0; index < shardCount; index++) {
           ShardVerticle shard = new ShardVerticle(index, shardCount, config, limit, metrics, lifecycle,
-            options.clock(), nodeId, journal, recoveredByShard.get(index), pausesByShard.get(index));
+            options.clock(), nodeId, journal, recoveredByShard.get(index), pausesByShard.get(index))
+            .withHistory(historyByShard.get(index));
           shards.add(shard);
           deployments.add(vertx.deployVerticle(shard));
         }
@@ -283,7 +315,7 @@ public final class OrchestratorSuite {
       .compose(id -> {
         adminDeployment = id;
         // One instance: it keeps the replays under way, so a dead letter is never submitted twice at once.
-        return vertx.deployVerticle(new JournalAdminVerticle(journal));
+        return vertx.deployVerticle(new JournalAdminVerticle(journal, shardCount));
       })
       .compose(id -> {
         journalAdminDeployment = id;

@@ -8,9 +8,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Asks the user's own verticle: request {@code {contactId, processId, message, heldMessages?}} to {@code processor.address}. The
- * reply is either a string or an object with a {@code response} string (and {@code handoff: true} to ask for a
- * human); a failed reply is a processing error.
+ * Asks the user's own verticle: request {@code {contactId, processId, attempt, message, heldMessages?, history?}}
+ * to {@code processor.address} ({@code history}: V4, left out when empty). The reply is either a string or an object
+ * with a {@code response} string (and {@code handoff: true} to ask for a human); a failed reply is a processing error.
  */
 public final class EventBusAgent implements AgentProcessor {
   private final Vertx vertx;
@@ -30,6 +30,11 @@ public final class EventBusAgent implements AgentProcessor {
       JsonArray held = new JsonArray();
       context.heldMessages().forEach(earlier -> held.add(earlier.toJson()));
       request.put("heldMessages", held);
+    }
+    if (!context.history().isEmpty()) {
+      JsonArray history = new JsonArray();
+      context.history().forEach(entry -> history.add(entry.toJson()));
+      request.put("history", history);
     }
     Message<Object> reply = Blocking.await(vertx.eventBus().request(address, request,
       new DeliveryOptions().setSendTimeout(Math.max(1, context.remaining().toMillis()))), context.remaining());

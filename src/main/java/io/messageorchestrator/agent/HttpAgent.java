@@ -36,7 +36,10 @@ public final class HttpAgent implements AgentProcessor {
     this.url = url;
   }
 
-  /** POSTs {@code {contactId, processId, attempt, message, heldMessages?}} (held: V3, {@code onResume=last}). */
+  /**
+   * POSTs {@code {contactId, processId, attempt, message, heldMessages?, history?}} (held: V3, {@code onResume=last};
+   * history: V4, left out when empty).
+   */
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
     JsonObject request = new JsonObject().put("contactId", context.contactId()).put("processId", context.processId())
@@ -46,6 +49,11 @@ public final class HttpAgent implements AgentProcessor {
       JsonArray held = new JsonArray();
       context.heldMessages().forEach(earlier -> held.add(earlier.toJson()));
       request.put("heldMessages", held);
+    }
+    if (!context.history().isEmpty()) {
+      JsonArray history = new JsonArray();
+      context.history().forEach(entry -> history.add(entry.toJson()));
+      request.put("history", history);
     }
     HttpResponse<Buffer> response;
     try {

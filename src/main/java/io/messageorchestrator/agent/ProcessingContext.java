@@ -1,5 +1,6 @@
 package io.messageorchestrator.agent;
 
+import io.messageorchestrator.core.HistoryEntry;
 import io.messageorchestrator.core.InboundMessage;
 
 import java.time.Duration;
@@ -21,6 +22,7 @@ public final class ProcessingContext {
   private final LongSupplier nanoClock;
   private final Supplier<Instant> wallClock;
   private final List<InboundMessage> heldMessages;
+  private final List<HistoryEntry> history;
 
   /**
    * @param attempt       1 for the first attempt of a message
@@ -44,14 +46,30 @@ public final class ProcessingContext {
     this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages);
   }
 
+  /**
+   * @param history V4: the conversation's earlier messages and replies, oldest first ({@code agent.historySize} at
+   *                most); empty when history is off
+   */
+  public ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
+                           List<InboundMessage> heldMessages, List<HistoryEntry> history) {
+    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages, history);
+  }
+
   ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos, LongSupplier nanoClock,
                     Supplier<Instant> wallClock) {
-    this(contactId, processId, attempt, deadlineNanos, nanoClock, wallClock, List.of());
+    this(contactId, processId, attempt, deadlineNanos, nanoClock, wallClock, List.of(), List.of());
   }
 
   private ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
                             LongSupplier nanoClock, Supplier<Instant> wallClock, List<InboundMessage> heldMessages) {
+    this(contactId, processId, attempt, deadlineNanos, nanoClock, wallClock, heldMessages, List.of());
+  }
+
+  private ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
+                            LongSupplier nanoClock, Supplier<Instant> wallClock, List<InboundMessage> heldMessages,
+                            List<HistoryEntry> history) {
     this.heldMessages = heldMessages == null ? List.of() : List.copyOf(heldMessages);
+    this.history = history == null ? List.of() : List.copyOf(history);
     this.contactId = contactId;
     this.processId = processId;
     this.attempt = attempt;
@@ -74,6 +92,15 @@ public final class ProcessingContext {
    */
   public List<InboundMessage> heldMessages() {
     return heldMessages;
+  }
+
+  /**
+   * V4: the conversation's (account, contact) last {@code agent.historySize} messages and replies before this
+   * message, oldest first — role {@code user} or {@code assistant}, text, time (epoch ms); empty when
+   * {@code agent.historySize} is 0 or the conversation has none.
+   */
+  public List<HistoryEntry> history() {
+    return history;
   }
 
   /** 1 for the first attempt of a message. */

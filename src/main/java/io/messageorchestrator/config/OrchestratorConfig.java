@@ -45,7 +45,8 @@ public record OrchestratorConfig(
   JournalSettings journal,
   Circuit circuit,
   ClusterSettings cluster,
-  Handoff handoff) {
+  Handoff handoff,
+  Conversation conversation) {
 
   public enum QueueOverflow {
     REJECT("reject"), DROP_OLDEST("dropOldest");
@@ -131,6 +132,18 @@ public record OrchestratorConfig(
    */
   public record Handoff(boolean pauseOnBusinessReply, long pauseTtl, OnResume onResume, int maxHeld,
                         long echoWindow) {
+  }
+
+  /**
+   * Conversation history for agents (V4) and per-conversation abuse and cost limits (V5b).
+   *
+   * @param historySize     {@code agent.historySize}: earlier messages and replies given to the agent (0: none, and
+   *                        no history kept at all)
+   * @param rateLimit       {@code contact.rateLimit}: messages accepted per conversation and minute (0: no limit)
+   * @param dailyAgentCalls {@code contact.dailyAgentCalls}: agent calls per conversation and UTC day, beyond which
+   *                        its messages are held (0: no limit)
+   */
+  public record Conversation(int historySize, int rateLimit, int dailyAgentCalls) {
   }
 
   /** @param token bearer token of the admin API; {@code null}: loopback callers only */
@@ -240,6 +253,11 @@ public record OrchestratorConfig(
         .put("onResume", "skip")
         .put("maxHeld", 100)
         .put("echoWindow", 60_000))
+      .put("agent", new JsonObject()
+        .put("historySize", 10))
+      .put("contact", new JsonObject()
+        .put("rateLimit", 30)
+        .put("dailyAgentCalls", 500))
       .put("cluster", new JsonObject()
         .put("enabled", false)
         .put("name", ClusterSettings.DEFAULT_NAME)
@@ -332,7 +350,9 @@ public record OrchestratorConfig(
       cluster,
       new Handoff(v.booleanValue("handoff.pauseOnBusinessReply"), v.longValue("handoff.pauseTtl", 1_000, 365 * day),
         OnResume.fromConfig(v.oneOf("handoff.onResume", Set.of("skip", "last", "all"))),
-        v.intValue("handoff.maxHeld", 1, 100_000), v.longValue("handoff.echoWindow", 0, day)));
+        v.intValue("handoff.maxHeld", 1, 100_000), v.longValue("handoff.echoWindow", 0, day)),
+      new Conversation(v.intValue("agent.historySize", 0, 100), v.intValue("contact.rateLimit", 0, 1_000_000),
+        v.intValue("contact.dailyAgentCalls", 0, 100_000_000)));
   }
 
   public static final Set<String> JOURNAL_TYPES = Set.of("sqlite", "postgres", "memory");
@@ -408,6 +428,9 @@ public record OrchestratorConfig(
       .put("retryMaxAttempts", retry.maxAttempts())
       .put("handoffPauseTtl", handoff.pauseTtl())
       .put("handoffOnResume", handoff.onResume().configName())
-      .put("handoffMaxHeld", handoff.maxHeld());
+      .put("handoffMaxHeld", handoff.maxHeld())
+      .put("historySize", conversation.historySize())
+      .put("rateLimit", conversation.rateLimit())
+      .put("dailyAgentCalls", conversation.dailyAgentCalls());
   }
 }

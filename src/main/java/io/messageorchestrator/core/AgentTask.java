@@ -11,19 +11,30 @@ import java.util.List;
  */
 public record AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
                         long deadlineNanos, long fencingToken, AgentResultSink replyTo,
-                        List<InboundMessage> heldBefore) {
+                        List<InboundMessage> heldBefore, List<HistoryEntry> history) {
 
   /**
    * @param heldBefore V3 ({@code handoff.onResume=last}): the messages held before this one while the conversation
    *                   was paused, oldest first, as the agent's context; empty otherwise
+   * @param history    V4: the conversation's earlier messages and replies, oldest first ({@code agent.historySize}
+   *                   at most); empty when history is off
    */
   public AgentTask {
     heldBefore = heldBefore == null ? List.of() : heldBefore;
+    history = history == null ? List.of() : history;
   }
 
-  /** A task without held context. */
+  /** A task without history. */
+  public AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
+                   long deadlineNanos, long fencingToken, AgentResultSink replyTo, List<InboundMessage> heldBefore) {
+    this(account, contactId, processId, message, attempt, deadlineNanos, fencingToken, replyTo, heldBefore,
+      List.of());
+  }
+
+  /** A task without held context nor history. */
   public AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
                    long deadlineNanos, long fencingToken, AgentResultSink replyTo) {
-    this(account, contactId, processId, message, attempt, deadlineNanos, fencingToken, replyTo, List.of());
+    this(account, contactId, processId, message, attempt, deadlineNanos, fencingToken, replyTo, List.of(),
+      List.of());
   }
 }

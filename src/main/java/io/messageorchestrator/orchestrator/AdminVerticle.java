@@ -215,6 +215,10 @@ public final class AdminVerticle extends VerticleBase {
         .put("contactsWithQueues", sum(shards, "contactsWithQueues"))
         .put("pausedContacts", sum(shards, "pausedContacts"))
         .put("heldMessages", sum(shards, "heldMessages"))
+        .put("rateLimited", sum(shards, "rateLimited"))
+        .put("dailyLimited", sum(shards, "dailyLimited"))
+        .put("historyConversations", sum(shards, "historyConversations"))
+        .put("historyLoadFailures", sum(shards, "historyLoadFailures"))
         .put("queueDetails", merge(shards, "queueDetails",
           Comparator.comparingInt((JsonObject entry) -> entry.getInteger("queueSize")).reversed()))
         .put("uptime", uptime)

@@ -17,12 +17,16 @@ final class Outcomes {
   private final OrchestratorMetrics metrics;
   private final ShardEffects effects;
   private final JournalWrites journal;
+  /** V4: every ended message enters its conversation's history, with the reply the journal records for it. */
+  private final ConversationHistory history;
 
-  Outcomes(OrchestratorConfig config, OrchestratorMetrics metrics, ShardEffects effects, JournalWrites journal) {
+  Outcomes(OrchestratorConfig config, OrchestratorMetrics metrics, ShardEffects effects, JournalWrites journal,
+           ConversationHistory history) {
     this.config = config;
     this.metrics = metrics;
     this.effects = effects;
     this.journal = journal;
+    this.history = history;
   }
 
   /**
@@ -49,7 +53,9 @@ final class Outcomes {
                        long duration) {
     metrics.outcome(outcome);
     ProcessResult result = resultOf(pending, outcome, reply, error);
-    journal.outcome(pending, outcome, replyToDeliver(outcome, result), error);
+    String delivered = replyToDeliver(outcome, result);
+    journal.outcome(pending, outcome, delivered, error);
+    history.record(pending, delivered);
     switch (outcome) {
       case DROPPED -> effects.publish(Events.MESSAGE_DROPPED,
         OrchestratorEvents.messageUnprocessed(pending, outcome, error));

@@ -86,6 +86,10 @@ final class ShardReports {
       .put("dedupEntries", intake.dedupEntries())
       .put("pausedContacts", shard.pauses().pausedInShard())
       .put("heldMessages", shard.pauses().heldInShard())
+      .put("rateLimited", shard.limits().rateLimited())
+      .put("dailyLimited", shard.limits().dailyLimited())
+      .put("historyConversations", shard.history().conversations())
+      .put("historyLoadFailures", shard.history().loadFailures())
       .put("activeContacts", active)
       .put("queueDetails", queueDetails);
   }
