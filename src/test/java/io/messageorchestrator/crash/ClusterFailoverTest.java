@@ -105,7 +105,6 @@ class ClusterFailoverTest {
 
     List<Call> calls = endpoints.calls();
     assertThat(traffic.refusals).as("refused while the shards moved (the router retries)").isEmpty();
-    assertThat(traffic.count(Answer.NO_ANSWER)).isZero();
     assertThat(calls.stream().map(Call::messageId).collect(Collectors.toSet())).as("every accepted message was"
       + " given to the agent").containsAll(acceptedIds);
     Map<String, Long> callsPerMessage = calls.stream().collect(Collectors.groupingBy(Call::messageId,
@@ -126,7 +125,12 @@ class ClusterFailoverTest {
     System.out.println("cluster-failover: " + new JsonObject().put("messages", traffic.planned())
       .put("accepted", accepted.size()).put("agentCalls", calls.size()).put("secondCalls", secondCalls)
       .put("conversationsOfKilledNode", servedByNode0.size()).put("killToFirstTakeoverCallMs", takeoverMs)
-      .put("killToAllAnsweredMs", (System.nanoTime() - killedAt) / 1_000_000).encode());
+      .put("killToAllAnsweredMs", (System.nanoTime() - killedAt) / 1_000_000)
+      .put("notAnsweredWithin10s", unanswered(Traffic.Route.WHATSAPP) + unanswered(Traffic.Route.WEBHOOK))
+      .put("synchronousNotAnsweredWithin10s", unanswered(Traffic.Route.WEBHOOK)).encode());
+    // A provider's webhook is accept-only: its router tries each owner for at most 1 s and goes on to the next. A
+    // synchronous /webhook caller whose request was on the killed node waits for its own timeout (README).
+    assertThat(unanswered(Traffic.Route.WHATSAPP)).as("Cloud API webhooks not answered within 10 s").isZero();
 
     ServiceProcess leaving = nodes.get(2);
     leaving.terminate();
@@ -139,6 +143,11 @@ class ClusterFailoverTest {
     return checks.stream().map(JsonObject.class::cast).filter(check -> "cluster".equals(check.getString("id")))
       .map(check -> check.getJsonObject("data").getJsonObject("shards"))
       .mapToInt(shards -> shards == null ? 0 : shards.getJsonArray("owned").size()).findFirst().orElse(0);
+  }
+
+  private long unanswered(Traffic.Route route) {
+    return traffic.byContact().stream().flatMap(List::stream)
+      .filter(message -> message.route() == route && traffic.answer(message.messageId()) == Answer.NO_ANSWER).count();
   }
 
   private int callsOf(int generation) {
