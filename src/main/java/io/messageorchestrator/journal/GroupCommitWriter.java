@@ -159,7 +159,7 @@ final class GroupCommitWriter {
   }
 
   /**
-   * Lifecycle writes taken from the queue and not yet made: they wait for a quiet moment (an empty queue), for
+   * Lifecycle writes taken from the queue and not yet made: they wait for a quiet moment (no append for a while), for
    * {@value #LIFECYCLE_HOLD_NANOS} ns after the oldest came, or for {@code maxBatch} of them — whichever is first — so
    * that the appends callers wait for go first, and a message's start, outcome and reply mark mostly share one
    * transaction and fold into one statement ({@link SqliteWrites}). Bounded by {@code maxBatch}; after a kill -9 the
@@ -186,11 +186,11 @@ final class GroupCommitWriter {
         batch.add(first);
         queue.drainTo(batch, maxBatch - 1);
         batch.removeIf(op -> op == WAKE_UP);
-        if (!batch.isEmpty()) {
-          execute(batch);
-        }
+        boolean appended = !batch.isEmpty() && execute(batch);
         batch.clear();
-        if (!lifecycleHeld.isEmpty() && (queue.isEmpty() || lifecycleHeld.size() >= maxBatch
+        // While appends keep coming, lifecycle writes wait (up to the hold) to share a transaction; a group of only
+        // lifecycle writes with nothing behind it is written at once (nobody appends: nothing to wait for).
+        if (!lifecycleHeld.isEmpty() && (!appended && queue.isEmpty() || lifecycleHeld.size() >= maxBatch
           || System.nanoTime() - oldestHeldAt >= LIFECYCLE_HOLD_NANOS)) {
           writeLifecycle();
         }
@@ -227,8 +227,11 @@ final class GroupCommitWriter {
     return left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
   }
 
-  /** Runs the group's appends and other synced writes and answers their callers; holds its lifecycle writes. */
-  private void execute(List<Op<?>> batch) {
+  /**
+   * Runs the group's appends and other synced writes and answers their callers; holds its lifecycle writes. Answers
+   * whether the group had synced writes.
+   */
+  private boolean execute(List<Op<?>> batch) {
     List<Op<?>> synced = new ArrayList<>(batch.size());
     for (Op<?> op : batch) {
       if (op.kind == Kind.LIFECYCLE) {
@@ -245,6 +248,7 @@ final class GroupCommitWriter {
       dispatch(synced);
     }
     refreshFileSize();
+    return !synced.isEmpty();
   }
 
   private void writeLifecycle() {
