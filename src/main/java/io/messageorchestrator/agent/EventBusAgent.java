@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Asks the user's own verticle: request {@code {contactId, processId, message, heldMessages?}} to {@code processor.address}. The
+ * Asks the user's own verticle: request {@code {contactId, processId, message, heldMessages?, messages?}} to {@code processor.address}. The
  * reply is either a string or an object with a {@code response} string (and {@code handoff: true} to ask for a
  * human); a failed reply is a processing error.
  */
@@ -30,6 +30,12 @@ public final class EventBusAgent implements AgentProcessor {
       JsonArray held = new JsonArray();
       context.heldMessages().forEach(earlier -> held.add(earlier.toJson()));
       request.put("heldMessages", held);
+    }
+    if (context.messages().size() > 1) {
+      // V1/V2: a coalesced call — every fragment in order; "message" is their joined text
+      JsonArray messages = new JsonArray();
+      context.messages().forEach(fragment -> messages.add(fragment.toJson()));
+      request.put("messages", messages);
     }
     Message<Object> reply = Blocking.await(vertx.eventBus().request(address, request,
       new DeliveryOptions().setSendTimeout(Math.max(1, context.remaining().toMillis()))), context.remaining());

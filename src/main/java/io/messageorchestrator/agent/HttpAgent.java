@@ -36,7 +36,7 @@ public final class HttpAgent implements AgentProcessor {
     this.url = url;
   }
 
-  /** POSTs {@code {contactId, processId, attempt, message, heldMessages?}} (held: V3, {@code onResume=last}). */
+  /** POSTs {@code {contactId, processId, attempt, message, heldMessages?, messages?}} (held: V3, {@code onResume=last}). */
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
     JsonObject request = new JsonObject().put("contactId", context.contactId()).put("processId", context.processId())
@@ -46,6 +46,12 @@ public final class HttpAgent implements AgentProcessor {
       JsonArray held = new JsonArray();
       context.heldMessages().forEach(earlier -> held.add(earlier.toJson()));
       request.put("heldMessages", held);
+    }
+    if (context.messages().size() > 1) {
+      // V1/V2: a coalesced call — every fragment in order; "message" is their joined text
+      JsonArray messages = new JsonArray();
+      context.messages().forEach(fragment -> messages.add(fragment.toJson()));
+      request.put("messages", messages);
     }
     HttpResponse<Buffer> response;
     try {

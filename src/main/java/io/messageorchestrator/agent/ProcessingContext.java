@@ -21,6 +21,7 @@ public final class ProcessingContext {
   private final LongSupplier nanoClock;
   private final Supplier<Instant> wallClock;
   private final List<InboundMessage> heldMessages;
+  private final List<InboundMessage> messages;
 
   /**
    * @param attempt       1 for the first attempt of a message
@@ -41,17 +42,27 @@ public final class ProcessingContext {
    */
   public ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
                            List<InboundMessage> heldMessages) {
-    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages);
+    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages, List.of());
+  }
+
+  /**
+   * @param messages V1/V2: every message of the call, in order (see {@link #messages()})
+   */
+  public ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
+                           List<InboundMessage> heldMessages, List<InboundMessage> messages) {
+    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages, messages);
   }
 
   ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos, LongSupplier nanoClock,
                     Supplier<Instant> wallClock) {
-    this(contactId, processId, attempt, deadlineNanos, nanoClock, wallClock, List.of());
+    this(contactId, processId, attempt, deadlineNanos, nanoClock, wallClock, List.of(), List.of());
   }
 
   private ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
-                            LongSupplier nanoClock, Supplier<Instant> wallClock, List<InboundMessage> heldMessages) {
+                            LongSupplier nanoClock, Supplier<Instant> wallClock, List<InboundMessage> heldMessages,
+                            List<InboundMessage> messages) {
     this.heldMessages = heldMessages == null ? List.of() : List.copyOf(heldMessages);
+    this.messages = messages == null ? List.of() : List.copyOf(messages);
     this.contactId = contactId;
     this.processId = processId;
     this.attempt = attempt;
@@ -74,6 +85,16 @@ public final class ProcessingContext {
    */
   public List<InboundMessage> heldMessages() {
     return heldMessages;
+  }
+
+  /**
+   * Every message this call answers, oldest first: one for an ordinary call; with burst coalescing
+   * ({@code coalesce.quietWindow}) or {@code midTurn.policy} {@code merge}/{@code interrupt}, all the fragments the
+   * contact sent, which get <b>one</b> reply. The {@code message} argument of {@code process} is then their texts
+   * joined by newlines (or the last one if some are not text). Empty only for a context built without them.
+   */
+  public List<InboundMessage> messages() {
+    return messages;
   }
 
   /** 1 for the first attempt of a message. */

@@ -11,19 +11,28 @@ import java.util.List;
  */
 public record AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
                         long deadlineNanos, long fencingToken, AgentResultSink replyTo,
-                        List<InboundMessage> heldBefore) {
+                        List<InboundMessage> heldBefore, List<InboundMessage> messages) {
 
   /**
    * @param heldBefore V3 ({@code handoff.onResume=last}): the messages held before this one while the conversation
    *                   was paused, oldest first, as the agent's context; empty otherwise
+   * @param messages   V1/V2: every message of the call in order ({@code message} alone for a call of one; for a
+   *                   coalesced call {@code message} is their joined text, see {@code Coalescing})
    */
   public AgentTask {
     heldBefore = heldBefore == null ? List.of() : heldBefore;
+    messages = messages == null || messages.isEmpty() ? List.of(message) : messages;
+  }
+
+  /** A task of one message. */
+  public AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
+                   long deadlineNanos, long fencingToken, AgentResultSink replyTo, List<InboundMessage> heldBefore) {
+    this(account, contactId, processId, message, attempt, deadlineNanos, fencingToken, replyTo, heldBefore, null);
   }
 
   /** A task without held context. */
   public AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
                    long deadlineNanos, long fencingToken, AgentResultSink replyTo) {
-    this(account, contactId, processId, message, attempt, deadlineNanos, fencingToken, replyTo, List.of());
+    this(account, contactId, processId, message, attempt, deadlineNanos, fencingToken, replyTo, List.of(), null);
   }
 }

@@ -274,8 +274,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   @Override
   public void startAgentCall(Lease lease) {
     eventBus.send(Addresses.AGENT, new AgentTask(lease.lane.account, lease.lane.contactId,
-      lease.pending.processId, lease.pending.message, lease.pending.attempts, lease.deadlineNanos, lease.token, results,
-      lease.pending.heldBefore));
+      lease.pending.processId, Coalescing.primaryMessage(lease.pending), lease.pending.attempts, lease.deadlineNanos,
+      lease.token, results, lease.pending.heldBefore, Coalescing.messagesOf(lease.pending)));
   }
 
   @Override
