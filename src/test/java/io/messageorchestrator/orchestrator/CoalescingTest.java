@@ -55,7 +55,7 @@ class CoalescingTest {
 
   /** Each agent call's message texts, in call order. */
   static List<List<String>> calls(PlainShard shard) {
-    return shard.agentCalls.stream().map(CoalescingTest::texts).toList();
+    return shard.callMessages.stream().map(messages -> messages.stream().map(InboundMessage::text).toList()).toList();
   }
 
   static List<String> texts(Lease call) {

@@ -34,6 +34,8 @@ final class PlainShard implements ShardEffects {
   final AtomicLong wallMillis = new AtomicLong(1_700_000_000_000L);
   final List<Map.Entry<String, JsonObject>> events = new ArrayList<>();
   final List<Lease> agentCalls = new ArrayList<>();
+  /** Each agent call's messages as the agent got them (V1/V2: a call's message list grows when it is restarted). */
+  final List<List<InboundMessage>> callMessages = new ArrayList<>();
   final List<String> cancelled = new ArrayList<>();
   /** Writes the journal refused because the shard's epoch was superseded (cluster mode), as the shard heard them. */
   final List<ShardFencedException> fenced = new ArrayList<>();
@@ -181,6 +183,7 @@ final class PlainShard implements ShardEffects {
   @Override
   public void startAgentCall(Lease lease) {
     agentCalls.add(lease);
+    callMessages.add(Coalescing.messagesOf(lease.pending));
   }
 
   @Override
