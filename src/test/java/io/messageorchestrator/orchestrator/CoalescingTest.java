@@ -252,6 +252,38 @@ class CoalescingTest {
   }
 
   @Test
+  @DisplayName("a caller waiting for its message gets the call's reply if it comes within lockTimeout, else"
+    + " 'queued' at lockTimeout (R6), never two answers")
+  void waitingCallersAreAnsweredOnce() {
+    PlainShard shard = new PlainShard(new JsonObject().put("lockTimeout", 5_000)
+      .put("coalesce", new JsonObject().put("quietWindow", 1_000)));
+    AtomicReference<ProcessResult> first = shard.send("c1", "a");
+    AtomicReference<ProcessResult> second = shard.send("c1", "b");
+    shard.advance(1_000);
+    shard.reply("c1", "one answer");
+    assertThat(first.get().status()).isEqualTo(ProcessResult.Status.PROCESSED);
+    assertThat(second.get().status()).isEqualTo(ProcessResult.Status.PROCESSED);
+    assertThat(second.get().response()).isEqualTo("one answer");
+
+    PlainShard slow = new PlainShard(new JsonObject().put("lockTimeout", 500)
+      .put("coalesce", new JsonObject().put("quietWindow", 1_000)));
+    AtomicReference<ProcessResult> waiting = slow.send("c1", "a");
+    slow.advance(500);
+    assertThat(waiting.get().status()).isEqualTo(ProcessResult.Status.QUEUED);
+    slow.advance(500);
+    slow.reply("c1", "later"); // PlainShard.send fails the test if a caller is answered twice
+    assertThat(slow.events(Events.MESSAGE_PROCESSED).getFirst().getBoolean("queued")).isTrue();
+  }
+
+  @Test
+  @DisplayName("an unknown midTurn.policy stops start-up with the key named")
+  void unknownPolicyIsAConfigError() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.messageorchestrator.config.OrchestratorConfig.from(
+        new JsonObject().put("midTurn", new JsonObject().put("policy", "sometimes"))))
+      .isInstanceOf(io.messageorchestrator.config.ConfigException.class).hasMessageContaining("midTurn.policy");
+  }
+
+  @Test
   @DisplayName("coalescing off (quietWindow 0, the default): each message is its own call, as before")
   void offIsUnchanged() {
     PlainShard shard = new PlainShard(new JsonObject().put("lockTimeout", 0));
