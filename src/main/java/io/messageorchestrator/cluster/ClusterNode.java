@@ -16,6 +16,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -90,7 +91,16 @@ public final class ClusterNode {
     return manager.getNodeId();
   }
 
-  /** The Hazelcast member (tests stop it abruptly to see readiness go down). */
+  /**
+   * The Vert.x node ids of the cluster's members, oldest first: Hazelcast's member order, the same on every member,
+   * so every node agrees which one is the oldest. This member's local view: no remote call. Fails
+   * (HazelcastInstanceNotActiveException) once Hazelcast stopped on this node.
+   */
+  public List<String> nodes() {
+    return manager.getNodes();
+  }
+
+  /** The Hazelcast member (tests stop it abruptly to see readiness go down; shard ownership keeps its claims in it). */
   HazelcastInstance hazelcast() {
     return manager.getHazelcastInstance();
   }
