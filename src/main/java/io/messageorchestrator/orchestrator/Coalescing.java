@@ -55,6 +55,8 @@ final class Coalescing {
   private final OrchestratorConfig config;
   private final ShardEffects effects;
   private int openInShard;
+  /** Messages in this shard's open bursts (statistics: {@code coalescingMessages}). */
+  private int messagesInShard;
 
   Coalescing(ContactStateMachine machine, OrchestratorConfig config, ShardEffects effects) {
     this.machine = machine;
@@ -85,8 +87,10 @@ final class Coalescing {
     }
     if (interrupted != null) {
       burst.members.addAll(0, interrupted); // the cancelled call's messages are older: they come first
+      messagesInShard += interrupted.size();
     }
     burst.members.add(pending);
+    messagesInShard++;
     effects.publish(Events.MESSAGE_COALESCING, OrchestratorEvents.messageCoalescing(pending, burst.members.size()));
     waitForStart(pending, burst.members.size());
     if (machine.isStopping()) {
@@ -155,6 +159,7 @@ final class Coalescing {
     }
     lane.burst = null;
     openInShard--;
+    messagesInShard -= burst.members.size();
     effects.cancelTimer(burst.quietTimer);
     effects.cancelTimer(burst.maxWaitTimer);
     return burst.members;
@@ -190,6 +195,11 @@ final class Coalescing {
   /** Contacts of this shard with an open burst. */
   int openInShard() {
     return openInShard;
+  }
+
+  /** Messages in this shard's open bursts. */
+  int messagesInShard() {
+    return messagesInShard;
   }
 
   /** Messages in the lane's open burst. */

@@ -80,8 +80,12 @@ class CoalescingTest {
     assertThat(shard.events(Events.MESSAGE_COALESCING)).extracting(event -> event.getInteger("count"))
       .containsExactly(1, 2, 3);
 
+    assertThat(ShardReports.stats(shard.machine, shard.intake, 0, 10).getInteger("coalescingMessages")).isEqualTo(3);
+    assertThat(ShardReports.status(shard.machine, 0, "c1").getInteger("coalescing")).isEqualTo(3);
+
     shard.advance(1);
     assertThat(calls(shard)).containsExactly(List.of("hi", "I want the premium plan", "for 3 users?"));
+    assertThat(ShardReports.stats(shard.machine, shard.intake, 0, 10).getInteger("coalescingMessages")).isZero();
     assertThat(shard.events(Events.BURST_FLUSHED)).singleElement().satisfies(flushed -> {
       assertThat(flushed.getString("reason")).isEqualTo("quiet");
       assertThat(flushed.getInteger("count")).isEqualTo(3);
