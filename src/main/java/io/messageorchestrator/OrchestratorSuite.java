@@ -1,5 +1,9 @@
 package io.messageorchestrator;
 
+import io.messageorchestrator.cluster.ClusterNode;
+import io.messageorchestrator.cluster.ShardOwnership;
+import io.messageorchestrator.journal.PostgresJournal;
+import io.messageorchestrator.orchestrator.ProcessEntryVerticle;
 import io.messageorchestrator.agent.AgentCircuit;
 import io.messageorchestrator.agent.AgentProcessor;
 import io.messageorchestrator.agent.AgentProcessors;
@@ -15,11 +19,13 @@ import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.journal.ContactPause;
 import io.messageorchestrator.journal.Journal;
+import io.messageorchestrator.journal.HistoryTurn;
 import io.messageorchestrator.journal.JournalAdminVerticle;
 import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.journal.Journals;
 import io.messageorchestrator.journal.Recovery;
 import io.messageorchestrator.core.Events;
+import io.messageorchestrator.orchestrator.ConversationHistory;
 import io.messageorchestrator.orchestrator.GlobalConcurrencyLimit;
 import io.messageorchestrator.orchestrator.JournalMetrics;
 import io.messageorchestrator.orchestrator.Lifecycle;
@@ -82,32 +88,46 @@ public final class OrchestratorSuite {
    * @param http      whether to deploy the HTTP verticle
    * @param journal   a journal opened by the caller, or {@code null}
    * @param clusterCheck the readiness check of the node's cluster membership, or {@code null} for a single node
+   * @param cluster   cluster mode: the node (its clustered Vert.x is the suite's); {@code null} for a single node
    */
   public record Options(AgentProcessor processor, MeterRegistry registry, LongSupplier clock, boolean http,
-                        Journal journal, Handler<Promise<Status>> clusterCheck) {
+                        Journal journal, Handler<Promise<Status>> clusterCheck, ClusterNode cluster) {
+    public Options(AgentProcessor processor, MeterRegistry registry, LongSupplier clock, boolean http,
+                   Journal journal, Handler<Promise<Status>> clusterCheck) {
+      this(processor, registry, clock, http, journal, clusterCheck, null);
+    }
+
     public static Options defaults() {
-      return new Options(null, null, () -> System.nanoTime() / 1_000_000, true, null, null);
+      return new Options(null, null, () -> System.nanoTime() / 1_000_000, true, null, null, null);
+    }
+
+    /**
+     * Cluster mode: this suite runs the shards the cluster gives {@code node} ({@link ShardOwnership}), routes every
+     * request to its shard's owner, and its readiness includes the node's membership.
+     */
+    public Options withCluster(ClusterNode node) {
+      return new Options(processor, registry, clock, http, journal, node.readinessCheck(), node);
     }
 
     public Options withProcessor(AgentProcessor processor) {
-      return new Options(processor, registry, clock, http, journal, clusterCheck);
+      return new Options(processor, registry, clock, http, journal, clusterCheck, cluster);
     }
 
     public Options withRegistry(MeterRegistry registry) {
-      return new Options(processor, registry, clock, http, journal, clusterCheck);
+      return new Options(processor, registry, clock, http, journal, clusterCheck, cluster);
     }
 
     public Options withClock(LongSupplier clock) {
-      return new Options(processor, registry, clock, http, journal, clusterCheck);
+      return new Options(processor, registry, clock, http, journal, clusterCheck, cluster);
     }
 
     public Options withoutHttp() {
-      return new Options(processor, registry, clock, false, journal, clusterCheck);
+      return new Options(processor, registry, clock, false, journal, clusterCheck, cluster);
     }
 
     /** A journal opened by the caller (kept open at stop); {@code null}: the one {@code journal.*} configures. */
     public Options withJournal(Journal journal) {
-      return new Options(processor, registry, clock, http, journal, clusterCheck);
+      return new Options(processor, registry, clock, http, journal, clusterCheck, cluster);
     }
 
     /**
@@ -115,7 +135,7 @@ public final class OrchestratorSuite {
      * (single node): none.
      */
     public Options withClusterCheck(Handler<Promise<Status>> clusterCheck) {
-      return new Options(processor, registry, clock, http, journal, clusterCheck);
+      return new Options(processor, registry, clock, http, journal, clusterCheck, cluster);
     }
   }
 
@@ -134,17 +154,25 @@ public final class OrchestratorSuite {
   private String healthDeployment;
   private String outboundDeployment;
   private String httpDeployment;
+  /** Cluster mode: the node's shard ownership (it deploys and hands off the shards). */
+  private String ownershipDeployment;
+  private OutboundVerticle outbound;
+  private volatile ShardOwnership ownership;
   private Future<JsonObject> stopped;
   private Journal journal;
   private boolean ownsJournal;
   /** The suite's monotonic clock (the memory journal's times). */
   private LongSupplier clock;
   private long purgeTimer = -1;
+  /** V4: read at start, handed to the shards with the recovery. */
+  private List<HistoryTurn> recoveredHistory = List.of();
 
   private OrchestratorSuite(Vertx vertx, OrchestratorConfig config, Options options) {
     this.vertx = vertx;
     this.config = config;
-    this.shardCount = config.shards() > 0 ? config.shards() : eventLoopCount();
+    // In a cluster every node must map conversations to the same shards: cluster.shards, not this node's cores.
+    this.shardCount = options.cluster() != null ? config.cluster().shards()
+      : config.shards() > 0 ? config.shards() : eventLoopCount();
     this.metrics = new OrchestratorMetrics(options.registry() != null ? options.registry()
       : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     this.client = new OrchestratorClient(vertx, shardCount,
@@ -170,7 +198,8 @@ public final class OrchestratorSuite {
   private Future<OrchestratorSuite> start(AgentProcessor processor, Options options) {
     ownsJournal = options.journal() == null;
     clock = options.clock();
-    lifecycle.watchCluster(options.clusterCheck());
+    lifecycle.watchCluster(options.cluster() != null ? clusterReadiness(options.clusterCheck())
+      : options.clusterCheck());
     // Cluster mode: the nodes share the PostgreSQL schema (one node per schema otherwise).
     Future<Journal> opened = ownsJournal
       ? Journals.open(vertx, config.journal(), config.dedupWindow(), config.dedupMaxEntries(), config.cluster().enabled())
@@ -180,12 +209,49 @@ public final class OrchestratorSuite {
       lifecycle.watch(journal);
       JournalMetrics.register(metrics.registry(), journal);
       long recoveryStart = System.nanoTime();
-      return journal.recover().compose(recovery -> start(processor, options, recovery, recoveryStart));
+      if (options.cluster() != null) {
+        if (!(journal instanceof PostgresJournal shared)) {
+          return Future.failedFuture(new IllegalStateException("cluster mode needs journal.type=postgres"));
+        }
+        // Each shard's owner recovers the shard's work when it takes it; rows a single node left without a shard get
+        // theirs first, so that those recoveries find them.
+        return shared.adoptUnshardedMessages((account, contactId) ->
+            ContactIds.shardOf(Accounts.conversationKey(account, contactId), shardCount))
+          .compose(adopted -> start(processor, options, new Recovery(List.of(), List.of()), recoveryStart));
+      }
+      return journal.recover().compose(recovery -> recentHistory(journal).compose(history -> {
+        this.recoveredHistory = history;
+        return start(processor, options, recovery, recoveryStart);
+      }));
     }).recover(failure -> closeJournal().transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  /**
+   * V4: the conversations' recent history, read once at start from a journal that keeps no index for it (SQLite);
+   * bounded by {@code agent.historySize} per conversation and {@link ConversationHistory#MAX_CONVERSATIONS_PER_NODE}
+   * conversations. None with history off.
+   */
+  private Future<List<HistoryTurn>> recentHistory(Journal journal) {
+    int size = config.conversation().historySize();
+    if (size == 0) {
+      return Future.succeededFuture(List.of());
+    }
+    long kept = Math.max(config.dedupWindow(), config.journal().retention());
+    return journal.recentHistory(size, ConversationHistory.MAX_CONVERSATIONS_PER_NODE,
+      kept > 0 ? System.currentTimeMillis() - kept : Long.MIN_VALUE);
   }
 
   private Future<OrchestratorSuite> start(AgentProcessor processor, Options options, Recovery recovery,
                                           long recoveryStart) {
+    List<List<HistoryTurn>> historyByShard = new ArrayList<>();
+    for (int shard = 0; shard < shardCount; shard++) {
+      historyByShard.add(new ArrayList<>());
+    }
+    for (HistoryTurn turn : recoveredHistory) {
+      historyByShard.get(ContactIds.shardOf(Accounts.conversationKey(turn.account(), turn.contactId()), shardCount))
+        .add(turn);
+    }
+    recoveredHistory = List.of();
     List<List<JournalEntry>> recoveredByShard = new ArrayList<>();
     for (int shard = 0; shard < shardCount; shard++) {
       recoveredByShard.add(new ArrayList<>());
@@ -223,16 +289,20 @@ public final class OrchestratorSuite {
         // Before the shards: recovered messages may finish at once, and their messageProcessed must find delivery
         // listening. Exactly one instance: it consumes a published event, and per-contact reply order needs one
         // owner. The journal's undelivered replies go first (J5).
-        return vertx.deployVerticle(new OutboundVerticle(config.outbound(), config.shutdownGracePeriod(),
-          metrics.registry(), null, journal, recovery.replies(), config.handoff().pauseOnBusinessReply() ? shardCount
-          : 0));
+        outbound = new OutboundVerticle(config.outbound(), config.shutdownGracePeriod(), metrics.registry(), null,
+          journal, recovery.replies(), config.handoff().pauseOnBusinessReply() ? shardCount : 0);
+        return vertx.deployVerticle(outbound);
       })
       .compose(id -> {
         outboundDeployment = id;
+        if (options.cluster() != null) {
+          return Future.succeededFuture(); // the shards come with their ownership, once the rest is up
+        }
         List<Future<String>> deployments = new ArrayList<>();
         for (int index = 0; index < shardCount; index++) {
           ShardVerticle shard = new ShardVerticle(index, shardCount, config, limit, metrics, lifecycle,
-            options.clock(), nodeId, journal, recoveredByShard.get(index), pausesByShard.get(index));
+            options.clock(), nodeId, journal, recoveredByShard.get(index), pausesByShard.get(index))
+            .withHistory(historyByShard.get(index));
           shards.add(shard);
           deployments.add(vertx.deployVerticle(shard));
         }
@@ -245,10 +315,15 @@ public final class OrchestratorSuite {
       .compose(id -> {
         adminDeployment = id;
         // One instance: it keeps the replays under way, so a dead letter is never submitted twice at once.
-        return vertx.deployVerticle(new JournalAdminVerticle(journal));
+        return vertx.deployVerticle(new JournalAdminVerticle(journal, shardCount));
       })
       .compose(id -> {
         journalAdminDeployment = id;
+        if (options.cluster() != null) {
+          // Every node serves the public process address (shard 0 moves); readiness is the cluster check's.
+          return vertx.deployVerticle(new ProcessEntryVerticle(shardCount,
+            config.lockTimeout() + config.processingTimeout() + 30_000));
+        }
         ShardHealth health = new ShardHealth(shardCount);
         lifecycle.watch(health);
         return vertx.deployVerticle(health);
@@ -263,6 +338,8 @@ public final class OrchestratorSuite {
             streamedEvents(), httpPort::set), new DeploymentOptions().setInstances(config.http().port() == 0 ? 1 : instances))
           .onSuccess(id2 -> httpDeployment = id2);
       })
+      .compose(v -> options.cluster() == null ? Future.succeededFuture()
+        : startOwnership(options.cluster(), limit, nodeId, options.clock()))
       .map(v -> {
         purgeTimer = vertx.setPeriodic(Math.clamp(keptFinishedMs() / 4, PURGE_INTERVAL_MIN_MS, PURGE_INTERVAL_MAX_MS),
           id -> purgeFinished());
@@ -282,7 +359,10 @@ public final class OrchestratorSuite {
   public synchronized Future<JsonObject> stop() {
     if (stopped == null) {
       lifecycle.beginDraining();
-      stopped = Future.all(shards.stream().map(ShardVerticle::drain).toList())
+      // Cluster mode: the ownership hands every shard off (drained like below, the rest left in the journal for the
+      // next owners) and leaves; a single node drains its shards.
+      Future<?> handedOff = ownershipDeployment == null ? Future.succeededFuture() : undeploy(ownershipDeployment);
+      stopped = handedOff.transform(ignored -> Future.all(shards.stream().map(ShardVerticle::drain).toList()))
         .map(all -> {
           JsonObject total = new JsonObject().put("locksReleased", 0).put("messagesDropped", 0)
             .put("messagesKept", 0);
@@ -347,8 +427,55 @@ public final class OrchestratorSuite {
     return toClose != null && ownsJournal ? toClose.close() : Future.succeededFuture();
   }
 
+  /**
+   * Cluster mode: the node's shards come from {@link ShardOwnership}; each is started by {@link ClusteredShards} with
+   * its journal view fenced by its epoch.
+   */
+  private Future<Void> startOwnership(ClusterNode node, GlobalConcurrencyLimit limit, String nodeId,
+                                      LongSupplier clock) {
+    ClusteredShards host = new ClusteredShards(vertx, (PostgresJournal) journal, (index, view, recovery) ->
+      new ShardVerticle(index, shardCount, config, limit, metrics, lifecycle, clock, nodeId, view,
+        recovery.unfinished(), recovery.pauses()), outbound);
+    ShardOwnership ownership = new ShardOwnership(node, (PostgresJournal) journal, host,
+      ShardOwnership.Options.defaults(shardCount));
+    host.ownedBy(ownership);
+    return vertx.deployVerticle(ownership).onSuccess(id -> {
+      ownershipDeployment = id;
+      this.ownership = ownership;
+    }).mapEmpty();
+  }
+
+  /**
+   * Cluster mode's readiness check: the node's membership ({@code cluster}'s own check) with, under {@code shards},
+   * what the ownership shows — the shards assigned to this node, those it runs (with their epochs), those moving.
+   */
+  private Handler<Promise<Status>> clusterReadiness(Handler<Promise<Status>> membership) {
+    return promise -> {
+      Promise<Status> checked = Promise.promise();
+      membership.handle(checked);
+      checked.future().onComplete(done -> {
+        Status status = done.succeeded() ? done.result() : Status.KO(new JsonObject()
+          .put("problem", String.valueOf(done.cause())));
+        ShardOwnership running = ownership;
+        if (running == null) {
+          promise.complete(status);
+          return;
+        }
+        running.status().onComplete(shards -> {
+          if (shards.succeeded() && status.getData() != null) {
+            status.getData().put("shards", shards.result());
+          }
+          promise.complete(status);
+        });
+      });
+    };
+  }
+
   private Future<Void> undeployAll() {
     List<String> ids = new ArrayList<>(shardDeployments);
+    if (ownershipDeployment != null) {
+      ids.add(ownershipDeployment);
+    }
     ids.addAll(Arrays.asList(adminDeployment, journalAdminDeployment, healthDeployment, outboundDeployment, workerDeployment,
       httpDeployment));
     return Future.join(ids.stream().map(this::undeploy).toList()).mapEmpty();

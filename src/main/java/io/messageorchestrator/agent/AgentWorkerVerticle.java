@@ -85,7 +85,7 @@ public final class AgentWorkerVerticle extends VerticleBase {
   private void onTask(Message<AgentTask> message) {
     AgentTask task = message.body();
     ProcessingContext processingContext = new ProcessingContext(task.contactId(), task.processId(), task.attempt(),
-      task.deadlineNanos(), task.heldBefore(), task.messages());
+      task.deadlineNanos(), task.heldBefore(), task.messages(), task.history());
     AgentCircuit.Admission admission = circuit.admit(processingContext.remaining().toMillis());
     if (!admission.allowed()) {
       // The agent is known to be unreachable: the message waits instead of spending an attempt (J6b).

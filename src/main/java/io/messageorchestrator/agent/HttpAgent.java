@@ -36,7 +36,10 @@ public final class HttpAgent implements AgentProcessor {
     this.url = url;
   }
 
-  /** POSTs {@code {contactId, processId, attempt, message, heldMessages?, messages?}} (held: V3, {@code onResume=last}). */
+  /**
+   * POSTs {@code {contactId, processId, attempt, message, heldMessages?, messages?, history?}} (held: V3,
+   * {@code onResume=last}; messages: V1/V2, a coalesced call's fragments in order; history: V4, left out when empty).
+   */
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
     JsonObject request = new JsonObject().put("contactId", context.contactId()).put("processId", context.processId())
@@ -52,6 +55,11 @@ public final class HttpAgent implements AgentProcessor {
       JsonArray messages = new JsonArray();
       context.messages().forEach(fragment -> messages.add(fragment.toJson()));
       request.put("messages", messages);
+    }
+    if (!context.history().isEmpty()) {
+      JsonArray history = new JsonArray();
+      context.history().forEach(entry -> history.add(entry.toJson()));
+      request.put("history", history);
     }
     HttpResponse<Buffer> response;
     try {

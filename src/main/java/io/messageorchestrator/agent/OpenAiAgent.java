@@ -2,6 +2,7 @@ package io.messageorchestrator.agent;
 
 import io.messageorchestrator.config.ConfigException;
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.core.HistoryEntry;
 import io.messageorchestrator.core.InboundMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -91,7 +92,7 @@ public final class OpenAiAgent implements AgentProcessor {
 
   /**
    * The request: the system prompt first (if any), then {@code history} — the conversation so far, oldest first
-   * (V4 will fill it from the journal; empty until then) — then the user's message last.
+   * (V4: {@link ProcessingContext#history()}) — then the user's message last.
    */
   static JsonObject requestBody(String model, String systemPrompt, List<ChatMessage> history, String userText) {
     return requestBody(model, systemPrompt, history, List.of(userText));
@@ -109,6 +110,12 @@ public final class OpenAiAgent implements AgentProcessor {
     return new JsonObject().put("model", model).put("messages", messages);
   }
 
+  /** V4: the conversation's earlier messages and replies as prior chat messages, oldest first. */
+  static List<ChatMessage> chatHistory(List<HistoryEntry> history) {
+    return history.stream().map(entry -> new ChatMessage(
+      HistoryEntry.ASSISTANT.equals(entry.role()) ? "assistant" : "user", entry.text())).toList();
+  }
+
   /** The user's text; a message without text (media, location...) is described by its type. */
   static String userText(InboundMessage message) {
     String text = message.text();
@@ -121,7 +128,7 @@ public final class OpenAiAgent implements AgentProcessor {
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
     List<String> userTexts = context.messages().size() > 1
       ? context.messages().stream().map(OpenAiAgent::userText).toList() : List.of(userText(message));
-    JsonObject body = requestBody(model, systemPrompt, List.of(), userTexts);
+    JsonObject body = requestBody(model, systemPrompt, chatHistory(context.history()), userTexts);
     long timeout = Math.max(1, context.remaining().toMillis());
     HttpRequest<Buffer> request = client.postAbs(endpoint).connectTimeout(timeout).timeout(timeout);
     if (apiKey != null) {

@@ -1,5 +1,6 @@
 package io.messageorchestrator.agent;
 
+import io.messageorchestrator.core.HistoryEntry;
 import io.messageorchestrator.core.InboundMessage;
 
 import java.time.Duration;
@@ -22,6 +23,7 @@ public final class ProcessingContext {
   private final Supplier<Instant> wallClock;
   private final List<InboundMessage> heldMessages;
   private final List<InboundMessage> messages;
+  private final List<HistoryEntry> history;
 
   /**
    * @param attempt       1 for the first attempt of a message
@@ -42,27 +44,33 @@ public final class ProcessingContext {
    */
   public ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
                            List<InboundMessage> heldMessages) {
-    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages, List.of());
+    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages, List.of(),
+      List.of());
   }
 
   /**
    * @param messages V1/V2: every message of the call, in order (see {@link #messages()})
+   * @param history  V4: the conversation's earlier messages and replies, oldest first ({@code agent.historySize} at
+   *                 most); empty when history is off
    */
   public ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
-                           List<InboundMessage> heldMessages, List<InboundMessage> messages) {
-    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages, messages);
+                           List<InboundMessage> heldMessages, List<InboundMessage> messages,
+                           List<HistoryEntry> history) {
+    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages, messages,
+      history);
   }
 
   ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos, LongSupplier nanoClock,
                     Supplier<Instant> wallClock) {
-    this(contactId, processId, attempt, deadlineNanos, nanoClock, wallClock, List.of(), List.of());
+    this(contactId, processId, attempt, deadlineNanos, nanoClock, wallClock, List.of(), List.of(), List.of());
   }
 
   private ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
                             LongSupplier nanoClock, Supplier<Instant> wallClock, List<InboundMessage> heldMessages,
-                            List<InboundMessage> messages) {
+                            List<InboundMessage> messages, List<HistoryEntry> history) {
     this.heldMessages = heldMessages == null ? List.of() : List.copyOf(heldMessages);
     this.messages = messages == null ? List.of() : List.copyOf(messages);
+    this.history = history == null ? List.of() : List.copyOf(history);
     this.contactId = contactId;
     this.processId = processId;
     this.attempt = attempt;
@@ -95,6 +103,15 @@ public final class ProcessingContext {
    */
   public List<InboundMessage> messages() {
     return messages;
+  }
+
+  /**
+   * V4: the conversation's (account, contact) last {@code agent.historySize} messages and replies before this
+   * call's (first) message, oldest first — role {@code user} or {@code assistant}, text, time (epoch ms); empty when
+   * {@code agent.historySize} is 0 or the conversation has none.
+   */
+  public List<HistoryEntry> history() {
+    return history;
   }
 
   /** 1 for the first attempt of a message. */

@@ -46,7 +46,8 @@ public record OrchestratorConfig(
   Circuit circuit,
   ClusterSettings cluster,
   Handoff handoff,
-  Coalesce coalesce) {
+  Coalesce coalesce,
+  Conversation conversation) {
 
   public enum QueueOverflow {
     REJECT("reject"), DROP_OLDEST("dropOldest");
@@ -181,6 +182,18 @@ public record OrchestratorConfig(
     }
   }
 
+  /**
+   * Conversation history for agents (V4) and per-conversation abuse and cost limits (V5b).
+   *
+   * @param historySize     {@code agent.historySize}: earlier messages and replies given to the agent (0: none, and
+   *                        no history kept at all)
+   * @param rateLimit       {@code contact.rateLimit}: messages accepted per conversation and minute (0: no limit)
+   * @param dailyAgentCalls {@code contact.dailyAgentCalls}: agent calls per conversation and UTC day, beyond which
+   *                        its messages are held (0: no limit)
+   */
+  public record Conversation(int historySize, int rateLimit, int dailyAgentCalls) {
+  }
+
   /** @param token bearer token of the admin API; {@code null}: loopback callers only */
   public record Admin(String token) {
   }
@@ -296,6 +309,11 @@ public record OrchestratorConfig(
       .put("midTurn", new JsonObject()
         .put("policy", "queue")
         .put("maxRestarts", 2))
+      .put("agent", new JsonObject()
+        .put("historySize", 10))
+      .put("contact", new JsonObject()
+        .put("rateLimit", 30)
+        .put("dailyAgentCalls", 500))
       .put("cluster", new JsonObject()
         .put("enabled", false)
         .put("name", ClusterSettings.DEFAULT_NAME)
@@ -389,7 +407,9 @@ public record OrchestratorConfig(
       new Handoff(v.booleanValue("handoff.pauseOnBusinessReply"), v.longValue("handoff.pauseTtl", 1_000, 365 * day),
         OnResume.fromConfig(v.oneOf("handoff.onResume", Set.of("skip", "last", "all"))),
         v.intValue("handoff.maxHeld", 1, 100_000), v.longValue("handoff.echoWindow", 0, day)),
-      coalesce(v));
+      coalesce(v),
+      new Conversation(v.intValue("agent.historySize", 0, 100), v.intValue("contact.rateLimit", 0, 1_000_000),
+        v.intValue("contact.dailyAgentCalls", 0, 100_000_000)));
   }
 
   private static Coalesce coalesce(ConfigValues v) {
@@ -480,6 +500,9 @@ public record OrchestratorConfig(
       .put("handoffOnResume", handoff.onResume().configName())
       .put("handoffMaxHeld", handoff.maxHeld())
       .put("coalesceQuietWindow", coalesce.quietWindow())
-      .put("midTurnPolicy", coalesce.midTurn().configName());
+      .put("midTurnPolicy", coalesce.midTurn().configName())
+      .put("historySize", conversation.historySize())
+      .put("rateLimit", conversation.rateLimit())
+      .put("dailyAgentCalls", conversation.dailyAgentCalls());
   }
 }

@@ -76,6 +76,11 @@ public final class Addresses {
   public static final String OUTBOUND_RESEND = "orchestrator.outbound.resend";
 
   private static final String SHARD_PREFIX = "orchestrator.shard.";
+  /**
+   * A shard's operation (with {@link #shard}): request {@code {account, contactId}} forgets the conversation's history
+   * in memory (V4) once the journal erased its data (J12); reply {@code {history: n}} entries dropped.
+   */
+  public static final String SHARD_HISTORY_ERASE = "history.erase";
 
   private Addresses() {
   }

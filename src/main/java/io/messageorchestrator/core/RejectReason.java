@@ -19,7 +19,9 @@ public enum RejectReason {
    */
   SHARD_MOVED("shard_moved"),
   /** V3: the conversation is paused and already holds {@code handoff.maxHeld} messages. */
-  HELD_FULL("held_full");
+  HELD_FULL("held_full"),
+  /** V5b: the conversation sent {@code contact.rateLimit} messages this minute already; nothing was accepted. */
+  RATE_LIMITED("rate_limited");
 
   private final String label;
 

@@ -90,6 +90,34 @@ public interface Journal {
   /** Erases everything kept about a conversation; answers how many messages and keys were erased. */
   Future<JsonObject> eraseContact(String account, String contactId);
 
+  /**
+   * V4: whether a conversation's history is read from the store when the conversation first needs it
+   * ({@link #history}: PostgreSQL, which has an index on the conversation), rather than loaded once at start
+   * ({@link #recentHistory}: SQLite) or kept in memory only (memory).
+   */
+  default boolean historyOnDemand() {
+    return false;
+  }
+
+  /**
+   * V4, for {@link #historyOnDemand} stores: the conversation's last {@code limit} finished messages accepted at or
+   * after {@code since} (epoch ms), each as a {@code user} turn followed by its reply's {@code assistant} turn (if it
+   * had one), oldest first. Not guarded by a shard's epoch (a read).
+   */
+  default Future<List<HistoryTurn>> history(String account, String contactId, int limit, long since) {
+    return Future.succeededFuture(List.of());
+  }
+
+  /**
+   * V4, at start: the recent history of the most recently active conversations, read in one pass over the newest
+   * finished messages (at most {@code perConversation} per conversation, {@code maxConversations} conversations,
+   * none accepted before {@code since}); per conversation oldest first. Empty for stores that keep no history
+   * across restarts (memory) or read it on demand (PostgreSQL).
+   */
+  default Future<List<HistoryTurn>> recentHistory(int perConversation, int maxConversations, long since) {
+    return Future.succeededFuture(List.of());
+  }
+
   /** Health details; fails when the store cannot write (readiness goes DOWN). */
   Future<JsonObject> health();
 

@@ -41,8 +41,17 @@ public final class JournalAdminVerticle extends VerticleBase {
   /** Dead letters whose replay is under way: a second replay of one is refused, not submitted twice. */
   private final Set<String> replaying = new HashSet<>();
 
+  /** Shards whose history in memory an erasure clears (V4); 0: none. */
+  private final int shardCount;
+
   public JournalAdminVerticle(Journal journal) {
+    this(journal, 0);
+  }
+
+  /** @param shardCount the node's orchestrator shards, told to forget an erased conversation's history (V4) */
+  public JournalAdminVerticle(Journal journal, int shardCount) {
     this.journal = journal;
+    this.shardCount = shardCount;
   }
 
   @Override
@@ -190,9 +199,26 @@ public final class JournalAdminVerticle extends VerticleBase {
   private Future<JsonObject> erase(JsonObject request) {
     String account = account(request);
     String contactId = contactId(request);
-    return journal.eraseContact(account, contactId).onSuccess(erased -> LOG.info(
-      "Erased the journal's data of contact {} (account {}): {}", ContactIds.mask(contactId), account,
-      erased.encode()));
+    return journal.eraseContact(account, contactId)
+      .compose(erased -> forgetHistory(account, contactId).map(erased))
+      .onSuccess(erased -> LOG.info("Erased the journal's data of contact {} (account {}): {}",
+        ContactIds.mask(contactId), account, erased.encode()));
+  }
+
+  /**
+   * V4: after the journal's erasure (so that no read of the journal can bring it back), the conversation's shard
+   * drops its history in memory. The erasure is answered once it did — or failed with 503 if the shard did not
+   * answer (the journal's part is done; erasing again is harmless).
+   */
+  private Future<Void> forgetHistory(String account, String contactId) {
+    if (shardCount == 0) {
+      return Future.succeededFuture();
+    }
+    int shard = ContactIds.shardOf(Accounts.conversationKey(account, contactId), shardCount);
+    return vertx.eventBus().request(Addresses.shard(shard, Addresses.SHARD_HISTORY_ERASE),
+        new JsonObject().put("account", account).put("contactId", contactId),
+        new DeliveryOptions().setSendTimeout(5_000))
+      .mapEmpty();
   }
 
   // ---------------------------------------------------------------- request fields

@@ -1,5 +1,6 @@
 package io.messageorchestrator.journal;
 
+import io.messageorchestrator.core.HistoryEntry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -11,8 +12,10 @@ import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -297,6 +300,33 @@ public final class PostgresJournal implements Journal {
   @Override
   public Future<JsonObject> eraseContact(String account, String contactId) {
     return writer.submit(statements.eraseContact(account, contactId));
+  }
+
+  /** V4: read through the conversation's index ({@code messages_conversation}), on a pooled connection. */
+  @Override
+  public boolean historyOnDemand() {
+    return true;
+  }
+
+  @Override
+  public Future<List<HistoryTurn>> history(String account, String contactId, int limit, long since) {
+    return outsideTheWriter(pool.preparedQuery("SELECT process_id, message->>'text', message->>'type', accepted_at,"
+        + " reply, finished_at FROM " + schema + ".messages WHERE account = $1 AND contact_id = $2"
+        + " AND outcome IS NOT NULL AND accepted_at >= $3 ORDER BY sequence DESC LIMIT $4")
+      .execute(Tuple.of(account, contactId, since, limit))
+      .map(rows -> {
+        List<HistoryTurn> turns = new ArrayList<>();
+        for (Row row : rows) { // newest first: the reply before its message (reversed below)
+          if (row.getString(4) != null) {
+            turns.add(new HistoryTurn(account, contactId, row.getString(0),
+              new HistoryEntry(HistoryEntry.ASSISTANT, row.getString(4), row.getLong(5))));
+          }
+          turns.add(new HistoryTurn(account, contactId, row.getString(0),
+            new HistoryEntry(HistoryEntry.USER, HistoryEntry.userText(row.getString(1), row.getString(2)),
+              row.getLong(3))));
+        }
+        return turns.reversed();
+      }));
   }
 
   /** A trivial read on a pooled connection (not through the writer's queue), within the batch deadline. */

@@ -67,6 +67,16 @@ final class ShardJournal implements Journal {
   }
 
   @Override
+  public boolean historyOnDemand() {
+    return journal.historyOnDemand();
+  }
+
+  @Override
+  public Future<List<HistoryTurn>> history(String account, String contactId, int limit, long since) {
+    return journal.history(account, contactId, limit, since);
+  }
+
+  @Override
   public Future<Recovery> recover() {
     return writer.submit(statements.recover(shard, epoch));
   }

@@ -156,6 +156,12 @@ public final class SqliteJournal implements Journal {
     return reads.recover();
   }
 
+  /** V4: one read of the newest finished rows, on the reader's connection (no index is needed or written for it). */
+  @Override
+  public Future<List<HistoryTurn>> recentHistory(int perConversation, int maxConversations, long since) {
+    return reads.recentHistory(perConversation, maxConversations, since);
+  }
+
   @Override
   public Future<Integer> purge(long finishedBefore, int maxRows) {
     if (maxRows <= 0) {

@@ -1,5 +1,7 @@
 package io.messageorchestrator.journal;
 
+import io.messageorchestrator.core.Accounts;
+import io.messageorchestrator.core.HistoryEntry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -11,7 +13,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -128,6 +132,58 @@ final class SqliteReads {
       }
       return new JsonObject().put("account", account).put("contactId", contactId).put("messages", messages)
         .put("keys", keys);
+    });
+  }
+
+  /**
+   * V4: the newest finished messages first, in one pass (as {@link #loadDedupKeys}): a conversation is taken while
+   * fewer than {@code maxConversations} are; each keeps its newest {@code perConversation} rows. The pass stops at the
+   * first row accepted before {@code since}, or after {@code perConversation × maxConversations} rows (a start reads
+   * a bounded number of rows whatever the table holds). Answered per conversation, oldest first.
+   */
+  Future<List<HistoryTurn>> recentHistory(int perConversation, int maxConversations, long since) {
+    return read(() -> {
+      Map<String, List<HistoryTurn>> byConversation = new LinkedHashMap<>();
+      long maxRows = (long) perConversation * maxConversations;
+      long read = 0;
+      try (PreparedStatement query = connection.prepareStatement("""
+        SELECT account, contact_id, process_id, json_extract(message, '$.text'), json_extract(message, '$.type'),
+          accepted_at, reply, finished_at FROM messages WHERE outcome IS NOT NULL ORDER BY sequence DESC""");
+           ResultSet rows = query.executeQuery()) {
+        while (read < maxRows && rows.next() && rows.getLong(6) >= since) {
+          read++;
+          String account = rows.getString(1);
+          String contactId = rows.getString(2);
+          String key = Accounts.conversationKey(account, contactId);
+          List<HistoryTurn> turns = byConversation.get(key);
+          if (turns == null) {
+            if (byConversation.size() >= maxConversations) {
+              continue;
+            }
+            turns = new ArrayList<>();
+            byConversation.put(key, turns);
+          }
+          if (turns.size() >= perConversation) {
+            continue;
+          }
+          String processId = rows.getString(3);
+          String reply = rows.getString(7);
+          if (reply != null) { // newest first here: the reply before its message (reversed below)
+            turns.add(new HistoryTurn(account, contactId, processId,
+              new HistoryEntry(HistoryEntry.ASSISTANT, reply, rows.getLong(8))));
+          }
+          if (turns.size() < perConversation) {
+            turns.add(new HistoryTurn(account, contactId, processId,
+              new HistoryEntry(HistoryEntry.USER, HistoryEntry.userText(rows.getString(4), rows.getString(5)),
+                rows.getLong(6))));
+          }
+        }
+      }
+      List<HistoryTurn> result = new ArrayList<>();
+      for (List<HistoryTurn> turns : byConversation.values()) {
+        result.addAll(turns.reversed());
+      }
+      return result;
     });
   }
 

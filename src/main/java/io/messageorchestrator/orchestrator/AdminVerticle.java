@@ -217,6 +217,10 @@ public final class AdminVerticle extends VerticleBase {
         .put("heldMessages", sum(shards, "heldMessages"))
         .put("coalescingMessages", sum(shards, "coalescingMessages"))
         .put("totalCoalesced", metrics.count(Outcome.COALESCED_INTO))
+        .put("rateLimited", sum(shards, "rateLimited"))
+        .put("dailyLimited", sum(shards, "dailyLimited"))
+        .put("historyConversations", sum(shards, "historyConversations"))
+        .put("historyLoadFailures", sum(shards, "historyLoadFailures"))
         .put("queueDetails", merge(shards, "queueDetails",
           Comparator.comparingInt((JsonObject entry) -> entry.getInteger("queueSize")).reversed()))
         .put("uptime", uptime)

@@ -57,6 +57,10 @@ final class ContactStateMachine {
   private final ShardOperations operations;
   /** V3: paused conversations and their held messages. */
   private final Pauses pauses;
+  /** V4: the conversations' history for the agent. */
+  private final ConversationHistory history;
+  /** V5b: per-conversation rate and daily agent-call limits. */
+  private final ContactLimits limits;
   /** V3: replies recently sent, to recognise the provider's echoes; {@code null} when no echo can come. */
   private final SentReplies sentReplies;
   /** V1/V2: bursts being collected, and the mid-turn policy's calls of several messages. */
@@ -80,7 +84,13 @@ final class ContactStateMachine {
     this.time = time;
     this.effects = effects;
     this.journal = journal;
-    this.outcomes = new Outcomes(config, metrics, effects, journal);
+    this.history = new ConversationHistory(config.conversation().historySize(),
+      ConversationHistory.MAX_CONVERSATIONS_PER_NODE
+        / (config.shards() > 0 ? config.shards() : Runtime.getRuntime().availableProcessors()), keptFinishedMs(config), time,
+      effects, journal.historyLoader(), metrics);
+    this.limits = new ContactLimits(config.conversation().rateLimit(), config.conversation().dailyAgentCalls(),
+      time);
+    this.outcomes = new Outcomes(config, metrics, effects, journal, history);
     this.retryBackoff = new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff(),
       bound -> ThreadLocalRandom.current().nextLong(bound));
     this.operations = new ShardOperations(this, shardIndex, config, metrics, time, effects, journal);
@@ -88,6 +98,11 @@ final class ContactStateMachine {
     this.pauses = new Pauses(this, config.handoff(), time, effects, journal, metrics);
     this.sentReplies = tracksEchoes(config) ? new SentReplies(config.handoff().echoWindow()) : null;
     this.coalescing = new Coalescing(this, config, effects);
+  }
+
+  /** How long the journal keeps a finished message ({@code max(dedupWindow, journal.retention)}): history's too. */
+  private static long keptFinishedMs(OrchestratorConfig config) {
+    return Math.max(config.dedupWindow(), config.journal().retention());
   }
 
   /**
@@ -241,6 +256,7 @@ final class ContactStateMachine {
     metrics.leasesDelta(1);
     metrics.queueWait(now - pending.acceptedAt);
     deadlines.add(lease);
+    limits.agentCallStarted(lane.key);
     journal.started(pending, lease.token);
     if (config.stepEvents()) {
       effects.publish(Events.LOCK_ACQUIRED,
@@ -452,6 +468,16 @@ final class ContactStateMachine {
   /** V1/V2: bursts and calls of several messages. */
   Coalescing coalescing() {
     return coalescing;
+  }
+
+  /** V4: the conversations' history. */
+  ConversationHistory history() {
+    return history;
+  }
+
+  /** V5b: per-conversation limits. */
+  ContactLimits limits() {
+    return limits;
   }
 
   /** V3: the replies sent lately ({@code null} when the outbound provider sends no echoes). */

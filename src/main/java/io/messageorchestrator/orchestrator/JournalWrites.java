@@ -57,6 +57,11 @@ final class JournalWrites {
     }
   }
 
+  /** V4: reads a conversation's history on first use, for journals that do (PostgreSQL); else {@code null}. */
+  ConversationHistory.Loader historyLoader() {
+    return journal.historyOnDemand() ? journal::history : null;
+  }
+
   boolean durable() {
     return journal.durable();
   }

@@ -34,6 +34,7 @@ public final class OrchestratorMetrics {
   private final Counter statusUpdates;
   private final Counter attemptsFailed;
   private final Counter deadLettered;
+  private final Counter historyLoadFailures;
   private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
   private final Map<RejectReason, Counter> rejections = new EnumMap<>(RejectReason.class);
   private final Timer processingTime;
@@ -60,6 +61,9 @@ public final class OrchestratorMetrics {
       .register(registry);
     attemptsFailed = Counter.builder(PREFIX + "attempts.failed")
       .description("Agent attempts that failed or timed out and were retried").register(registry);
+    historyLoadFailures = Counter.builder(PREFIX + "history.load.failures")
+      .description("Agent calls that went without their conversation's history: the journal did not answer in time")
+      .register(registry);
     deadLettered = Counter.builder(PREFIX + "messages.dead.lettered")
       .description("Messages whose last attempt failed (see /admin/dead-letters)").register(registry);
     for (Outcome outcome : Outcome.values()) {
@@ -93,7 +97,12 @@ public final class OrchestratorMetrics {
     heldMessages.addAndGet(delta);
   }
 
-  /** A pause started; {@code by}: operator, agent or business (a bounded set of tag values). */
+  /** V4: a conversation's history could not be read from the journal for an agent call (it went without). */
+  void historyLoadFailed() {
+    historyLoadFailures.increment();
+  }
+
+  /** A pause started; {@code by}: operator, agent, business or limit (a bounded set of tag values). */
   void paused(String by) {
     pauses.computeIfAbsent(by, who -> Counter.builder(PREFIX + "contacts.pauses").tag("by", who)
       .description("Pauses for a human, by who asked").register(registry)).increment();

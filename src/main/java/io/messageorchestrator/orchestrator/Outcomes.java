@@ -17,12 +17,16 @@ final class Outcomes {
   private final OrchestratorMetrics metrics;
   private final ShardEffects effects;
   private final JournalWrites journal;
+  /** V4: every ended message enters its conversation's history, with the reply the journal records for it. */
+  private final ConversationHistory history;
 
-  Outcomes(OrchestratorConfig config, OrchestratorMetrics metrics, ShardEffects effects, JournalWrites journal) {
+  Outcomes(OrchestratorConfig config, OrchestratorMetrics metrics, ShardEffects effects, JournalWrites journal,
+           ConversationHistory history) {
     this.config = config;
     this.metrics = metrics;
     this.effects = effects;
     this.journal = journal;
+    this.history = history;
   }
 
   /**
@@ -52,7 +56,9 @@ final class Outcomes {
     // A call of several messages (V1/V2): the others' outcomes are written before the call's own, which carries
     // the reply: a crash in between re-runs the call's first message alone but never answers the others twice.
     pending.coalesced.forEach(member -> member(member, pending, outcome, result, error));
-    journal.outcome(pending, outcome, replyToDeliver(outcome, result), error);
+    String delivered = replyToDeliver(outcome, result);
+    journal.outcome(pending, outcome, delivered, error);
+    history.record(pending, delivered); // V4: every member's text, in order, then the call's one reply
     switch (outcome) {
       case DROPPED -> effects.publish(Events.MESSAGE_DROPPED,
         OrchestratorEvents.messageUnprocessed(pending, outcome, error));

@@ -49,6 +49,8 @@ final class Pauses {
   static final String BY_AGENT = "agent";
   static final String BY_BUSINESS = "business";
   static final String BY_TTL = "ttl";
+  /** V5b: the conversation used up its daily agent calls ({@code contact.dailyAgentCalls}). */
+  static final String BY_LIMIT = "limit";
 
   /** A paused conversation as the shard keeps it. */
   static final class PauseState {

@@ -90,7 +90,14 @@ final class ShardIntake {
       duplicate(caller, contactId, message);
       return;
     }
-    if (!roomForContact(Accounts.conversationKey(request.account(), contactId))) {
+    String conversation = Accounts.conversationKey(request.account(), contactId);
+    if (!machine.limits().tryAccept(conversation)) {
+      // V5b: before any state or write: a flood from one number costs a counter, not a journal row.
+      reject(caller, contactId, messageJson, null, RejectReason.RATE_LIMITED, "contact sent more than "
+        + config.conversation().rateLimit() + " messages this minute (contact.rateLimit)");
+      return;
+    }
+    if (!roomForContact(conversation)) {
       reject(caller, contactId, messageJson, null, RejectReason.OVERLOADED,
         "too many contacts active on this node (maxContacts)");
       return;
@@ -102,6 +109,11 @@ final class ShardIntake {
     // already has maxQueueSize calls waiting for the agent.
     int waiting = !machine.coalescing().on() ? lane.queueSize() + lane.appending
       : Coalescing.openCount(lane) + lane.appending + 1 >= config.coalesce().maxMessages() ? lane.queueSize() : 0;
+    if (machine.limits().dailyLimitReached(lane.key) && !machine.pauses().holding(lane)) {
+      // V5b: the conversation used up its agent calls of the day: held (V3's pause) until the next UTC day.
+      machine.limits().heldForDailyLimit();
+      machine.pauses().pause(lane, machine.limits().untilNextDay(), Pauses.BY_LIMIT, ContactLimits.DAILY_LIMIT);
+    }
     boolean holding = machine.pauses().holding(lane);
     if (holding && machine.pauses().full(lane)) {
       // V3: a paused conversation's own bound (not maxQueueSize: held messages are not waiting for the agent).

@@ -88,6 +88,10 @@ final class ShardReports {
       .put("pausedContacts", shard.pauses().pausedInShard())
       .put("heldMessages", shard.pauses().heldInShard())
       .put("coalescingMessages", shard.coalescing().messagesInShard())
+      .put("rateLimited", shard.limits().rateLimited())
+      .put("dailyLimited", shard.limits().dailyLimited())
+      .put("historyConversations", shard.history().conversations())
+      .put("historyLoadFailures", shard.history().loadFailures())
       .put("activeContacts", active)
       .put("queueDetails", queueDetails);
   }

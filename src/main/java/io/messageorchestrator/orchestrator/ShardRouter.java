@@ -34,7 +34,7 @@ public final class ShardRouter {
   /** How long a clustered request keeps looking for its shard's owner. */
   static final long ROUTE_DEADLINE_MS = 15_000;
   /** How long one try of an accept-only request waits for the owner in a cluster (acceptance is a journal append). */
-  static final long ACCEPT_TRY_TIMEOUT_MS = 3_000;
+  static final long ACCEPT_TRY_TIMEOUT_MS = 1_000;
 
   private final Vertx vertx;
   private final int shardCount;

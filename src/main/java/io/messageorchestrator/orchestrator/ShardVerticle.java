@@ -11,6 +11,7 @@ import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.journal.ContactPause;
+import io.messageorchestrator.journal.HistoryTurn;
 import io.messageorchestrator.journal.Journal;
 import io.messageorchestrator.journal.ShardFencedException;
 import io.messageorchestrator.journal.JournalEntry;
@@ -62,6 +63,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
   private List<JournalEntry> recovered;
   /** Pauses the journal held at start for this shard's conversations (V3). */
   private List<ContactPause> recoveredPauses;
+  /** History the journal held at start for this shard's conversations (V4, SQLite). */
+  private List<HistoryTurn> recoveredHistory = List.of();
   private ContactStateMachine machine;
   private ShardIntake intake;
   private EventBus eventBus;
@@ -100,6 +103,12 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     return this;
   }
 
+  /** V4: the conversations' history the journal held at start (SQLite), for this shard. Set before deploying. */
+  public ShardVerticle withHistory(List<HistoryTurn> history) {
+    this.recoveredHistory = history;
+    return this;
+  }
+
   @Override
   public Future<?> start() {
     eventBus = vertx.eventBus();
@@ -109,6 +118,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
       lifecycle, time, this, journalWrites);
     intake = new ShardIntake(machine, shardCount, processIdPrefix, config, metrics, time, this, journalWrites);
     results = new ResultInbox(context, machine::onAgentResult); // before recovery: it starts agent calls
+    machine.history().restore(recoveredHistory); // before recovered messages run: their calls get it (V4)
+    recoveredHistory = List.of();
     // Pauses first: a paused conversation's recovered messages are held again, not queued (V3).
     recoveredPauses.forEach(machine.pauses()::restore);
     recoveredPauses = List.of();
@@ -132,6 +143,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
       eventBus.<JsonObject>consumer(Addresses.shard(index, "resume"), this::onResume),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "businessMessage"), this::onBusinessMessage),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "replySent"), this::onReplySent),
+      eventBus.<JsonObject>consumer(Addresses.shard(index, Addresses.SHARD_HISTORY_ERASE), this::onHistoryErase),
       eventBus.<JsonObject>consumer(Addresses.shard(index, "deadlocks"),
         message -> message.reply(new JsonObject().put("resolved", machine.operations().detectAndResolveDeadlocks())))));
     if (index == 0 && !vertx.isClustered()) {
@@ -248,6 +260,13 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
       .onFailure(failure -> request.fail(503, failure.getMessage()));
   }
 
+  /** J12: the conversation's data was erased from the journal; its history in memory goes too (V4). */
+  private void onHistoryErase(Message<JsonObject> request) {
+    JsonObject body = request.body();
+    int erased = machine.history().erase(Accounts.require(body.getValue("account")), body.getString("contactId"));
+    request.reply(new JsonObject().put("history", erased));
+  }
+
   /** The outbound verticle delivered a reply and the provider named it: its echo will carry that id. */
   private void onReplySent(Message<JsonObject> report) {
     SentReplies sent = machine.sentReplies();
@@ -271,11 +290,21 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     eventBus.publish(Addresses.event(event), payload, EventJsonCodec.DELIVERY);
   }
 
+  /**
+   * The history comes from memory at once, or (PostgreSQL, a conversation not read yet) after its read, bounded by
+   * a short timeout; a lease that ended meanwhile (its deadline, an unlock) is not called any more.
+   */
   @Override
   public void startAgentCall(Lease lease) {
-    eventBus.send(Addresses.AGENT, new AgentTask(lease.lane.account, lease.lane.contactId,
-      lease.pending.processId, Coalescing.primaryMessage(lease.pending), lease.pending.attempts, lease.deadlineNanos,
-      lease.token, results, lease.pending.heldBefore, Coalescing.messagesOf(lease.pending)));
+    machine.history().forCall(lease.lane.account, lease.lane.contactId).onComplete(history -> {
+      if (lease.lane.lease != lease) {
+        return;
+      }
+      eventBus.send(Addresses.AGENT, new AgentTask(lease.lane.account, lease.lane.contactId,
+        lease.pending.processId, Coalescing.primaryMessage(lease.pending), lease.pending.attempts, lease.deadlineNanos,
+        lease.token, results, lease.pending.heldBefore, Coalescing.messagesOf(lease.pending),
+        history.succeeded() ? history.result() : List.of()));
+    });
   }
 
   @Override

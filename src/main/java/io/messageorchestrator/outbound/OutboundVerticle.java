@@ -144,6 +144,16 @@ public final class OutboundVerticle extends VerticleBase {
   }
 
   /**
+   * Cluster mode: a shard this node just took had replies recorded and not delivered (J5): they are delivered like
+   * the ones recovered at start, behind what their conversations already have queued here. Any thread.
+   */
+  public void deliverRecovered(List<Recovery.PendingReply> replies) {
+    if (!replies.isEmpty()) {
+      context.runOnContext(v -> replies.forEach(pending -> enqueue(OutboundReply.recovered(pending, settings.type()))));
+    }
+  }
+
+  /**
    * Lets queued and in-flight deliveries finish (new events are still taken) for up to the grace period, then
    * fails every reply still waiting with reason {@code shutting_down}. An attempt still in flight at that moment is
    * reported failed too, although the provider may yet accept it.

@@ -1,6 +1,7 @@
 package io.messageorchestrator.agent;
 
 import io.messageorchestrator.config.OrchestratorConfig;
+import io.messageorchestrator.core.HistoryEntry;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.support.Await;
 import io.vertx.core.Vertx;
@@ -29,7 +30,8 @@ class CoalescedPayloadTest {
   private static final InboundMessage JOINED = InboundMessage.text("hi\nI want the premium plan\nfor 3 users?", "m3");
 
   private static ProcessingContext context(List<InboundMessage> messages) {
-    return new ProcessingContext("c1", "p1", 1, System.nanoTime() + 5_000_000_000L, List.of(), messages);
+    return new ProcessingContext("c1", "p1", 1, System.nanoTime() + 5_000_000_000L, List.of(), messages,
+      List.of());
   }
 
   /** The agents block (they run on the workers' virtual threads): call them off the event loop. */
@@ -100,6 +102,47 @@ class CoalescedPayloadTest {
     JsonArray messages = server.requests.getFirst().body().getJsonArray("messages");
     assertThat(messages).containsExactly(
       new JsonObject().put("role", "system").put("content", "be brief"),
+      new JsonObject().put("role", "user").put("content", "hi"),
+      new JsonObject().put("role", "user").put("content", "I want the premium plan"),
+      new JsonObject().put("role", "user").put("content", "for 3 users?"));
+  }
+
+  @Test
+  @DisplayName("a coalesced call with history: http sends both 'history' and 'messages'; openai sends the history as"
+    + " prior messages, then the fragments as consecutive user messages")
+  void historyAndFragmentsTogether(Vertx vertx) throws Exception {
+    List<HistoryEntry> history = List.of(new HistoryEntry(HistoryEntry.USER, "hello", 1_000L),
+      new HistoryEntry(HistoryEntry.ASSISTANT, "hi! how can I help?", 2_000L));
+    ProcessingContext context = new ProcessingContext("c1", "p1", 1, System.nanoTime() + 5_000_000_000L, List.of(),
+      BURST, history);
+    List<JsonObject> seen = new CopyOnWriteArrayList<>();
+    HttpServer server = Await.result(vertx.createHttpServer().requestHandler(request -> request.body()
+      .onSuccess(body -> {
+        seen.add(body.toJsonObject());
+        request.response().putHeader("Content-Type", "application/json").end("{\"response\":\"ok\"}");
+      })).listen(0, "127.0.0.1"));
+    HttpAgent http = new HttpAgent(vertx, "http://127.0.0.1:" + server.actualPort() + "/agent");
+    OpenAiAgentTest.FakeChatServer chat = new OpenAiAgentTest.FakeChatServer(vertx,
+      OpenAiAgentTest.FakeChatServer.says("Premium covers 3 users."));
+    OpenAiAgent openAi = (OpenAiAgent) AgentProcessors.create(vertx, OrchestratorConfig.from(new JsonObject()
+      .put("processor", new JsonObject().put("type", "openai").put("url", chat.url).put("model", "m"))));
+    try {
+      offTheEventLoop(() -> {
+        http.process(JOINED, context);
+        openAi.process(JOINED, context);
+      });
+    } finally {
+      http.close();
+    }
+    JsonArray expectedHistory = new JsonArray();
+    history.forEach(entry -> expectedHistory.add(entry.toJson()));
+    assertThat(seen).singleElement().satisfies(request -> {
+      assertThat(request.getJsonArray("history")).isEqualTo(expectedHistory);
+      assertThat(request.getJsonArray("messages")).hasSize(3);
+    });
+    assertThat(chat.requests.getFirst().body().getJsonArray("messages")).containsExactly(
+      new JsonObject().put("role", "user").put("content", "hello"),
+      new JsonObject().put("role", "assistant").put("content", "hi! how can I help?"),
       new JsonObject().put("role", "user").put("content", "hi"),
       new JsonObject().put("role", "user").put("content", "I want the premium plan"),
       new JsonObject().put("role", "user").put("content", "for 3 users?"));

@@ -150,6 +150,22 @@ class OpenAiAgentTest {
   }
 
   @Test
+  @DisplayName("V4: the conversation's history goes to the server as prior chat messages, between the system prompt"
+    + " and the user's message, oldest first")
+  void historyIsSentAsPriorMessages(Vertx vertx) throws Exception {
+    FakeChatServer server = new FakeChatServer(vertx, FakeChatServer.says("Three users are fine."));
+    OpenAiAgent agent = agent(vertx, openai(server.url));
+
+    agent.process(InboundMessage.text("for 3 users?"), HistoryPayloadTest.context(HistoryPayloadTest.HISTORY));
+
+    assertThat(server.requests.get(0).body().getJsonArray("messages")).containsExactly(
+      new JsonObject().put("role", "system").put("content", PROMPT),
+      new JsonObject().put("role", "user").put("content", "hi"),
+      new JsonObject().put("role", "assistant").put("content", "hello! how can I help?"),
+      new JsonObject().put("role", "user").put("content", "for 3 users?"));
+  }
+
+  @Test
   @DisplayName("the request builder puts the conversation history between the system prompt and the user's message")
   void historySlotsInBetween() {
     JsonObject body = OpenAiAgent.requestBody("m", "system text", List.of(

@@ -36,8 +36,10 @@ final class Harness implements AutoCloseable {
       Integer.getInteger("bench.eventLoops", Runtime.getRuntime().availableProcessors())));
     try {
       // The memory journal unless the scenario chose one (the durable scenarios compare against it).
-      config = new JsonObject().put("journal", new JsonObject().put("type", "memory")).mergeIn(withOverrides(config),
-        true);
+      // No per-conversation limits (V5b): the scenarios send many messages per contact at once on purpose.
+      config = new JsonObject().put("journal", new JsonObject().put("type", "memory"))
+        .put("contact", new JsonObject().put("rateLimit", 0).put("dailyAgentCalls", 0))
+        .mergeIn(withOverrides(config), true);
       // The tracker listens before the suite starts: a durable journal's recovered messages run during deploy.
       await(tracker.attach(vertx), 10_000);
       tracker.deployStartedNow();

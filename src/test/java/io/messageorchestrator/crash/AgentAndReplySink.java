@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class AgentAndReplySink implements AutoCloseable {
 
   /** One agent call: what {@code HttpAgent} posts ({@code contactId, processId, message{text, messageId, ...}}). */
-  record Call(int sequence, int generation, String contactId, String processId, String messageId) {
+  record Call(int sequence, int generation, String contactId, String processId, String messageId, long atNanos) {
   }
 
   /** One reply: what {@code HttpCallbackReplySender} posts ({@code contactId, processId, inReplyTo, response}). */
@@ -71,7 +71,7 @@ final class AgentAndReplySink implements AutoCloseable {
     String messageId = message.getString("messageId");
     synchronized (calls) {
       calls.add(new Call(calls.size(), generation(ctx), body.getString("contactId"), body.getString("processId"),
-        messageId));
+        messageId, System.nanoTime()));
     }
     callCount.incrementAndGet();
     vertx.setTimer(agentDelayMs, id -> ctx.json(new JsonObject().put("response", answerTo(messageId))));

@@ -100,7 +100,8 @@ class ClusterFormationTest {
 
     ServiceProcess leaving = nodes.get(1);
     leaving.terminate();
-    assertThat(leaving.awaitExit(Duration.ofSeconds(60))).as("graceful stop of a clustered node").isZero();
+    assertThat(leaving.awaitExit(Duration.ofSeconds(60))).as(() -> "graceful stop of a clustered node\n"
+      + leaving.describe()).isZero();
     // It left before it exited (no failure detection needed): the last node's view is already updated.
     Poll.until("the last node shows 1 member", Duration.ofSeconds(3), () -> memberCount(nodes.get(2)) == 1,
       this::describeMembership);

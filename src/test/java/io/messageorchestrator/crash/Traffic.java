@@ -100,6 +100,7 @@ final class Traffic implements AutoCloseable {
       return Answer.NO_ANSWER;
     }
     if (response.statusCode() != 200) {
+      refusals.add(response.statusCode() + " " + response.bodyAsString());
       return Answer.REFUSED;
     }
     if (message.route() == Route.WEBHOOK && "duplicate".equals(response.bodyAsJsonObject().getString("status"))) {
@@ -137,6 +138,9 @@ final class Traffic implements AutoCloseable {
       .add(new JsonObject().put("id", "102290129340398").put("changes", new JsonArray()
         .add(new JsonObject().put("value", value).put("field", "messages")))));
   }
+
+  /** Status and body of each refused message (a failing test says why). */
+  final List<String> refusals = java.util.Collections.synchronizedList(new ArrayList<>());
 
   int planned() {
     return byMessageId.size();

@@ -17,12 +17,14 @@ public final class Suites {
 
   /**
    * Three shards, a short shutdown grace, the memory journal (tests of orchestration logic need no disk; journal
-   * tests choose theirs) and one attempt per message (tests of retries set {@code retry.maxAttempts}); {@code mergeIn}
-   * overrides (deeply).
+   * tests choose theirs), one attempt per message (tests of retries set {@code retry.maxAttempts}) and no
+   * per-conversation limits (tests of V5b set {@code contact.*}: others send many messages per contact at once);
+   * {@code mergeIn} overrides (deeply).
    */
   public static JsonObject baseConfig() {
     return new JsonObject().put("shards", 3).put("shutdownGracePeriod", 200)
       .put("journal", new JsonObject().put("type", "memory"))
+      .put("contact", new JsonObject().put("rateLimit", 0).put("dailyAgentCalls", 0))
       .put("retry", new JsonObject().put("maxAttempts", 1));
   }
 
