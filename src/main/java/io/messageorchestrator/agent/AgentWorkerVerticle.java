@@ -21,6 +21,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs the {@link AgentProcessor}, each call on its own virtual thread. Deployed with
@@ -84,7 +85,7 @@ public final class AgentWorkerVerticle extends VerticleBase {
   private void onTask(Message<AgentTask> message) {
     AgentTask task = message.body();
     ProcessingContext processingContext = new ProcessingContext(task.contactId(), task.processId(), task.attempt(),
-      task.deadlineNanos(), task.heldBefore(), task.history());
+      task.deadlineNanos(), task.heldBefore(), task.messages(), task.history());
     AgentCircuit.Admission admission = circuit.admit(processingContext.remaining().toMillis());
     if (!admission.allowed()) {
       // The agent is known to be unreachable: the message waits instead of spending an attempt (J6b).
@@ -93,9 +94,11 @@ public final class AgentWorkerVerticle extends VerticleBase {
       return;
     }
     // Registered before it can run, so the call's own removal can never precede its registration.
+    AtomicReference<FutureTask<Void>> self = new AtomicReference<>();
     FutureTask<Void> call = new FutureTask<>(() -> {
       AgentOutcome outcome = invoke(task, processingContext, admission);
-      running.remove(task.processId());
+      // Only itself: an interrupted call's restart (midTurn=interrupt) may be registered under the same id by now.
+      running.remove(task.processId(), self.get());
       try {
         task.replyTo().deliver(AgentResult.of(task, outcome));
       } catch (RuntimeException e) {
@@ -103,6 +106,7 @@ public final class AgentWorkerVerticle extends VerticleBase {
         LOG.error("The result of {} could not be handed back to its shard", task.processId(), e);
       }
     }, null);
+    self.set(call);
     running.put(task.processId(), call);
     try {
       executor.execute(call);

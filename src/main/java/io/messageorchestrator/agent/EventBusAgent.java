@@ -8,9 +8,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Asks the user's own verticle: request {@code {contactId, processId, attempt, message, heldMessages?, history?}}
- * to {@code processor.address} ({@code history}: V4, left out when empty). The reply is either a string or an object
- * with a {@code response} string (and {@code handoff: true} to ask for a human); a failed reply is a processing error.
+ * Asks the user's own verticle: request {@code {contactId, processId, attempt, message, heldMessages?, messages?,
+ * history?}} to {@code processor.address} ({@code messages}: V1/V2, a coalesced call's fragments in order;
+ * {@code history}: V4; each left out when not needed). The reply is either a string or an object with a
+ * {@code response} string (and {@code handoff: true} to ask for a human); a failed reply is a processing error.
  */
 public final class EventBusAgent implements AgentProcessor {
   private final Vertx vertx;
@@ -30,6 +31,12 @@ public final class EventBusAgent implements AgentProcessor {
       JsonArray held = new JsonArray();
       context.heldMessages().forEach(earlier -> held.add(earlier.toJson()));
       request.put("heldMessages", held);
+    }
+    if (context.messages().size() > 1) {
+      // V1/V2: a coalesced call — every fragment in order; "message" is their joined text
+      JsonArray messages = new JsonArray();
+      context.messages().forEach(fragment -> messages.add(fragment.toJson()));
+      request.put("messages", messages);
     }
     if (!context.history().isEmpty()) {
       JsonArray history = new JsonArray();

@@ -37,8 +37,8 @@ public final class HttpAgent implements AgentProcessor {
   }
 
   /**
-   * POSTs {@code {contactId, processId, attempt, message, heldMessages?, history?}} (held: V3, {@code onResume=last};
-   * history: V4, left out when empty).
+   * POSTs {@code {contactId, processId, attempt, message, heldMessages?, messages?, history?}} (held: V3,
+   * {@code onResume=last}; messages: V1/V2, a coalesced call's fragments in order; history: V4, left out when empty).
    */
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
@@ -49,6 +49,12 @@ public final class HttpAgent implements AgentProcessor {
       JsonArray held = new JsonArray();
       context.heldMessages().forEach(earlier -> held.add(earlier.toJson()));
       request.put("heldMessages", held);
+    }
+    if (context.messages().size() > 1) {
+      // V1/V2: a coalesced call — every fragment in order; "message" is their joined text
+      JsonArray messages = new JsonArray();
+      context.messages().forEach(fragment -> messages.add(fragment.toJson()));
+      request.put("messages", messages);
     }
     if (!context.history().isEmpty()) {
       JsonArray history = new JsonArray();

@@ -95,12 +95,18 @@ public final class OpenAiAgent implements AgentProcessor {
    * (V4: {@link ProcessingContext#history()}) — then the user's message last.
    */
   static JsonObject requestBody(String model, String systemPrompt, List<ChatMessage> history, String userText) {
+    return requestBody(model, systemPrompt, history, List.of(userText));
+  }
+
+  /** V1/V2: a coalesced call's fragments are consecutive user messages, in the order they were sent. */
+  static JsonObject requestBody(String model, String systemPrompt, List<ChatMessage> history,
+                                List<String> userTexts) {
     JsonArray messages = new JsonArray();
     if (systemPrompt != null) {
       messages.add(new ChatMessage("system", systemPrompt).toJson());
     }
     history.forEach(message -> messages.add(message.toJson()));
-    messages.add(new ChatMessage("user", userText).toJson());
+    userTexts.forEach(text -> messages.add(new ChatMessage("user", text).toJson()));
     return new JsonObject().put("model", model).put("messages", messages);
   }
 
@@ -120,7 +126,9 @@ public final class OpenAiAgent implements AgentProcessor {
 
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
-    JsonObject body = requestBody(model, systemPrompt, chatHistory(context.history()), userText(message));
+    List<String> userTexts = context.messages().size() > 1
+      ? context.messages().stream().map(OpenAiAgent::userText).toList() : List.of(userText(message));
+    JsonObject body = requestBody(model, systemPrompt, chatHistory(context.history()), userTexts);
     long timeout = Math.max(1, context.remaining().toMillis());
     HttpRequest<Buffer> request = client.postAbs(endpoint).connectTimeout(timeout).timeout(timeout);
     if (apiKey != null) {

@@ -22,6 +22,7 @@ public final class ProcessingContext {
   private final LongSupplier nanoClock;
   private final Supplier<Instant> wallClock;
   private final List<InboundMessage> heldMessages;
+  private final List<InboundMessage> messages;
   private final List<HistoryEntry> history;
 
   /**
@@ -43,32 +44,32 @@ public final class ProcessingContext {
    */
   public ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
                            List<InboundMessage> heldMessages) {
-    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages);
+    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages, List.of(),
+      List.of());
   }
 
   /**
-   * @param history V4: the conversation's earlier messages and replies, oldest first ({@code agent.historySize} at
-   *                most); empty when history is off
+   * @param messages V1/V2: every message of the call, in order (see {@link #messages()})
+   * @param history  V4: the conversation's earlier messages and replies, oldest first ({@code agent.historySize} at
+   *                 most); empty when history is off
    */
   public ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
-                           List<InboundMessage> heldMessages, List<HistoryEntry> history) {
-    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages, history);
+                           List<InboundMessage> heldMessages, List<InboundMessage> messages,
+                           List<HistoryEntry> history) {
+    this(contactId, processId, attempt, deadlineNanos, System::nanoTime, Instant::now, heldMessages, messages,
+      history);
   }
 
   ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos, LongSupplier nanoClock,
                     Supplier<Instant> wallClock) {
-    this(contactId, processId, attempt, deadlineNanos, nanoClock, wallClock, List.of(), List.of());
-  }
-
-  private ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
-                            LongSupplier nanoClock, Supplier<Instant> wallClock, List<InboundMessage> heldMessages) {
-    this(contactId, processId, attempt, deadlineNanos, nanoClock, wallClock, heldMessages, List.of());
+    this(contactId, processId, attempt, deadlineNanos, nanoClock, wallClock, List.of(), List.of(), List.of());
   }
 
   private ProcessingContext(String contactId, String processId, int attempt, long deadlineNanos,
                             LongSupplier nanoClock, Supplier<Instant> wallClock, List<InboundMessage> heldMessages,
-                            List<HistoryEntry> history) {
+                            List<InboundMessage> messages, List<HistoryEntry> history) {
     this.heldMessages = heldMessages == null ? List.of() : List.copyOf(heldMessages);
+    this.messages = messages == null ? List.of() : List.copyOf(messages);
     this.history = history == null ? List.of() : List.copyOf(history);
     this.contactId = contactId;
     this.processId = processId;
@@ -95,8 +96,18 @@ public final class ProcessingContext {
   }
 
   /**
+   * Every message this call answers, oldest first: one for an ordinary call; with burst coalescing
+   * ({@code coalesce.quietWindow}) or {@code midTurn.policy} {@code merge}/{@code interrupt}, all the fragments the
+   * contact sent, which get <b>one</b> reply. The {@code message} argument of {@code process} is then their texts
+   * joined by newlines (or the last one if some are not text). Empty only for a context built without them.
+   */
+  public List<InboundMessage> messages() {
+    return messages;
+  }
+
+  /**
    * V4: the conversation's (account, contact) last {@code agent.historySize} messages and replies before this
-   * message, oldest first — role {@code user} or {@code assistant}, text, time (epoch ms); empty when
+   * call's (first) message, oldest first — role {@code user} or {@code assistant}, text, time (epoch ms); empty when
    * {@code agent.historySize} is 0 or the conversation has none.
    */
   public List<HistoryEntry> history() {

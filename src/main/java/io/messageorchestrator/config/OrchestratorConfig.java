@@ -46,6 +46,7 @@ public record OrchestratorConfig(
   Circuit circuit,
   ClusterSettings cluster,
   Handoff handoff,
+  Coalesce coalesce,
   Conversation conversation) {
 
   public enum QueueOverflow {
@@ -132,6 +133,53 @@ public record OrchestratorConfig(
    */
   public record Handoff(boolean pauseOnBusinessReply, long pauseTtl, OnResume onResume, int maxHeld,
                         long echoWindow) {
+  }
+
+  /** What happens to a contact's messages that arrive while its agent call runs ({@code midTurn.policy}, V2). */
+  public enum MidTurn {
+    /** Each waits its turn (each flushed burst, with coalescing): the original behaviour. */
+    QUEUE("queue"),
+    /** When the contact's turn comes, everything waiting is given to the agent as one call (up to maxMessages). */
+    MERGE("merge"),
+    /** The running call is cancelled (fenced, its reply never sent) and restarted with the old and new messages. */
+    INTERRUPT("interrupt");
+
+    private final String configName;
+
+    MidTurn(String configName) {
+      this.configName = configName;
+    }
+
+    public String configName() {
+      return configName;
+    }
+
+    static MidTurn fromConfig(String name) {
+      for (MidTurn policy : values()) {
+        if (policy.configName.equals(name)) {
+          return policy;
+        }
+      }
+      throw new IllegalArgumentException(name);
+    }
+  }
+
+  /**
+   * Burst coalescing (V1) and the double-texting policy (V2).
+   *
+   * @param quietWindow  a contact's messages are held until it has been quiet this long (ms), then go to the agent
+   *                     as one call; 0: off (each message is its own call)
+   * @param maxWait      a burst is flushed at the latest this long (ms) after its first message
+   * @param maxMessages  a burst (and a merged or restarted call) has at most this many messages
+   * @param flushOnMedia a non-text message flushes its burst at once
+   * @param midTurn      messages arriving while the contact's call runs
+   * @param maxRestarts  {@code interrupt}: restarts per turn at most; later messages wait for the next turn
+   */
+  public record Coalesce(long quietWindow, long maxWait, int maxMessages, boolean flushOnMedia, MidTurn midTurn,
+                         int maxRestarts) {
+    public boolean on() {
+      return quietWindow > 0;
+    }
   }
 
   /**
@@ -253,6 +301,14 @@ public record OrchestratorConfig(
         .put("onResume", "skip")
         .put("maxHeld", 100)
         .put("echoWindow", 60_000))
+      .put("coalesce", new JsonObject()
+        .put("quietWindow", 0)
+        .put("maxWait", 30_000)
+        .put("maxMessages", 20)
+        .put("flushOnMedia", true))
+      .put("midTurn", new JsonObject()
+        .put("policy", "queue")
+        .put("maxRestarts", 2))
       .put("agent", new JsonObject()
         .put("historySize", 10))
       .put("contact", new JsonObject()
@@ -351,8 +407,22 @@ public record OrchestratorConfig(
       new Handoff(v.booleanValue("handoff.pauseOnBusinessReply"), v.longValue("handoff.pauseTtl", 1_000, 365 * day),
         OnResume.fromConfig(v.oneOf("handoff.onResume", Set.of("skip", "last", "all"))),
         v.intValue("handoff.maxHeld", 1, 100_000), v.longValue("handoff.echoWindow", 0, day)),
+      coalesce(v),
       new Conversation(v.intValue("agent.historySize", 0, 100), v.intValue("contact.rateLimit", 0, 1_000_000),
         v.intValue("contact.dailyAgentCalls", 0, 100_000_000)));
+  }
+
+  private static Coalesce coalesce(ConfigValues v) {
+    Coalesce coalesce = new Coalesce(v.longValue("coalesce.quietWindow", 0, day()),
+      v.longValue("coalesce.maxWait", 1, day()), v.intValue("coalesce.maxMessages", 1, 1_000),
+      v.booleanValue("coalesce.flushOnMedia"),
+      MidTurn.fromConfig(v.oneOf("midTurn.policy", Set.of("queue", "merge", "interrupt"))),
+      v.intValue("midTurn.maxRestarts", 0, 100));
+    return coalesce; // (a maxWait below the quiet window simply flushes every burst at maxWait)
+  }
+
+  private static long day() {
+    return 86_400_000L;
   }
 
   public static final Set<String> JOURNAL_TYPES = Set.of("sqlite", "postgres", "memory");
@@ -429,6 +499,8 @@ public record OrchestratorConfig(
       .put("handoffPauseTtl", handoff.pauseTtl())
       .put("handoffOnResume", handoff.onResume().configName())
       .put("handoffMaxHeld", handoff.maxHeld())
+      .put("coalesceQuietWindow", coalesce.quietWindow())
+      .put("midTurnPolicy", coalesce.midTurn().configName())
       .put("historySize", conversation.historySize())
       .put("rateLimit", conversation.rateLimit())
       .put("dailyAgentCalls", conversation.dailyAgentCalls());

@@ -11,30 +11,33 @@ import java.util.List;
  */
 public record AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
                         long deadlineNanos, long fencingToken, AgentResultSink replyTo,
-                        List<InboundMessage> heldBefore, List<HistoryEntry> history) {
+                        List<InboundMessage> heldBefore, List<InboundMessage> messages, List<HistoryEntry> history) {
 
   /**
    * @param heldBefore V3 ({@code handoff.onResume=last}): the messages held before this one while the conversation
    *                   was paused, oldest first, as the agent's context; empty otherwise
-   * @param history    V4: the conversation's earlier messages and replies, oldest first ({@code agent.historySize}
-   *                   at most); empty when history is off
+   * @param messages   V1/V2: every message of the call in order ({@code message} alone for a call of one; for a
+   *                   coalesced call {@code message} is their joined text, see {@code Coalescing})
+   * @param history    V4: the conversation's earlier messages and replies (before the call's first message), oldest
+   *                   first ({@code agent.historySize} at most); empty when history is off
    */
   public AgentTask {
     heldBefore = heldBefore == null ? List.of() : heldBefore;
+    messages = messages == null || messages.isEmpty() ? List.of(message) : messages;
     history = history == null ? List.of() : history;
   }
 
-  /** A task without history. */
+  /** A task of one message without history. */
   public AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
                    long deadlineNanos, long fencingToken, AgentResultSink replyTo, List<InboundMessage> heldBefore) {
-    this(account, contactId, processId, message, attempt, deadlineNanos, fencingToken, replyTo, heldBefore,
+    this(account, contactId, processId, message, attempt, deadlineNanos, fencingToken, replyTo, heldBefore, null,
       List.of());
   }
 
-  /** A task without held context nor history. */
+  /** A task of one message without held context nor history. */
   public AgentTask(String account, String contactId, String processId, InboundMessage message, int attempt,
                    long deadlineNanos, long fencingToken, AgentResultSink replyTo) {
-    this(account, contactId, processId, message, attempt, deadlineNanos, fencingToken, replyTo, List.of(),
+    this(account, contactId, processId, message, attempt, deadlineNanos, fencingToken, replyTo, List.of(), null,
       List.of());
   }
 }

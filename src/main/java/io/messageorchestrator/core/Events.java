@@ -43,6 +43,13 @@ public final class Events {
   public static final String CONTACT_RESUMED = "contactResumed";
   /** V3: a message of a paused conversation was held: {@code contactId, account, processId, held, message}. */
   public static final String MESSAGE_HELD = "messageHeld";
+  /** V1: a message joined its contact's open burst: {@code contactId, account, processId, count, message}. */
+  public static final String MESSAGE_COALESCING = "messageCoalescing";
+  /** V1: a burst went to the agent as one call: {@code contactId, account, processId, count, reason, processIds}. */
+  public static final String BURST_FLUSHED = "burstFlushed";
+  /** V2 ({@code midTurn.policy=interrupt}): a running call was cancelled for newer messages: {@code contactId,
+   * account, processId, restarts, count, ranMs}. */
+  public static final String TURN_INTERRUPTED = "turnInterrupted";
 
   /**
    * A provider delivery status, published by the HTTP webhooks (not by the shards, hence not in {@link #ALL}):
@@ -54,7 +61,8 @@ public final class Events {
     MESSAGE_PROCESSED, PROCESSING_ERROR, DEADLOCKS_RESOLVED, CLEANUP_COMPLETE, PROCESSING_TIMEOUT, MESSAGE_REJECTED,
     MESSAGE_DROPPED, MESSAGE_DISCARDED, DUPLICATE_IGNORED, LATE_RESULT_DISCARDED, CONTACTS_EVICTED, SHARD_UNRESPONSIVE,
     SHARD_RESPONSIVE, ATTEMPT_FAILED, MESSAGE_DEAD_LETTERED, MESSAGE_EXPIRED, JOURNAL_RECOVERED,
-    AGENT_CIRCUIT_OPENED, AGENT_CIRCUIT_CLOSED, CONTACT_PAUSED, CONTACT_RESUMED, MESSAGE_HELD);
+    AGENT_CIRCUIT_OPENED, AGENT_CIRCUIT_CLOSED, CONTACT_PAUSED, CONTACT_RESUMED, MESSAGE_HELD,
+    MESSAGE_COALESCING, BURST_FLUSHED, TURN_INTERRUPTED);
 
   private Events() {
   }

@@ -215,6 +215,8 @@ public final class AdminVerticle extends VerticleBase {
         .put("contactsWithQueues", sum(shards, "contactsWithQueues"))
         .put("pausedContacts", sum(shards, "pausedContacts"))
         .put("heldMessages", sum(shards, "heldMessages"))
+        .put("coalescingMessages", sum(shards, "coalescingMessages"))
+        .put("totalCoalesced", metrics.count(Outcome.COALESCED_INTO))
         .put("rateLimited", sum(shards, "rateLimited"))
         .put("dailyLimited", sum(shards, "dailyLimited"))
         .put("historyConversations", sum(shards, "historyConversations"))

@@ -34,6 +34,8 @@ final class ContactLane {
   Pauses.PauseState pause;
   /** V3: messages held while paused, in acceptance order; allocated only while one is held. */
   private ArrayDeque<Pending> held;
+  /** V1: the burst being collected while the contact types ({@code coalesce.quietWindow}), or {@code null}. */
+  Coalescing.Burst burst;
 
   ContactLane(String key, String account, String contactId) {
     this.key = key;
@@ -44,7 +46,7 @@ final class ContactLane {
   /** A paused lane is never idle: its pause (and its held messages) must not be forgotten by eviction. */
   boolean idle() {
     return lease == null && !waitingForPermit && queueSize() == 0 && appending == 0 && pause == null
-      && heldCount() == 0;
+      && heldCount() == 0 && burst == null;
   }
 
   int heldCount() {
@@ -111,6 +113,11 @@ final class ContactLane {
     queue.removed--;
   }
 
+  /** The waiting calls, oldest first (read-only). */
+  Iterable<Pending> waiting() {
+    return queue == null ? List.of() : queue;
+  }
+
   Pending peekQueue() {
     return queue == null ? null : queue.peekFirst();
   }
@@ -167,6 +174,14 @@ final class ContactLane {
      * first, given to the agent as context; empty otherwise (not journaled: after a restart the message runs alone).
      */
     List<InboundMessage> heldBefore = List.of();
+    /**
+     * V1/V2: the other messages given to the agent in the same call as this one, in order after it (this one is the
+     * call's first message and names the call: its processId); empty for a call of one message. See
+     * {@link Coalescing}.
+     */
+    List<Pending> coalesced = List.of();
+    /** V2 {@code midTurn.policy=interrupt}: how often this call was restarted with newer messages in this turn. */
+    int restarts;
 
     Pending(String processId, String account, String contactId, InboundMessage message, JsonObject messageJson,
             long acceptedAt, Consumer<ProcessResult> caller) {

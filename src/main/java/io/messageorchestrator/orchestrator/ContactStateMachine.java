@@ -16,6 +16,8 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
@@ -61,6 +63,8 @@ final class ContactStateMachine {
   private final ContactLimits limits;
   /** V3: replies recently sent, to recognise the provider's echoes; {@code null} when no echo can come. */
   private final SentReplies sentReplies;
+  /** V1/V2: bursts being collected, and the mid-turn policy's calls of several messages. */
+  private final Coalescing coalescing;
   private long fencingSequence;
   private int queuedInShard;
   private int leasesInShard;
@@ -93,6 +97,7 @@ final class ContactStateMachine {
     this.deadlines = new LeaseDeadlines(effects, time::timerNanos, config.processingTimeout(), this::onTimeout);
     this.pauses = new Pauses(this, config.handoff(), time, effects, journal, metrics);
     this.sentReplies = tracksEchoes(config) ? new SentReplies(config.handoff().echoWindow()) : null;
+    this.coalescing = new Coalescing(this, config, effects);
   }
 
   /** How long the journal keeps a finished message ({@code max(dedupWindow, journal.retention)}): history's too. */
@@ -122,10 +127,68 @@ final class ContactStateMachine {
       pauses.hold(lane, pending); // V3: never given to the agent while a human has the conversation
       return;
     }
-    lane.enqueue(pending);
+    if (coalescing.on()) {
+      coalescing.add(lane, pending); // V1: it waits for the contact to stop typing
+      return;
+    }
+    List<Pending> interrupted = lane.lease == null ? null : interrupt(lane, 1);
+    if (interrupted != null) {
+      List<Pending> members = new ArrayList<>(interrupted);
+      members.add(pending);
+      Pending call = Coalescing.merge(members);
+      lane.requeueFirst(call); // the interrupted call restarts at once, with the new message
+      queuedDelta(1);
+      pump(lane);
+      return;
+    }
+    queueCall(lane, pending);
+  }
+
+  /** A call (one message, or a flushed burst) takes its place at the tail of the lane's queue. */
+  void queueCall(ContactLane lane, Pending call) {
+    lane.enqueue(call);
     queuedDelta(1);
     contacts.markBusy(lane);
     pump(lane);
+  }
+
+  /**
+   * V2 {@code midTurn.policy=interrupt}: the lane's running call is cancelled — interrupted and fenced (its token is
+   * dead: a late result is discarded, its reply never sent) — unless it was already restarted
+   * {@code midTurn.maxRestarts} times in this turn or the restarted call would exceed {@code coalesce.maxMessages}
+   * with the {@code incoming} messages. The restart does not use up an attempt. Returns the cancelled call's messages
+   * and those queued behind it, oldest first, to go to the agent again with the new ones; {@code null} when the call
+   * goes on.
+   */
+  List<Pending> interrupt(ContactLane lane, int incoming) {
+    Lease lease = lane.lease;
+    OrchestratorConfig.Coalesce settings = config.coalesce();
+    if (settings.midTurn() != OrchestratorConfig.MidTurn.INTERRUPT || lease == null
+      || lease.pending.restarts >= settings.maxRestarts()) {
+      return null;
+    }
+    int queuedMessages = 0;
+    for (Pending waiting : lane.waiting()) {
+      queuedMessages += Coalescing.size(waiting);
+    }
+    if (Coalescing.size(lease.pending) + queuedMessages + incoming > settings.maxMessages()) {
+      return null;
+    }
+    Pending call = lease.pending;
+    effects.cancelAgentCall(call.processId);
+    releaseLease(lease);
+    call.attempts--; // a restart is not a failed attempt
+    call.restarts++;
+    journal.started(call, lease.token); // takes the recorded start back, as deferAttempt does
+    List<Pending> members = new ArrayList<>(Coalescing.split(call));
+    Pending waiting;
+    while ((waiting = lane.pollQueue()) != null) {
+      queuedDelta(-1);
+      members.addAll(Coalescing.split(waiting));
+    }
+    effects.publish(Events.TURN_INTERRUPTED, OrchestratorEvents.turnInterrupted(lane, call, members.size(),
+      time.monotonicMillis() - lease.startedAt));
+    return members;
   }
 
   /** {@code queueOverflow=dropOldest}: the lane's oldest waiting message ends {@code dropped}; returns it. */
@@ -173,8 +236,7 @@ final class ContactStateMachine {
    * {@code maxMessageAge} (J7): such messages end {@code expired} without an agent call, and the next one is tried.
    */
   private void startLease(ContactLane lane) {
-    Pending pending = lane.pollQueue();
-    queuedDelta(-1);
+    Pending pending = nextCall(lane);
     while (expire(pending)) {
       if (lane.queueSize() == 0) {
         limit.release();
@@ -182,10 +244,10 @@ final class ContactStateMachine {
         completeDrainIfIdle();
         return;
       }
-      pending = lane.pollQueue();
-      queuedDelta(-1);
+      pending = nextCall(lane);
     }
     cancelLockWait(pending);
+    pending.coalesced.forEach(this::cancelLockWait);
     pending.attempts++;
     long now = time.monotonicMillis();
     Lease lease = new Lease(lane, pending, ++fencingSequence, now);
@@ -201,6 +263,27 @@ final class ContactStateMachine {
         OrchestratorEvents.lockAcquired(lane.contactId, pending.processId, lease.token, time.wallMillis()));
     }
     effects.startAgentCall(lease);
+  }
+
+  /**
+   * The lane's next call: its head, and with {@code midTurn.policy} {@code merge} or {@code interrupt} also the
+   * calls waiting behind it, merged, up to {@code coalesce.maxMessages} messages (V2).
+   */
+  private Pending nextCall(ContactLane lane) {
+    Pending head = lane.pollQueue();
+    queuedDelta(-1);
+    if (config.coalesce().midTurn() == OrchestratorConfig.MidTurn.QUEUE || lane.queueSize() == 0) {
+      return head;
+    }
+    List<Pending> members = new ArrayList<>(Coalescing.split(head));
+    Pending next;
+    while ((next = lane.peekQueue()) != null
+      && members.size() + Coalescing.size(next) <= config.coalesce().maxMessages()) {
+      lane.pollQueue();
+      queuedDelta(-1);
+      members.addAll(Coalescing.split(next));
+    }
+    return Coalescing.merge(members);
   }
 
   /** J7: ends the message {@code expired} if its age (provider timestamp, else acceptance) is over the limit. */
@@ -382,6 +465,11 @@ final class ContactStateMachine {
     return pauses;
   }
 
+  /** V1/V2: bursts and calls of several messages. */
+  Coalescing coalescing() {
+    return coalescing;
+  }
+
   /** V4: the conversations' history. */
   ConversationHistory history() {
     return history;
@@ -408,6 +496,11 @@ final class ContactStateMachine {
   void stopAccepting(Runnable onDrained) {
     stopping = true;
     this.onDrained = onDrained;
+    if (!journal.durable()) {
+      // The memory journal forgets them: open bursts go to the agent within the grace period. A durable journal
+      // keeps them for the next start, which resumes their window (an early flush would answer half a burst).
+      coalescing.flushAll();
+    }
     completeDrainIfIdle();
   }
 

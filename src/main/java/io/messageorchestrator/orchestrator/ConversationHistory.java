@@ -103,13 +103,19 @@ public final class ConversationHistory {
       return;
     }
     Ring ring = ring(Accounts.conversationKey(pending.account, pending.contactId));
-    long acceptedAtWall = time.wallMillis() - Math.max(0, time.monotonicMillis() - pending.acceptedAt);
-    add(ring, new Turn(pending.processId, new HistoryEntry(HistoryEntry.USER,
-      clip(HistoryEntry.userText(pending.message.text(), pending.message.type())), acceptedAtWall)));
+    userTurn(ring, pending);
+    // V1/V2: a call of several messages — each fragment is the contact's, in the order sent; the one reply follows
+    pending.coalesced.forEach(member -> userTurn(ring, member));
     if (reply != null) {
       add(ring, new Turn(pending.processId, new HistoryEntry(HistoryEntry.ASSISTANT, clip(reply),
         time.wallMillis())));
     }
+  }
+
+  private void userTurn(Ring ring, Pending message) {
+    long acceptedAtWall = time.wallMillis() - Math.max(0, time.monotonicMillis() - message.acceptedAt);
+    add(ring, new Turn(message.processId, new HistoryEntry(HistoryEntry.USER,
+      clip(HistoryEntry.userText(message.message.text(), message.message.type())), acceptedAtWall)));
   }
 
   /**

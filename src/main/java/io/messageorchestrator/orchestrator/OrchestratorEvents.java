@@ -57,6 +57,12 @@ final class OrchestratorEvents {
     if (pending.replayOf != null) {
       processed.put("replayOf", pending.replayOf);
     }
+    if (!pending.coalesced.isEmpty()) {
+      // V1/V2: one reply for the call; its messages are listed (this one first), each ends with its own outcome
+      JsonArray members = new JsonArray().add(pending.processId);
+      pending.coalesced.forEach(member -> members.add(member.processId));
+      processed.put("members", members);
+    }
     return processed;
   }
 
@@ -117,6 +123,23 @@ final class OrchestratorEvents {
   static JsonObject messageHeld(Pending pending, int held) {
     return new JsonObject().put("contactId", pending.contactId).put("account", pending.account)
       .put("processId", pending.processId).put("held", held).put("message", pending.messageJson);
+  }
+
+  static JsonObject messageCoalescing(Pending pending, int count) {
+    return new JsonObject().put("contactId", pending.contactId).put("account", pending.account)
+      .put("processId", pending.processId).put("count", count).put("message", pending.messageJson);
+  }
+
+  static JsonObject burstFlushed(ContactLane lane, Pending call, int count, String reason) {
+    JsonArray processIds = new JsonArray().add(call.processId);
+    call.coalesced.forEach(member -> processIds.add(member.processId));
+    return new JsonObject().put("contactId", lane.contactId).put("account", lane.account)
+      .put("processId", call.processId).put("count", count).put("reason", reason).put("processIds", processIds);
+  }
+
+  static JsonObject turnInterrupted(ContactLane lane, Pending call, int count, long ranMs) {
+    return new JsonObject().put("contactId", lane.contactId).put("account", lane.account)
+      .put("processId", call.processId).put("restarts", call.restarts).put("count", count).put("ranMs", ranMs);
   }
 
   static JsonObject contactPaused(ContactPause pause, int held) {

@@ -16,7 +16,13 @@ public enum Outcome {
    * V3: held while its conversation was paused; on resume ({@code handoff.onResume=last}) it went to the agent as
    * context of the last held message, whose reply answers it.
    */
-  ANSWERED_WITH_LAST("answered_with_last");
+  ANSWERED_WITH_LAST("answered_with_last"),
+  /**
+   * V1/V2: went to the agent in one call with other messages of its contact (a burst, a merge, a restart) and was
+   * answered by that call's reply; the call is named by its first message's processId (the journal's detail column
+   * reads {@code coalesced into <processId>}).
+   */
+  COALESCED_INTO("coalesced_into");
 
   private final String label;
 

@@ -53,9 +53,12 @@ final class Outcomes {
                        long duration) {
     metrics.outcome(outcome);
     ProcessResult result = resultOf(pending, outcome, reply, error);
+    // A call of several messages (V1/V2): the others' outcomes are written before the call's own, which carries
+    // the reply: a crash in between re-runs the call's first message alone but never answers the others twice.
+    pending.coalesced.forEach(member -> member(member, pending, outcome, result, error));
     String delivered = replyToDeliver(outcome, result);
     journal.outcome(pending, outcome, delivered, error);
-    history.record(pending, delivered);
+    history.record(pending, delivered); // V4: every member's text, in order, then the call's one reply
     switch (outcome) {
       case DROPPED -> effects.publish(Events.MESSAGE_DROPPED,
         OrchestratorEvents.messageUnprocessed(pending, outcome, error));
@@ -63,6 +66,7 @@ final class Outcomes {
         OrchestratorEvents.messageUnprocessed(pending, outcome, error));
       case EXPIRED -> { } // announced by messageExpired
       case HANDLED_BY_HUMAN, ANSWERED_WITH_LAST -> { } // announced by contactResumed (its processIds)
+      case COALESCED_INTO -> { } // only a call's other messages end so (see member): its messageProcessed lists them
 
       default -> {
         metrics.processingTime(duration);
@@ -83,6 +87,36 @@ final class Outcomes {
     }
     announceRelease(pending, release, duration);
     return result;
+  }
+
+  /**
+   * A message that went to the agent in {@code call} (not its first): when the call is answered it ends
+   * {@code coalesced_into} the call (no reply of its own: the call's reply answers it); otherwise it shares the
+   * call's outcome (dead-lettered, dropped, expired, discarded), so it can be replayed or inspected on its own.
+   */
+  private void member(Pending member, Pending call, Outcome outcome, ProcessResult callResult, String error) {
+    Outcome own = outcome == Outcome.PROCESSED ? Outcome.COALESCED_INTO : outcome;
+    metrics.outcome(own);
+    ProcessResult result;
+    if (own == Outcome.COALESCED_INTO) {
+      journal.outcome(member, own, null, "coalesced into " + call.processId);
+      result = ProcessResult.processed(member.processId, callResult.response());
+    } else {
+      result = resultOf(member, own, null, error);
+      journal.outcome(member, own, null, error);
+      switch (own) {
+        case DROPPED -> effects.publish(Events.MESSAGE_DROPPED, OrchestratorEvents.messageUnprocessed(member, own,
+          error));
+        case DISCARDED_ON_SHUTDOWN -> effects.publish(Events.MESSAGE_DISCARDED,
+          OrchestratorEvents.messageUnprocessed(member, own, error));
+        case FAILED, TIMED_OUT -> {
+          metrics.deadLettered();
+          effects.publish(Events.MESSAGE_DEAD_LETTERED, OrchestratorEvents.messageDeadLettered(member, own, error));
+        }
+        default -> { }
+      }
+    }
+    ContactStateMachine.answer(member, result);
   }
 
   private void announceRelease(Pending pending, LeaseRelease release, long duration) {
@@ -125,6 +159,7 @@ final class Outcomes {
         ProcessResult.rejected(pending.processId, RejectReason.SHUTTING_DOWN.label(), error);
       // (its caller was answered "held" long before: nobody waits for this one)
       case HANDLED_BY_HUMAN, ANSWERED_WITH_LAST -> ProcessResult.rejected(pending.processId, outcome.label(), error);
+      case COALESCED_INTO -> ProcessResult.processed(pending.processId, reply == null ? null : reply.response());
     };
   }
 }

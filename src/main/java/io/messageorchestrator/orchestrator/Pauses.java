@@ -155,7 +155,9 @@ final class Pauses {
 
   /** The lane's waiting messages (not started, or waiting to be retried) are held, in their order. */
   void holdWaiting(ContactLane lane) {
+    List<Pending> open = machine.coalescing().takeOpen(lane); // V1: a burst being collected is held too
     if (lane.queueSize() == 0) {
+      open.forEach(pending -> hold(lane, pending));
       return;
     }
     if (lane.retryTimer >= 0) {
@@ -165,8 +167,11 @@ final class Pauses {
     Pending waiting;
     while ((waiting = lane.pollQueue()) != null) {
       machine.queuedDelta(-1);
-      hold(lane, waiting);
+      for (Pending member : Coalescing.split(waiting)) { // a call of several messages holds each of them
+        hold(lane, member);
+      }
     }
+    open.forEach(pending -> hold(lane, pending));
   }
 
   /**

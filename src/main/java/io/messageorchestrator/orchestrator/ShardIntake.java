@@ -104,7 +104,11 @@ final class ShardIntake {
     }
     ContactLane lane = contacts.getOrCreate(request.account(), contactId, now);
     String processId = processIdPrefix + (++processSequence);
-    int waiting = lane.queueSize() + lane.appending;
+    // V1: with coalescing a message joins its contact's burst, bounded by coalesce.maxMessages (reaching it flushes
+    // the burst), not by maxQueueSize: a message is refused only when it would flush a full burst into a queue that
+    // already has maxQueueSize calls waiting for the agent.
+    int waiting = !machine.coalescing().on() ? lane.queueSize() + lane.appending
+      : Coalescing.openCount(lane) + lane.appending + 1 >= config.coalesce().maxMessages() ? lane.queueSize() : 0;
     if (machine.limits().dailyLimitReached(lane.key) && !machine.pauses().holding(lane)) {
       // V5b: the conversation used up its agent calls of the day: held (V3's pause) until the next UTC day.
       machine.limits().heldForDailyLimit();
@@ -182,13 +186,15 @@ final class ShardIntake {
       }
       return;
     }
-    if (lane.queueSize() >= config.maxQueueSize()) { // queueOverflow=dropOldest (reject was decided up front)
+    if (!machine.coalescing().on() && lane.queueSize() >= config.maxQueueSize()) {
+      // queueOverflow=dropOldest (reject was decided up front)
       Pending dropped = machine.dropOldest(lane,
         "dropped to make room for a newer message (queueOverflow=dropOldest)");
       dedup.forget(dropped.dedupKey); // never processed: the provider's retry must not count as a duplicate
     }
     machine.admit(lane, pending);
-    int position = lane.positionOf(pending);
+    // V1: a message in a burst has no place in the queue yet (Coalescing answers a waiting caller itself)
+    int position = machine.coalescing().on() ? 0 : lane.positionOf(pending);
     if (position > 0) {
       effects.publish(Events.MESSAGE_QUEUED,
         OrchestratorEvents.messageQueued(pending.contactId, lane.queueSize(), position, pending));

@@ -125,15 +125,20 @@ final class ShardOperations {
       while ((waiting = lane.pollQueue()) != null) {
         machine.queuedDelta(-1);
         if (keep) {
-          machine.cancelLockWait(waiting);
-          ContactStateMachine.answer(waiting, ProcessResult.queued(waiting.processId, 1));
-          messagesKept++;
+          for (Pending member : Coalescing.split(waiting)) {
+            machine.cancelLockWait(member);
+            ContactStateMachine.answer(member, ProcessResult.queued(member.processId, 1));
+            messagesKept++;
+          }
         } else {
+          messagesDropped += Coalescing.size(waiting);
           machine.finish(waiting, Outcome.DISCARDED_ON_SHUTDOWN,
             "discarded: shutdown grace period ended before it was processed");
-          messagesDropped++;
         }
       }
+      int[] open = machine.coalescing().discard(lane, keep);
+      messagesKept += open[0];
+      messagesDropped += open[1];
       int[] held = machine.pauses().discard(lane, keep);
       messagesKept += held[0];
       messagesDropped += held[1];
@@ -143,12 +148,14 @@ final class ShardOperations {
         machine.releaseLease(lease);
         locksReleased++;
         if (keep) {
-          ContactStateMachine.answer(lease.pending, ProcessResult.queued(lease.pending.processId, 0));
-          messagesKept++;
+          for (Pending member : Coalescing.split(lease.pending)) {
+            ContactStateMachine.answer(member, ProcessResult.queued(member.processId, 0));
+            messagesKept++;
+          }
         } else {
+          messagesDropped += Coalescing.size(lease.pending);
           ContactStateMachine.answer(lease.pending, machine.finish(lease.pending, Outcome.DISCARDED_ON_SHUTDOWN, null,
             "discarded: shutdown grace period ended while it was processing", lease, LeaseRelease.FORCED));
-          messagesDropped++;
         }
       }
     }

@@ -41,9 +41,10 @@ final class ShardReports {
       status.put("oldestWaitMs", now - oldest.acceptedAt);
     }
     if (lane != null) {
-      status.put("account", lane.account).mergeIn(shard.pauses().describe(lane));
+      status.put("account", lane.account).put("coalescing", Coalescing.openCount(lane))
+        .mergeIn(shard.pauses().describe(lane));
     } else {
-      status.put("paused", false).put("heldCount", 0).put("held", new JsonArray());
+      status.put("paused", false).put("heldCount", 0).put("held", new JsonArray()).put("coalescing", 0);
     }
     return status;
   }
@@ -86,6 +87,7 @@ final class ShardReports {
       .put("dedupEntries", intake.dedupEntries())
       .put("pausedContacts", shard.pauses().pausedInShard())
       .put("heldMessages", shard.pauses().heldInShard())
+      .put("coalescingMessages", shard.coalescing().messagesInShard())
       .put("rateLimited", shard.limits().rateLimited())
       .put("dailyLimited", shard.limits().dailyLimited())
       .put("historyConversations", shard.history().conversations())

@@ -301,8 +301,9 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
         return;
       }
       eventBus.send(Addresses.AGENT, new AgentTask(lease.lane.account, lease.lane.contactId,
-        lease.pending.processId, lease.pending.message, lease.pending.attempts, lease.deadlineNanos, lease.token,
-        results, lease.pending.heldBefore, history.succeeded() ? history.result() : List.of()));
+        lease.pending.processId, Coalescing.primaryMessage(lease.pending), lease.pending.attempts, lease.deadlineNanos,
+        lease.token, results, lease.pending.heldBefore, Coalescing.messagesOf(lease.pending),
+        history.succeeded() ? history.result() : List.of()));
     });
   }
 

@@ -25,7 +25,7 @@ class HistoryPayloadTest {
     new HistoryEntry("assistant", "hello! how can I help?", 1_700_000_001_000L));
 
   static ProcessingContext context(List<HistoryEntry> history) {
-    return new ProcessingContext("c1", "p1", 1, System.nanoTime() + 5_000_000_000L, List.of(), history);
+    return new ProcessingContext("c1", "p1", 1, System.nanoTime() + 5_000_000_000L, List.of(), List.of(), history);
   }
 
   @Test

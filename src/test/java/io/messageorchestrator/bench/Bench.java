@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 /**
  * The benchmark suite: {@code Bench [scenario ...]} (names separated by spaces or commas; none or {@code all} runs
  * burst, fanout, hot, http and memory on the memory journal, then durable-http, durable-burst, recovery and crash on
- * the durable ones). Each scenario boots the real verticle suite in-process, drives it and prints
+ * the durable ones, then coalesce). Each scenario boots the real verticle suite in-process, drives it and prints
  * one JSON line on stdout (and, with {@code -Dbench.out=FILE}, appended to that file as well: the Maven profile
  * writes {@code <build dir>/bench-results.jsonl}); a short description of the JVM goes to stderr. Several scenarios
  * run one after the other, each in its own JVM with the same options ({@code -Dbench.fork=false}: all in this one).
@@ -35,14 +35,15 @@ import java.util.concurrent.Callable;
  * has compiled the message path, a fresh JVM runs it up to twice as slow), {@code bench.hot.jitWarmups} (unmeasured
  * burst runs before hot, whose 100 messages a run are too few for the JIT; default 10), {@code bench.runs} (measured
  * runs of burst, fanout and hot, the median is printed; default 3), {@code bench.http.warmupMs} (15000),
- * {@code bench.http.durationMs} (10000), {@code bench.http.clientThreads} (2);
+ * {@code bench.http.durationMs} (10000), {@code bench.http.clientThreads} (2), {@code bench.coalesce.contacts}
+ * (1000), {@code bench.coalesce.bursts} (2) and {@code bench.coalesce.agentMs} (20) (see {@link CoalesceScenario});
  * profiling of the measured run: see {@link Profiling}.
  */
 public final class Bench {
   static final List<String> ALL = List.of("burst", "fanout", "hot", "http", "memory", "durable-http",
-    "durable-burst", "recovery", "crash");
+    "durable-burst", "recovery", "crash", "coalesce");
   static final Set<String> KNOWN = Set.of("burst", "fanout", "fanout50", "hot", "http", "memory", "selfcheck",
-    "durable-http", "durable-burst", "recovery", "crash");
+    "durable-http", "durable-burst", "recovery", "crash", "coalesce");
 
   private Bench() {
   }
@@ -64,7 +65,7 @@ public final class Bench {
     for (String name : names) {
       if (!KNOWN.contains(name)) {
         System.err.println("Unknown scenario '" + name
-          + "'. Usage: Bench [all|burst|fanout|hot|http|memory|durable-http|durable-burst|recovery|crash|fanout50"
+          + "'. Usage: Bench [all|burst|fanout|hot|http|memory|durable-http|durable-burst|recovery|crash|coalesce|fanout50"
           + "|selfcheck]...");
         System.exit(2);
       }
@@ -168,6 +169,7 @@ public final class Bench {
       case "recovery" -> repeated(name, 1, RecoveryScenario::run);
       case "crash" -> CrashScenario.run();
       case "selfcheck" -> SelfCheckScenario.run();
+      case "coalesce" -> CoalesceScenario.run(); // real-time windows: one run (bench.coalesce.contacts/bursts/agentMs)
       default -> throw new IllegalArgumentException(name);
     };
   }

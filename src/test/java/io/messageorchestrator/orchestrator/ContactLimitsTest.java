@@ -145,6 +145,28 @@ class ContactLimitsTest {
   }
 
   @Test
+  @DisplayName("a coalesced call of several messages counts as one agent call towards contact.dailyAgentCalls")
+  void coalescedCallCountsOnce() {
+    PlainShard shard = new PlainShard(new JsonObject().put("lockTimeout", 0)
+      .put("contact", new JsonObject().put("rateLimit", 0).put("dailyAgentCalls", 2))
+      .put("coalesce", new JsonObject().put("quietWindow", 1_000)));
+    shard.wallMillis.set(Math.floorDiv(shard.wallMillis.get(), DAY) * DAY + 10 * 3_600_000L);
+    shard.send("c1", "one");
+    shard.send("c1", "two");
+    shard.send("c1", "three");
+    shard.advance(1_000);
+    assertThat(shard.agentCalls).hasSize(1);
+    shard.reply("c1", "re:one-two-three");
+
+    assertThat(accept(shard, "c1", "four").status()).as("one call used of two").isNotEqualTo(
+      ProcessResult.Status.HELD);
+    shard.advance(1_000);
+    assertThat(shard.agentCalls).hasSize(2);
+    shard.reply("c1", "re:four");
+    assertThat(accept(shard, "c1", "five").status()).as("both calls used").isEqualTo(ProcessResult.Status.HELD);
+  }
+
+  @Test
   @DisplayName("contact.dailyAgentCalls 0: no limit")
   void dailyLimitOff() {
     PlainShard shard = shard(0, 0, "skip");

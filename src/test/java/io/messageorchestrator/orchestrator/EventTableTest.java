@@ -70,6 +70,12 @@ class EventTableTest {
     handoff.send("h", "held");                                                         // messageHeld
     handoff.machine.pauses().resume(paused, "operator", "back to the bot");           // contactResumed
     handoff.events.forEach(event -> published.putIfAbsent(event.getKey(), event.getValue()));
+    PlainShard bursts = new PlainShard(new JsonObject().put("coalesce", new JsonObject().put("quietWindow", 1_000))
+      .put("midTurn", new JsonObject().put("policy", "interrupt")));
+    bursts.send("k", "hi");                                 // messageCoalescing
+    bursts.advance(1_000);                                  // burstFlushed
+    bursts.send("k", "and more");                           // turnInterrupted
+    bursts.events.forEach(event -> published.putIfAbsent(event.getKey(), event.getValue()));
 
     Set<String> shardEvents = new HashSet<>(Events.ALL);
     // Published elsewhere (the suite, shard health, the agent circuit: its payloads are checked by AgentCircuitTest).

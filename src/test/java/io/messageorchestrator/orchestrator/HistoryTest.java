@@ -60,6 +60,27 @@ class HistoryTest {
   }
 
   @Test
+  @DisplayName("a coalesced call is given what came before its first message; when it ends each of its messages"
+    + " enters in the order sent, then its one reply")
+  void coalescedCallHistory() {
+    PlainShard shard = shard(new JsonObject().put("coalesce", new JsonObject().put("quietWindow", 3_000)));
+    shard.send("c1", "hello");
+    shard.advance(3_000);
+    shard.reply("c1", "hi! how can I help?");
+    shard.send("c1", "I want the premium plan");
+    shard.advance(1_000);
+    shard.send("c1", "for 3 users?");
+    shard.advance(3_000);
+
+    assertThat(shard.agentCalls).hasSize(2);
+    assertThat(Coalescing.messagesOf(shard.callOf("c1").pending)).hasSize(2);
+    assertThat(described(lastCallHistory(shard))).containsExactly("user:hello", "assistant:hi! how can I help?");
+    shard.reply("c1", "30/month");
+    assertThat(described(shard.machine.history().current("default", "c1"))).containsExactly("user:hello",
+      "assistant:hi! how can I help?", "user:I want the premium plan", "user:for 3 users?", "assistant:30/month");
+  }
+
+  @Test
   @DisplayName("a message that waited behind a running call is given the call's message and reply, not itself nor"
     + " the messages behind it")
   void queuedMessagesSeeWhatCameBefore() {

@@ -34,6 +34,8 @@ final class PlainShard implements ShardEffects {
   final AtomicLong wallMillis = new AtomicLong(1_700_000_000_000L);
   final List<Map.Entry<String, JsonObject>> events = new ArrayList<>();
   final List<Lease> agentCalls = new ArrayList<>();
+  /** Each agent call's messages as the agent got them (V1/V2: a call's message list grows when it is restarted). */
+  final List<List<InboundMessage>> callMessages = new ArrayList<>();
   /** V4: the history each agent call was given (as the verticle asks for it when the call starts), by call. */
   final List<io.vertx.core.Future<List<io.messageorchestrator.core.HistoryEntry>>> histories = new ArrayList<>();
   final List<String> cancelled = new ArrayList<>();
@@ -183,6 +185,7 @@ final class PlainShard implements ShardEffects {
   @Override
   public void startAgentCall(Lease lease) {
     agentCalls.add(lease);
+    callMessages.add(Coalescing.messagesOf(lease.pending));
     histories.add(machine.history().forCall(lease.lane.account, lease.lane.contactId));
   }
 
