@@ -348,7 +348,9 @@ final class GroupCommitWriter {
   private static void dispatch(List<Op<?>> ops) {
     Map<Context, List<Op<?>>> byCaller = new LinkedHashMap<>();
     for (Op<?> op : ops) {
-      if (op.caller == null) {
+      if (op.caller == null || op.kind == Kind.LIFECYCLE && op.failure == null) {
+        // A lifecycle write's caller only listens for its failure: a success is settled here, without waking the
+        // caller's event loop for nothing (three such writes per message).
         op.settle();
       } else {
         byCaller.computeIfAbsent(((ContextInternal) op.caller).unwrap(), ignored -> new ArrayList<>()).add(op);

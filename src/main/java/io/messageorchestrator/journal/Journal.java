@@ -37,6 +37,10 @@ public interface Journal {
    */
   Future<AppendResult> append(JournalEntry entry, long dedupSince);
 
+  // Lifecycle writes (markStarted, recordOutcome, markReply): their callers only listen for a failure, which
+  // completes on the caller's context; a success may complete on the journal's own thread (SQLite), so do not touch
+  // context-bound state in a success handler.
+
   /**
    * The message's agent call number {@code attempt} (1-based) started under lease {@code leaseToken}. Grouped. The
    * count is the one given last (writes apply in call order): a start the agent never saw is taken back by recording

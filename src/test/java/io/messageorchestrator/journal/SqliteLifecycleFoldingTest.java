@@ -180,6 +180,19 @@ class SqliteLifecycleFoldingTest {
       .containsEntry("attempts", 1L);
   }
 
+  @Test
+  @DisplayName("a lifecycle write that fails completes on the Vert.x context that called (its caller retries there)")
+  void failedLifecycleWriteCompletesOnTheCallersContext() throws Exception {
+    SqliteJournal journal = prepared("context");
+    Await.result(journal.limitPages(pages(folder.resolve("context")) + 2));
+    io.vertx.core.Context caller = vertx.getOrCreateContext();
+    io.vertx.core.Promise<io.vertx.core.Context> failedOn = io.vertx.core.Promise.promise();
+    caller.runOnContext(ignored -> journal.recordOutcome(new OutcomeRecord("p1", "processed", "x".repeat(200_000),
+        null, 5_000, false))
+      .onComplete(result -> failedOn.complete(result.failed() ? Vertx.currentContext() : null)));
+    assertThat(Await.result(failedOn.future())).isSameAs(caller);
+  }
+
   private static long pages(Path dir) throws SQLException {
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("orchestrator.db"));
          ResultSet count = connection.createStatement().executeQuery("PRAGMA page_count")) {
