@@ -13,6 +13,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -45,6 +47,8 @@ public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
   /** Set by the shutdown hook: start-up then builds no further Vert.x (the JVM would refuse its shutdown hook). */
   private static volatile boolean shutdownRequested;
+  /** Cluster mode: the node's registry, whose meters carry the label {@code node}. */
+  private static MeterRegistry clusterRegistry;
 
   private Main() {
   }
@@ -102,13 +106,18 @@ public final class Main {
           started.fail("shut down before start-up");
           return;
         }
-        ClusterNode node = await(ClusterNode.join(config.cluster(), vertxOptions(), new MicrometerMetricsFactory()),
-          Long.MAX_VALUE);
+        // K6: every meter of a node carries its member address as the label "node", set before the first meter
+        // exists (Prometheus wants one set of labels per metric name), so the nodes' /metrics can be told apart.
+        PrometheusMeterRegistry nodeRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        nodeRegistry.config().commonTags("node", config.cluster().host() + ":" + config.cluster().port());
+        clusterRegistry = nodeRegistry;
+        ClusterNode node = await(ClusterNode.join(config.cluster(), vertxOptions(),
+          new MicrometerMetricsFactory(nodeRegistry)), Long.MAX_VALUE);
         vertx = node.vertx();
         options = options.withCluster(node);
       }
       created.complete(vertx);
-      MeterRegistry registry = BackendRegistries.getDefaultNow();
+      MeterRegistry registry = clusterRegistry != null ? clusterRegistry : BackendRegistries.getDefaultNow();
       started.complete(await(OrchestratorSuite.deploy(vertx, config, options.withRegistry(registry)),
         Long.MAX_VALUE));
     } catch (ExecutionException e) {

@@ -85,7 +85,9 @@ class ClusterFormationTest {
     assertThat(nodeIds).as("distinct node ids").hasSize(3);
     HttpResponse<String> metrics = nodes.get(0).get("/metrics");
     assertThat(metrics.statusCode()).as("/metrics of a clustered node").isEqualTo(200);
-    assertThat(metrics.body()).contains("vertx_http_server_");
+    assertThat(metrics.body()).contains("vertx_http_server_")
+      .as("K6: every meter carries the node's member address").contains("node=\"127.0.0.1:" + memberPorts.get(0) + "\"")
+      .contains("orchestrator_");
 
     nodes.get(0).kill9();
 
