@@ -4,7 +4,6 @@ import io.messageorchestrator.core.InboundMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -24,25 +23,7 @@ public final class EventBusAgent implements AgentProcessor {
 
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
-    JsonObject request = new JsonObject().put("contactId", context.contactId()).put("processId", context.processId())
-      .put("attempt", context.attempt())
-      .put("message", message.toJson());
-    if (!context.heldMessages().isEmpty()) {
-      JsonArray held = new JsonArray();
-      context.heldMessages().forEach(earlier -> held.add(earlier.toJson()));
-      request.put("heldMessages", held);
-    }
-    if (context.messages().size() > 1) {
-      // V1/V2: a coalesced call — every fragment in order; "message" is their joined text
-      JsonArray messages = new JsonArray();
-      context.messages().forEach(fragment -> messages.add(fragment.toJson()));
-      request.put("messages", messages);
-    }
-    if (!context.history().isEmpty()) {
-      JsonArray history = new JsonArray();
-      context.history().forEach(entry -> history.add(entry.toJson()));
-      request.put("history", history);
-    }
+    JsonObject request = AgentRequests.of(message, context);
     Message<Object> reply = Blocking.await(vertx.eventBus().request(address, request,
       new DeliveryOptions().setSendTimeout(Math.max(1, context.remaining().toMillis()))), context.remaining());
     Object body = reply.body();

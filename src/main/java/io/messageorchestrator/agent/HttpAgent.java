@@ -6,7 +6,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -42,25 +41,7 @@ public final class HttpAgent implements AgentProcessor {
    */
   @Override
   public AgentReply process(InboundMessage message, ProcessingContext context) throws Exception {
-    JsonObject request = new JsonObject().put("contactId", context.contactId()).put("processId", context.processId())
-      .put("attempt", context.attempt())
-      .put("message", message.toJson());
-    if (!context.heldMessages().isEmpty()) {
-      JsonArray held = new JsonArray();
-      context.heldMessages().forEach(earlier -> held.add(earlier.toJson()));
-      request.put("heldMessages", held);
-    }
-    if (context.messages().size() > 1) {
-      // V1/V2: a coalesced call — every fragment in order; "message" is their joined text
-      JsonArray messages = new JsonArray();
-      context.messages().forEach(fragment -> messages.add(fragment.toJson()));
-      request.put("messages", messages);
-    }
-    if (!context.history().isEmpty()) {
-      JsonArray history = new JsonArray();
-      context.history().forEach(entry -> history.add(entry.toJson()));
-      request.put("history", history);
-    }
+    JsonObject request = AgentRequests.of(message, context);
     HttpResponse<Buffer> response;
     try {
       response = Blocking.await(client.postAbs(url)

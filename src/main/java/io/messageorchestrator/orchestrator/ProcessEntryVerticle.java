@@ -6,7 +6,6 @@ import io.messageorchestrator.core.ProcessRequest;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.ReplyException;
 
 /**
  * Cluster mode: this node's entry point for {@code orchestrator.process}. On a single node shard 0 serves that address;
@@ -38,10 +37,6 @@ public final class ProcessEntryVerticle extends VerticleBase {
       request.fail(400, e.getMessage());
       return;
     }
-    boolean typed = request.body() instanceof ProcessRequest;
-    router.submit(process)
-      .onSuccess(result -> request.reply(typed ? result : result.toJson()))
-      .onFailure(failure -> request.fail(failure instanceof ReplyException re ? re.failureCode() : 500,
-        failure.getMessage()));
+    router.forward(process, request);
   }
 }

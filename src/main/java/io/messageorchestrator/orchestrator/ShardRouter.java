@@ -80,6 +80,18 @@ public final class ShardRouter {
     return result.future();
   }
 
+  /**
+   * Offers {@code process}, read from {@code request}, to its shard and answers {@code request} in the form it came in
+   * (a record for a record, JSON for JSON), or fails it with the route's code.
+   */
+  void forward(ProcessRequest process, Message<Object> request) {
+    boolean typed = request.body() instanceof ProcessRequest;
+    submit(process)
+      .onSuccess(result -> request.reply(typed ? result : result.toJson()))
+      .onFailure(failure -> request.fail(failure instanceof ReplyException re ? re.failureCode() : 500,
+        failure.getMessage()));
+  }
+
   private void sendJson(int shard, JsonObject body, boolean acceptOnly, int attempt, long deadline,
                         Promise<ProcessResult> result) {
     vertx.eventBus().<JsonObject>request(processAddresses[shard], body, acceptOnly ? acceptTryDelivery : answerDelivery)

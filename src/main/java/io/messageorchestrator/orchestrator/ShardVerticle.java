@@ -22,7 +22,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -211,11 +210,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
         request.fail(400, "contact " + contactId + " belongs to shard " + owner);
         return;
       }
-      boolean typedForward = request.body() instanceof ProcessRequest;
-      router.submit(process)
-        .onSuccess(result -> request.reply(typedForward ? result : result.toJson()))
-        .onFailure(failure -> request.fail(failure instanceof ReplyException re ? re.failureCode() : 500,
-          failure.getMessage()));
+      router.forward(process, request);
       return;
     }
     // Answers in the form the request came in: a record for a record, JSON for JSON.
