@@ -464,6 +464,13 @@ public final class OrchestratorSuite {
         running.status().onComplete(shards -> {
           if (shards.succeeded() && status.getData() != null) {
             status.getData().put("shards", shards.result());
+            if (!shards.result().getBoolean("majority", true)) {
+              // Cut off from most of the cluster: it runs no shard and cannot route (split-brain rule).
+              promise.complete(Status.KO(status.getData().put("problem", "this node sees "
+                + shards.result().getJsonArray("members").size() + " live members, not a majority of the shard plan's"
+                + " (a partition, or it was evicted): it runs no shard until the cluster heals")));
+              return;
+            }
           }
           promise.complete(status);
         });

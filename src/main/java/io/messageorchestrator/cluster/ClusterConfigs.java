@@ -26,6 +26,15 @@ public final class ClusterConfigs {
   static final int MAX_NO_HEARTBEAT_SECONDS = 5;
   static final String HEARTBEAT_INTERVAL = "hazelcast.heartbeat.interval.seconds";
   static final String MAX_NO_HEARTBEAT = "hazelcast.max.no.heartbeat.seconds";
+  /**
+   * How soon after a split (a partition, or a member evicted while frozen that then runs on as a cluster of one)
+   * Hazelcast looks for the other side to merge back, and how often after that: 10 s instead of its 300 s and 120 s,
+   * because the smaller side runs no shard until it is merged back ({@link ShardOwnership}'s split-brain rule).
+   * Overridable like the heartbeat settings.
+   */
+  static final int MERGE_DELAY_SECONDS = 10;
+  static final String MERGE_FIRST_RUN_DELAY = "hazelcast.merge.first.run.delay.seconds";
+  static final String MERGE_NEXT_RUN_DELAY = "hazelcast.merge.next.run.delay.seconds";
   /** How long a leaving member lets Hazelcast hand its partitions over before it shuts down regardless. */
   static final int GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS = 10;
 
@@ -57,6 +66,9 @@ public final class ClusterConfigs {
       Integer.toString(HEARTBEAT_INTERVAL_SECONDS)));
     config.setProperty(MAX_NO_HEARTBEAT, System.getProperty(MAX_NO_HEARTBEAT,
       Integer.toString(MAX_NO_HEARTBEAT_SECONDS)));
+    for (String merge : List.of(MERGE_FIRST_RUN_DELAY, MERGE_NEXT_RUN_DELAY)) {
+      config.setProperty(merge, System.getProperty(merge, Integer.toString(MERGE_DELAY_SECONDS)));
+    }
     config.setProperty("hazelcast.graceful.shutdown.max.wait", Integer.toString(GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS));
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");

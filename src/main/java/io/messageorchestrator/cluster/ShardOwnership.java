@@ -116,6 +116,8 @@ public final class ShardOwnership extends VerticleBase {
   private long lastTickNanos;
   private long suspendedUntilNanos;
   private boolean suspended;
+  /** Whether the last {@link #seesMajority} answered no (logged once per change). */
+  private boolean minorityLogged;
   private long checks;
   private Promise<Void> drained;
   private UUID membershipListener;
@@ -261,6 +263,7 @@ public final class ShardOwnership extends VerticleBase {
       .put("leaving", leaving)
       .put("detached", detached)
       .put("suspended", suspended)
+      .put("majority", seesMajority(plan))
       .put("checks", checks);
   }
 
@@ -276,6 +279,7 @@ public final class ShardOwnership extends VerticleBase {
     }
     members = now;
     coordinate();
+    reconcile(); // a node that no longer sees a majority drops its shards at once
   }
 
   private void lifecycle(LifecycleState state) {
@@ -448,7 +452,7 @@ public final class ShardOwnership extends VerticleBase {
    * exactly those. Compare-and-set: if another node published meanwhile (a coordinator change), try again.
    */
   private void coordinate() {
-    if (detached || suspended || members.isEmpty() || !members.get(0).equals(nodeId)) {
+    if (detached || suspended || members.isEmpty() || !members.get(0).equals(nodeId) || !seesMajority(plan)) {
       return;
     }
     if (coordinating) {
@@ -460,6 +464,9 @@ public final class ShardOwnership extends VerticleBase {
     maps.leaving(live).compose(gone -> maps.plan().compose(current -> {
         List<String> target = live.stream().filter(member -> !gone.contains(member)).sorted().toList();
         if (current != null && current.members().equals(target) && current.shards() == options.shards()) {
+          return Future.succeededFuture();
+        }
+        if (!seesMajority(current)) { // the published plan is newer than the one followed, and this side is smaller
           return Future.succeededFuture();
         }
         // No plan in the map although this node followed one: Hazelcast lost it (see reassert); start from the last
@@ -497,7 +504,37 @@ public final class ShardOwnership extends VerticleBase {
   }
 
   private boolean wanted(int shard) {
-    return !leaving && !detached && !suspended && mine(shard) && !fencedOut.contains(shard);
+    return !leaving && !detached && !suspended && mine(shard) && !fencedOut.contains(shard) && seesMajority(plan);
+  }
+
+  /**
+   * Split-brain rule: this node acts on {@code basis} (publishes a plan, takes or keeps shards) only while it sees
+   * more than half as many live members as that plan was made for — or exactly half including the plan's first
+   * member, so that of two even halves exactly one goes on. A node cut off from the others (a network partition, or a
+   * freeze long enough for Hazelcast to evict it, after which it runs on as a cluster of one until Hazelcast merges
+   * it back) therefore stops: without the rule it would give itself every shard and fence the real owners. Every
+   * live member counts, not only the plan's: nodes restarted after a majority was lost (new node ids) bring it back.
+   * The price: a cluster runs only while it has a majority of its last plan's size — three nodes survive one crash,
+   * five survive two; a node leaving gracefully is first taken out of the plan, so shrinking a cluster one node at a
+   * time never loses the majority. No plan yet: nothing to split from.
+   */
+  private boolean seesMajority(ShardPlan basis) {
+    if (basis == null || basis.members().isEmpty()) {
+      return true;
+    }
+    int seen = members.size();
+    int size = basis.members().size();
+    boolean majority = 2 * seen > size || (2 * seen == size && members.contains(basis.members().get(0)));
+    if (majority == minorityLogged) {
+      minorityLogged = !majority;
+      if (majority) {
+        LOG.warn("Node {} sees a majority again ({} live members for a shard plan of {})", nodeId, seen, size);
+      } else {
+        LOG.warn("Node {} sees {} live members, not a majority of the {} of shard plan {}: it runs no shard until the"
+          + " cluster heals (split-brain rule)", nodeId, seen, size, basis.version());
+      }
+    }
+    return majority;
   }
 
   /** Moves every shard one step towards the plan; called again whenever a step ends. */
@@ -535,7 +572,7 @@ public final class ShardOwnership extends VerticleBase {
         case OWNED -> {
           if (!wanted) {
             release(shard, slot, true, detached ? "lost the cluster" : suspended ? "was frozen"
-              : leaving ? "leaving" : "reassigned");
+              : leaving ? "leaving" : !seesMajority(plan) ? "no majority" : "reassigned");
           }
         }
         case STARTING, RELEASING -> {

@@ -48,6 +48,15 @@ public interface Journal {
    */
   Future<Void> markStarted(String processId, int attempt, long leaseToken, long startedAt);
 
+  /**
+   * Whether another node may take this journal's messages over and refuse its writes ({@link ShardFencedException}:
+   * a cluster shard's view). Then a reply leaves only once its outcome is committed: a node that lost its shard while
+   * frozen must not deliver the answer of a call the new owner makes again.
+   */
+  default boolean fenced() {
+    return false;
+  }
+
   /** The message's final outcome and its reply (the outbox row), in one write. */
   Future<Void> recordOutcome(OutcomeRecord outcome);
 

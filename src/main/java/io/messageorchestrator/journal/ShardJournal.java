@@ -36,6 +36,11 @@ final class ShardJournal implements Journal {
   }
 
   @Override
+  public boolean fenced() {
+    return true;
+  }
+
+  @Override
   public Future<AppendResult> append(JournalEntry entry, long dedupSince) {
     return writer.submit(statements.append(entry, dedupSince, shard, epoch), true);
   }

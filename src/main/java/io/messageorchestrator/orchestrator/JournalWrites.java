@@ -10,6 +10,7 @@ import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.journal.OutcomeRecord;
 import io.messageorchestrator.orchestrator.ContactLane.Pending;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
@@ -94,20 +95,29 @@ final class JournalWrites {
    * The message's final outcome. A refused write (disk full for a moment, database restarting) is tried again, up to
    * {@value #OUTCOME_TRIES} times {@value #OUTCOME_RETRY_MS} ms apart: a lost outcome leaves the message unfinished,
    * so the next start would run it — and reply — once more.
+   *
+   * @return for a {@linkplain Journal#fenced() fenced} journal, the write's commit (it fails when the write was
+   *     refused for good — the message is then run again by the shard's next owner); otherwise already succeeded.
+   *     May complete on the journal's thread.
    */
-  void outcome(Pending pending, Outcome outcome, String reply, String error) {
+  Future<Void> outcome(Pending pending, Outcome outcome, String reply, String error) {
+    Promise<Void> written = Promise.promise();
     write(new OutcomeRecord(pending.processId, outcome.label(), reply, error, now(), outcome == Outcome.DROPPED),
-      pending, 1);
+      pending, 1, written);
+    // A single node's reply does not wait for the outcome (a crash in between re-runs the message: at-least-once).
+    return journal.fenced() ? written.future() : Future.succeededFuture();
   }
 
-  private void write(OutcomeRecord record, Pending pending, int attempt) {
-    journal.recordOutcome(record).onFailure(failure -> {
+  private void write(OutcomeRecord record, Pending pending, int attempt, Promise<Void> written) {
+    journal.recordOutcome(record).onSuccess(written::tryComplete).onFailure(failure -> {
       if (failure instanceof ShardFencedException lost) {
         // Never again from this node: the shard's new owner runs the message from the journal (at-least-once).
+        written.tryFail(lost);
         fenced.accept(lost);
       } else if (attempt < OUTCOME_TRIES) {
-        timers.setTimer(OUTCOME_RETRY_MS, () -> write(record, pending, attempt + 1));
+        timers.setTimer(OUTCOME_RETRY_MS, () -> write(record, pending, attempt + 1, written));
       } else {
+        written.tryFail(failure);
         FAILURES.warn("Journal: could not record outcome {} of {} (contact {}) after {} tries: {}; it will run"
           + " again at the next start", record.outcome(), pending.processId, ContactIds.mask(pending.contactId),
           attempt, failure.getMessage());

@@ -6,6 +6,8 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.core.RejectReason;
 import io.messageorchestrator.orchestrator.ContactLane.Pending;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Where every accepted message ends, exactly once (R9): the outcome is counted, announced by its events and turned
@@ -57,7 +59,7 @@ final class Outcomes {
     // the reply: a crash in between re-runs the call's first message alone but never answers the others twice.
     pending.coalesced.forEach(member -> member(member, pending, outcome, result, error));
     String delivered = replyToDeliver(outcome, result);
-    journal.outcome(pending, outcome, delivered, error);
+    Future<Void> committed = journal.outcome(pending, outcome, delivered, error);
     history.record(pending, delivered); // V4: every member's text, in order, then the call's one reply
     switch (outcome) {
       case DROPPED -> effects.publish(Events.MESSAGE_DROPPED,
@@ -81,8 +83,10 @@ final class Outcomes {
           effects.publish(Events.MESSAGE_DEAD_LETTERED,
             OrchestratorEvents.messageDeadLettered(pending, outcome, error));
         }
-        effects.publish(Events.MESSAGE_PROCESSED,
-          OrchestratorEvents.messageProcessed(pending, outcome, result, duration, reply));
+        // messageProcessed hands the reply to the outbound: in a cluster, only once the outcome is committed (a
+        // refused outcome means the shard moved: its new owner runs the message again and replies).
+        JsonObject processed = OrchestratorEvents.messageProcessed(pending, outcome, result, duration, reply);
+        committed.onSuccess(ok -> effects.publish(Events.MESSAGE_PROCESSED, processed));
       }
     }
     announceRelease(pending, release, duration);

@@ -39,7 +39,8 @@ class ClusterConfigsTest {
   }
 
   @Test
-  @DisplayName("Hazelcast: heartbeat every 1 s, a member silent for 5 s is removed; phone-home off; logs through SLF4J")
+  @DisplayName("Hazelcast: heartbeat every 1 s, a member silent for 5 s is removed, a split side looks for the other"
+    + " after 10 s; phone-home off; logs through SLF4J")
   void hazelcastProperties() {
     Config config = ClusterConfigs.hazelcast(SETTINGS);
 
@@ -48,6 +49,8 @@ class ClusterConfigsTest {
     assertThat(config.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
     assertThat(config.getProperty("hazelcast.logging.type")).isEqualTo("slf4j");
     assertThat(config.getProperty("hazelcast.graceful.shutdown.max.wait")).isEqualTo("10");
+    assertThat(config.getProperty("hazelcast.merge.first.run.delay.seconds")).isEqualTo("10");
+    assertThat(config.getProperty("hazelcast.merge.next.run.delay.seconds")).isEqualTo("10");
   }
 
   @Test

@@ -435,6 +435,28 @@ class ShardOwnershipTest {
   }
 
   @Test
+  @DisplayName("split-brain rule: a node left alone by two of three members (no majority) drops every shard and takes"
+    + " none, although it is the only member it sees; when a new node joins, the two are a majority and run them all")
+  void noShardsWithoutAMajority() {
+    List<Node> three = startNodes(3);
+    awaitSettled(three);
+    Node alone = three.get(0);
+    for (Node other : three.subList(1, 3)) {
+      other.cluster.hazelcast().getLifecycleService().terminate();
+    }
+    Poll.until("the survivor sees itself alone, runs nothing and says it has no majority", SETTLE, () -> {
+      JsonObject status = alone.status();
+      return status.getJsonArray("members").size() == 1 && !status.getBoolean("majority")
+        && status.getJsonArray("owned").isEmpty() && status.getInteger("moving") == 0;
+    }, () -> alone.status().encode());
+    assertThat(alone.host.running).as("without a majority, nothing runs").isEmpty();
+
+    Node joined = startNode();
+    awaitSettled(List.of(alone, joined));
+    assertThat(alone.status().getBoolean("majority")).isTrue();
+  }
+
+  @Test
   @DisplayName("a stale owner whose epoch another node superseded cannot write (ShardFencedException), drops the"
     + " shard when it reports it, and does not take it again while the plan is unchanged; a running shard's claim and"
     + " directory entry that Hazelcast lost are put back")

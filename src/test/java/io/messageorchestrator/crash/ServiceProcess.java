@@ -160,6 +160,30 @@ final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /** SIGSTOP: the process is frozen, as by a long GC pause or a suspended VM; its sockets stay open. */
+  void freeze() {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a frozen process runs on, with its view of the cluster as stale as the freeze was long. */
+  void thaw() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** SIGTERM: the graceful drain (Main exits 0 once it completed). */
   void terminate() {
     process.toHandle().destroy();
