@@ -464,11 +464,9 @@ public final class OrchestratorSuite {
         running.status().onComplete(shards -> {
           if (shards.succeeded() && status.getData() != null) {
             status.getData().put("shards", shards.result());
-            if (!shards.result().getBoolean("majority", true)) {
-              // Cut off from most of the cluster: it runs no shard and cannot route (split-brain rule).
-              promise.complete(Status.KO(status.getData().put("problem", "this node sees "
-                + shards.result().getJsonArray("members").size() + " live members, not a majority of the shard plan's"
-                + " (a partition, or it was evicted): it runs no shard until the cluster heals")));
+            String problem = shards.result().getString("problem");
+            if (problem != null) { // out of the cluster's work: no shard runs here for now
+              promise.complete(Status.KO(status.getData().put("problem", problem)));
               return;
             }
           }

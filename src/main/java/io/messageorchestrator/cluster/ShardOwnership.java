@@ -264,7 +264,21 @@ public final class ShardOwnership extends VerticleBase {
       .put("detached", detached)
       .put("suspended", suspended)
       .put("majority", seesMajority(plan))
+      .put("problem", problem())
       .put("checks", checks);
+  }
+
+  /** Why this node runs no shard although it is in the cluster, for readiness; {@code null} when it may run some. */
+  private String problem() {
+    if (suspended) {
+      return "this node was frozen (it may have been evicted meanwhile): it runs no shard for "
+        + options.quarantineMs() + " ms, then follows the shard plan again";
+    }
+    if (!seesMajority(plan)) {
+      return "this node sees " + members.size() + " live members, not a majority of the " + plan.members().size()
+        + " of the shard plan (a partition, or it was evicted): it runs no shard until the cluster heals";
+    }
+    return null;
   }
 
   // ---- events

@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the agent's answers to those calls and still believes it owns its shards — but its epochs were superseded: it
  * delivers no reply for a message that a survivor processed again, drops its shards, stays out while it is a cluster
  * of one (the split-brain rule: it sees one of the plan's three members), and runs shards again only once Hazelcast
- * merged it back. Nothing accepted is lost.
+ * merged it back; meanwhile its readiness is DOWN. Nothing accepted is lost.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 @DisplayName("three nodes in separate JVMs: a SIGSTOPped node is evicted, and fenced when it resumes")
@@ -110,6 +110,10 @@ class ClusterFreezeTest {
     int repliesBeforeThaw = endpoints.replies().size();
     nodes.get(FROZEN).thaw();
     long thawedAt = System.nanoTime();
+    // K6: a node out of the cluster's work says so — DOWN while it stays out (quarantine, then no majority).
+    Poll.until("the thawed node's readiness is DOWN while it runs no shard", Duration.ofSeconds(6),
+      () -> nodes.get(FROZEN).readiness() == 503);
+    String problem = clusterCheck(nodes.get(FROZEN)).map(data -> data.getString("problem")).orElse("");
     Await.result(sent, 120);
 
     Set<String> acceptedIds = traffic.accepted().stream().map(Planned::messageId).collect(Collectors.toSet());
@@ -146,6 +150,7 @@ class ClusterFreezeTest {
       .put("freezeToFirstTakeoverCallMs", takeoverMs).put("thawToShardsAgainMs", backMs).encode());
     assertThat(nodes.get(FROZEN).output()).as("the thawed node says why it dropped its shards")
       .contains("was frozen for");
+    assertThat(problem).as("its readiness says why").containsAnyOf("was frozen", "not a majority");
   }
 
   private List<Reply> repliesTo(String messageId) {
