@@ -23,7 +23,8 @@ import io.vertx.core.json.JsonObject;
  *   <li>Evolution is additive: a newer version only adds optional fields. A reader handles messages of its own version
  *       or older, and reads a message of a newer version by the fields it knows, ignoring the others. So a field a
  *       newer node adds must be safe to ignore; a change an older node cannot ignore (a new value of an existing
- *       field, such as a new status) is only sent once no older node runs.</li>
+ *       field, such as a new status) is only sent once no older node runs. A process answer a router cannot read at
+ *       all fails that one request (500); it is never left unanswered.</li>
  *   <li>An answer is written for its request's version: the request's {@value #FIELD} tells the answering node what
  *       the requester can read.</li>
  *   <li>The field is a whole number, 1 or more; anything else is a malformed request (400).</li>
