@@ -4,7 +4,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Every event-bus address of the service, in one place. */
+/**
+ * Every event-bus address of the service, in one place. JSON requests that may cross nodes, and process answers, carry
+ * the sender's format version ({@link WireFormat}).
+ */
 public final class Addresses {
   /**
    * Request {@code {contactId, message}}, reply: the result object. Served by one shard, which routes it to the

@@ -4,6 +4,7 @@ import io.messageorchestrator.core.Accounts;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.InvalidRequestException;
+import io.messageorchestrator.core.WireFormat;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -167,7 +168,7 @@ public final class JournalAdminVerticle extends VerticleBase {
       message.put("metadata", (metadata == null ? new JsonObject() : metadata)
         .put("replayedMessageId", messageId.toString()));
     }
-    return new JsonObject()
+    return WireFormat.stamp(new JsonObject())
       .put("account", Accounts.require(letter.getValue("account")))
       .put("contactId", letter.getString("contactId"))
       .put("message", message)
@@ -216,7 +217,7 @@ public final class JournalAdminVerticle extends VerticleBase {
     }
     int shard = ContactIds.shardOf(Accounts.conversationKey(account, contactId), shardCount);
     return vertx.eventBus().request(Addresses.shard(shard, Addresses.SHARD_HISTORY_ERASE),
-        new JsonObject().put("account", account).put("contactId", contactId),
+        WireFormat.stamp(new JsonObject().put("account", account).put("contactId", contactId)),
         new DeliveryOptions().setSendTimeout(5_000))
       .mapEmpty();
   }

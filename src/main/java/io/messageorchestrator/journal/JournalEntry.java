@@ -20,6 +20,16 @@ import io.vertx.core.json.JsonObject;
 public record JournalEntry(long sequence, String processId, String account, String contactId, String dedupKey,
                            JsonObject message, long acceptedAt, int attempts, String replayOf) {
 
+  /**
+   * The format of the rows this build writes (the layout of {@code message} and of the row around it), stored with
+   * each message ({@code format} column). In a PostgreSQL journal shared by nodes of two versions during a rolling
+   * upgrade (K4), a row may be written by either: a row written by a node that did not name the column is format 1
+   * (the column's default, which therefore stays 1 for good). Same rule as the event bus's
+   * {@link io.messageorchestrator.core.WireFormat}: a newer format only adds optional fields, and a reader reads a row
+   * of any format by the fields it knows.
+   */
+  public static final int FORMAT = 1;
+
   public JournalEntry withSequence(long assigned) {
     return new JournalEntry(assigned, processId, account, contactId, dedupKey, message, acceptedAt, attempts,
       replayOf);

@@ -67,18 +67,21 @@ final class PgStatements {
   PgStatements(String schema) {
     String messages = schema + ".messages";
     String keys = schema + ".dedup_keys";
+    // Each row says the format it was written in (JournalEntry.FORMAT: a constant of the build, written as a literal);
+    // a node of an older version leaves the column to its default, 1.
     String insertMessage = "INSERT INTO " + messages
-      + " (process_id, account, contact_id, dedup_key, message, accepted_at, attempts, replay_of)";
+      + " (format, process_id, account, contact_id, dedup_key, message, accepted_at, attempts, replay_of)";
+    String format = JournalEntry.FORMAT + ", ";
     // The key is taken, or taken over when older than the window, in the same statement as the message: the row
     // count says which (1 appended, 0 duplicate), with no read-then-write race even between nodes.
     appendWithKey = "WITH key AS (INSERT INTO " + keys + " AS d (account, contact_id, dedup_key, taken_at, process_id)"
       + " VALUES ($2::text, $3::text, $4::text, $6::bigint, $1::text)"
       + " ON CONFLICT (account, contact_id, dedup_key) DO UPDATE SET taken_at = EXCLUDED.taken_at,"
       + " process_id = EXCLUDED.process_id WHERE d.taken_at < $9::bigint RETURNING 1) "
-      + insertMessage + " SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $7::integer,"
-      + " $8::text FROM key";
-    appendWithoutKey = insertMessage + " VALUES ($1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint,"
-      + " $7::integer, $8::text)";
+      + insertMessage + " SELECT " + format + "$1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint,"
+      + " $7::integer, $8::text FROM key";
+    appendWithoutKey = insertMessage + " VALUES (" + format + "$1::text, $2::text, $3::text, $4::text, $5::jsonb,"
+      + " $6::bigint, $7::integer, $8::text)";
     // Writes apply in call order (one writer), so the count is what the shard said last: a start the agent never
     // saw (its circuit was open) is taken back by recording the attempt before it. Finished messages keep theirs.
     markStarted = "UPDATE " + messages + " SET attempts = $2, lease_token = $3, started_at = $4"
@@ -144,12 +147,12 @@ final class PgStatements {
       + " ON CONFLICT (account, contact_id, dedup_key) DO UPDATE SET taken_at = EXCLUDED.taken_at,"
       + " process_id = EXCLUDED.process_id WHERE d.taken_at < $9::bigint RETURNING 1),"
       + " m AS (" + insertMessage.replace(" replay_of)", " replay_of, shard)")
-      + " SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $7::integer, $8::text, $10::integer"
-      + " FROM key RETURNING 1) SELECT" + owned + ", EXISTS (SELECT 1 FROM m)";
+      + " SELECT " + format + "$1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $7::integer, $8::text,"
+      + " $10::integer FROM key RETURNING 1) SELECT" + owned + ", EXISTS (SELECT 1 FROM m)";
     shardAppendWithoutKey = guard.formatted(9, 10)
       + ", m AS (" + insertMessage.replace(" replay_of)", " replay_of, shard)")
-      + " SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $7::integer, $8::text, $9::integer"
-      + " WHERE" + owned + " RETURNING 1) SELECT" + owned;
+      + " SELECT " + format + "$1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $7::integer, $8::text,"
+      + " $9::integer WHERE" + owned + " RETURNING 1) SELECT" + owned;
     shardMarkStarted = guard.formatted(5, 6) + ", m AS (UPDATE " + messages
       + " SET attempts = $2::integer, lease_token = $3::bigint, started_at = $4::bigint WHERE process_id = $1::text"
       + " AND shard = $5::integer AND outcome IS NULL AND" + owned + " RETURNING 1) SELECT" + owned;

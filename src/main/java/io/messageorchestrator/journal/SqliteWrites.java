@@ -19,8 +19,8 @@ import java.util.Map;
  * the caller after the commit, and recomputed if the group is rolled back and replayed).
  */
 final class SqliteWrites implements AutoCloseable {
-  /** Layout version of the {@code message} JSON column. */
-  static final int FORMAT_VERSION = 1;
+  /** Layout version of the {@code message} JSON column ({@link JournalEntry#FORMAT}). */
+  static final int FORMAT_VERSION = JournalEntry.FORMAT;
   private static final String DEAD_LETTER = "(outcome IN ('failed', 'timed_out') OR reply_state = 'failed')";
   private static final int PROBE_HEADROOM_BYTES = 64 * 1024;
 

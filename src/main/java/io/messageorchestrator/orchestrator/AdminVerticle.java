@@ -6,6 +6,7 @@ import io.messageorchestrator.core.RejectReason;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.Events;
+import io.messageorchestrator.core.WireFormat;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -153,7 +154,8 @@ public final class AdminVerticle extends VerticleBase {
   private Future<JsonObject> toConversationShard(String account, String contactId, String operation,
                                                  JsonObject body) {
     int shard = ContactIds.shardOf(Accounts.conversationKey(account, contactId), shardCount);
-    return vertx.eventBus().<JsonObject>request(Addresses.shard(shard, operation), body).map(Message::body);
+    return vertx.eventBus().<JsonObject>request(Addresses.shard(shard, operation), WireFormat.stamp(body))
+      .map(Message::body);
   }
 
   private void onUnlock(Message<JsonObject> request) {
@@ -170,12 +172,13 @@ public final class AdminVerticle extends VerticleBase {
 
   private Future<JsonObject> toShard(String contactId, String operation, JsonObject body) {
     return vertx.eventBus().<JsonObject>request(Addresses.shard(ContactIds.shardOf(contactId, shardCount), operation),
-      body).map(Message::body);
+      WireFormat.stamp(body.copy())).map(Message::body);
   }
 
   private Future<List<JsonObject>> allShards(String operation) {
     List<Future<JsonObject>> answers = IntStream.range(0, shardCount)
-      .mapToObj(shard -> vertx.eventBus().<JsonObject>request(Addresses.shard(shard, operation), new JsonObject())
+      .mapToObj(shard -> vertx.eventBus().<JsonObject>request(Addresses.shard(shard, operation),
+        WireFormat.stamp(new JsonObject()))
         .map(Message::body))
       .toList();
     return Future.all(answers).map(all -> all.<JsonObject>list());

@@ -7,6 +7,7 @@ import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.Events;
+import io.messageorchestrator.core.WireFormat;
 import io.vertx.core.Future;
 import java.time.Duration;
 import io.vertx.core.Handler;
@@ -212,7 +213,8 @@ public final class OrchestratorClient {
       .put("account", account));
   }
 
+  /** In a cluster another node (maybe of another version) may answer: the request says its format. */
   private Future<JsonObject> request(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body).map(Message::body);
+    return vertx.eventBus().<JsonObject>request(address, WireFormat.stamp(body)).map(Message::body);
   }
 }

@@ -5,9 +5,14 @@ import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.core.ProcessRequest;
+import io.messageorchestrator.core.WireFormat;
 import io.vertx.core.json.JsonObject;
 
-/** Reads a process request off the event bus: the record itself, or its JSON form from any other sender. */
+/**
+ * Reads a process request off the event bus: the record itself, or its JSON form from any other sender — in a cluster,
+ * possibly a node of another version ({@link WireFormat}): a request of any format is read by the fields this version
+ * knows; the others are ignored.
+ */
 final class ProcessRequests {
   private ProcessRequests() {
   }
@@ -25,6 +30,7 @@ final class ProcessRequests {
         return typed;
       }
       if (body instanceof JsonObject json) {
+        WireFormat.versionOf(json); // every format so far reads the same; a malformed one is refused
         String contactId = ContactIds.require(json.getValue("contactId"), "contactId");
         InboundMessage message = InboundMessage.fromJson(json.getValue("message"));
         String account = json.getValue("account") == null ? Accounts.of(message)

@@ -7,6 +7,7 @@ import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.core.ProcessResult;
 import io.messageorchestrator.core.RejectReason;
+import io.messageorchestrator.core.WireFormat;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -29,6 +30,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * owner did not answer within {@value #ACCEPT_TRY_TIMEOUT_MS} ms (it died holding it). The idempotency key the request carries from its arrival
  * makes a second delivery a duplicate, never a second message. After {@value #ROUTE_DEADLINE_MS} ms without an owner
  * the request fails with 503.
+ *
+ * <p>Requests and answers in JSON carry their {@link WireFormat} version: during a rolling upgrade the owner may run
+ * another version than the sender.
  */
 public final class ShardRouter {
   /** How long a clustered request keeps looking for its shard's owner. */
@@ -76,7 +80,7 @@ public final class ShardRouter {
     }
     Promise<ProcessResult> result = Promise.promise();
     long deadline = System.nanoTime() + routeDeadlineMs * 1_000_000;
-    sendJson(shard, request.toJson(), request.acceptOnly(), 1, deadline, result);
+    sendJson(shard, WireFormat.stamp(request.toJson()), request.acceptOnly(), 1, deadline, result);
     return result.future();
   }
 
@@ -87,7 +91,7 @@ public final class ShardRouter {
   void forward(ProcessRequest process, Message<Object> request) {
     boolean typed = request.body() instanceof ProcessRequest;
     submit(process)
-      .onSuccess(result -> request.reply(typed ? result : result.toJson()))
+      .onSuccess(result -> request.reply(typed ? result : WireFormat.stamp(result.toJson())))
       .onFailure(failure -> request.fail(failure instanceof ReplyException re ? re.failureCode() : 500,
         failure.getMessage()));
   }
@@ -96,7 +100,15 @@ public final class ShardRouter {
                         Promise<ProcessResult> result) {
     vertx.eventBus().<JsonObject>request(processAddresses[shard], body, acceptOnly ? acceptTryDelivery : answerDelivery)
       .onSuccess(answer -> {
-        ProcessResult answered = ProcessResult.fromJson(answer.body());
+        ProcessResult answered;
+        try {
+          answered = ProcessResult.fromJson(answer.body());
+        } catch (RuntimeException unreadable) {
+          // e.g. a status this version does not know, from a newer node (see WireFormat): fail it, never hang
+          result.fail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 500, "shard " + shard + " answered in a form"
+            + " this node cannot read: " + unreadable.getMessage()));
+          return;
+        }
         if (answered.status() == ProcessResult.Status.REJECTED && RejectReason.isOwnerMoving(answered.reason())
           && System.nanoTime() - deadline < 0) {
           // The shard is being handed off (its old owner drains) or was fenced: the next owner takes it.

@@ -9,6 +9,7 @@ import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.core.WireFormat;
 import io.messageorchestrator.eventbus.EventJsonCodec;
 import io.messageorchestrator.journal.ContactPause;
 import io.messageorchestrator.journal.HistoryTurn;
@@ -215,7 +216,7 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
     }
     // Answers in the form the request came in: a record for a record, JSON for JSON.
     boolean typed = request.body() instanceof ProcessRequest;
-    intake.accept(process, result -> request.reply(typed ? result : result.toJson()));
+    intake.accept(process, result -> request.reply(typed ? result : WireFormat.stamp(result.toJson())));
   }
 
   /** The conversation key of a validated {@code {contactId, account?}} request (AdminVerticle checked it). */

@@ -6,6 +6,7 @@ import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.Backoff;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.Events;
+import io.messageorchestrator.core.WireFormat;
 import io.messageorchestrator.journal.Journal;
 import io.messageorchestrator.journal.Recovery;
 import io.messageorchestrator.outbound.Outbox.Delivery;
@@ -298,8 +299,8 @@ public final class OutboundVerticle extends VerticleBase {
         if (shards > 0 && reply.processId() != null) {
           // The conversation's shard remembers it: the provider's fromMe echo of this reply must not pause anything.
           eventBus.send(Addresses.shard(ContactIds.shardOf(reply.conversationKey(), shards), "replySent"),
-            new JsonObject().put("account", reply.account()).put("contactId", reply.contactId())
-              .put("processId", reply.processId()).put("providerMessageId", providerId));
+            WireFormat.stamp(new JsonObject().put("account", reply.account()).put("contactId", reply.contactId())
+              .put("processId", reply.processId()).put("providerMessageId", providerId)));
         }
       }
       publish(OutboundEvents.REPLY_DELIVERED, delivered);

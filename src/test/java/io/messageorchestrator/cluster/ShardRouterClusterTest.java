@@ -4,6 +4,7 @@ import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.core.ProcessResult;
+import io.messageorchestrator.core.WireFormat;
 import io.messageorchestrator.orchestrator.ShardRouters;
 import io.messageorchestrator.support.Await;
 import io.vertx.core.Future;
@@ -228,6 +229,73 @@ class ShardRouterClusterTest {
           assertThat(failure.failureCode()).isEqualTo(400);
           assertThat(failure.getMessage()).contains("acceptOnly");
         });
+    } finally {
+      stopServing();
+      Await.result(a.vertx().undeploy(deployment));
+    }
+  }
+
+  @Test
+  @DisplayName("K4, two versions side by side: the request travels with this node's format; an owner of a newer"
+    + " version answering in its format, with fields this node does not know, is understood")
+  void newerOwnerUnderstood() {
+    ProcessRequest request = request("+15550000007", true);
+    List<JsonObject> received = new CopyOnWriteArrayList<>();
+    serve(b.vertx(), addressOf(request), message -> {
+      received.add((JsonObject) message.body());
+      message.reply(ProcessResult.accepted("p-7", 2).toJson().put(WireFormat.FIELD, WireFormat.VERSION + 1)
+        .put("acceptedBy", "node-b").put("estimate", new JsonObject().put("ms", 40)));
+    });
+    try {
+      assertThat(Await.result(ShardRouters.create(a.vertx(), SHARDS, 10_000, 20_000, 3_000).submit(request), 30))
+        .isEqualTo(ProcessResult.accepted("p-7", 2));
+      assertThat(received).singleElement()
+        .satisfies(body -> assertThat(body.getInteger(WireFormat.FIELD)).isEqualTo(WireFormat.VERSION));
+    } finally {
+      stopServing();
+    }
+  }
+
+  @Test
+  @DisplayName("K4: an answer this node cannot read (a status it does not know) fails the request with 500 at once,"
+    + " instead of leaving it unanswered")
+  void unreadableAnswerFails() {
+    ProcessRequest request = request("+15550000008", true);
+    serve(b.vertx(), addressOf(request), message -> message.reply(ProcessResult.accepted("p-8", 0).toJson()
+      .put(WireFormat.FIELD, WireFormat.VERSION + 1).put("status", "deferred")));
+    try {
+      Throwable failure = Await.failure(ShardRouters.create(a.vertx(), SHARDS, 10_000, 20_000, 3_000)
+        .submit(request));
+      assertThat(failure).isInstanceOfSatisfying(ReplyException.class,
+        reply -> assertThat(reply.failureCode()).isEqualTo(500));
+      assertThat(failure.getMessage()).contains("cannot read");
+    } finally {
+      stopServing();
+    }
+  }
+
+  @Test
+  @DisplayName("K4: orchestrator.process on a cluster takes a request of a newer format with unknown fields, routes"
+    + " it in this node's format and answers in it")
+  void entryPointTakesNewerRequests() {
+    String deployment = Await.result(a.vertx().deployVerticle(
+      new io.messageorchestrator.orchestrator.ProcessEntryVerticle(SHARDS, 10_000)));
+    ProcessRequest request = request("+15550000009", false);
+    List<JsonObject> received = new CopyOnWriteArrayList<>();
+    serve(b.vertx(), addressOf(request), message -> {
+      received.add((JsonObject) message.body());
+      message.reply(ProcessResult.processed("p-9", "re:hi").toJson());
+    });
+    try {
+      JsonObject answer = Await.result(a.vertx().eventBus().<JsonObject>request(Addresses.PROCESS,
+        new JsonObject().put(WireFormat.FIELD, 42).put("contactId", "+15550000009").put("priority", "high")
+          .put("message", new JsonObject().put("text", "hi").put("mood", "calm"))), 30).body();
+      assertThat(answer.getString("status")).isEqualTo("processed");
+      assertThat(answer.getInteger(WireFormat.FIELD)).isEqualTo(WireFormat.VERSION);
+      assertThat(received).singleElement().satisfies(body -> {
+        assertThat(body.getInteger(WireFormat.FIELD)).isEqualTo(WireFormat.VERSION);
+        assertThat(body.getJsonObject("message").getString("text")).isEqualTo("hi");
+      });
     } finally {
       stopServing();
       Await.result(a.vertx().undeploy(deployment));

@@ -1,9 +1,11 @@
 package io.messageorchestrator.journal;
 
+import io.messageorchestrator.core.InboundMessage;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.TestPostgres;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
@@ -161,12 +163,94 @@ class PostgresJournalSchemaTest extends PostgresSchemaTests {
   }
 
   @Test
-  @DisplayName("a schema migrated by a newer version is refused with a message that says so")
-  void newerSchemaRefused() {
+  @DisplayName("K4, a node of the previous version keeps working: a schema left at the previous migration with its"
+    + " rows (written without a format) is migrated and read by this build, whose rows carry its format; the previous"
+    + " version's insert still works on the migrated schema and its rows are format 1")
+  void previousVersionKeepsWorking() {
+    int previous = PgMigrations.FILES.size() - 1;
+    Pool pool = PgBuilder.pool().connectingTo(TestPostgres.connectOptions()).using(vertx).build();
+    try {
+      assertThat(Await.result(PgMigrations.apply(pool, schema, previous))).isEqualTo(previous);
+    } finally {
+      Await.result(pool.close());
+    }
+    // The previous version's statements name their columns, none of which a later migration changed.
+    String previousInsert = "INSERT INTO " + schema + ".messages (process_id, account, contact_id, dedup_key,"
+      + " message, accepted_at, attempts, replay_of) VALUES ($1, 'default', 'c1', NULL, $2::jsonb, $3, 0, NULL)";
+    query(previousInsert, "old-1", new JsonObject().put("text", "before the upgrade").put("timestamp", 1), 10L);
+
+    PostgresJournal journal = Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
+    try {
+      assertThat(versions()).hasSize(PgMigrations.FILES.size());
+      Await.result(journal.append(PostgresJournalTest.entry("new-1", "c1", "wamid.new", 20), 0));
+      query(previousInsert, "old-2", new JsonObject().put("text", "during the upgrade"), 30L); // the old node still writing
+      Recovery recovery = Await.result(journal.recover());
+      assertThat(recovery.unfinished()).extracting(JournalEntry::processId).containsExactly("old-1", "new-1", "old-2");
+      assertThat(recovery.unfinished().get(0).message().getString("text")).isEqualTo("before the upgrade");
+      assertThat(query("SELECT process_id, format FROM " + schema + ".messages ORDER BY sequence"))
+        .extracting(row -> row.getString(0) + "=" + row.getInteger(1))
+        .containsExactly("old-1=1", "new-1=" + JournalEntry.FORMAT, "old-2=1");
+    } finally {
+      Await.result(journal.close());
+    }
+  }
+
+  @Test
+  @DisplayName("K4, a schema one version newer than this build (a newer node added a column and wrote rows of a newer"
+    + " format) is accepted with a warning: appends, shard appends and recovery work, newer rows read by the fields"
+    + " this build knows")
+  void newerSchemaAccepted() {
     Await.result(Await.result(PostgresJournal.open(vertx, TestPostgres.journal(schema))).close());
-    query("INSERT INTO " + schema + ".schema_version (version, name) VALUES (99, 'V99__future.sql')");
+    int newer = PgMigrations.FILES.size() + 1;
+    // What a next version's migration and writes could look like: an added column, a row of format 2 with a field
+    // this build does not know, in the row and in the message.
+    query("ALTER TABLE " + schema + ".messages ADD COLUMN priority text");
+    query("INSERT INTO " + schema + ".schema_version (version, name) VALUES ($1, $2)", newer,
+      "V" + newer + "__future.sql");
+    query("INSERT INTO " + schema + ".messages (format, process_id, account, contact_id, dedup_key, message,"
+      + " accepted_at, attempts, replay_of, priority, shard) VALUES (2, 'from-newer', 'default', 'c1', NULL,"
+      + " $1::jsonb, 10, 0, NULL, 'high', 0)", new JsonObject().put("text", "hi").put("type", "text").put("timestamp", 1)
+      .put("mood", "calm"));
+
+    PostgresJournal journal = Await.result(PostgresJournal.openShared(vertx, TestPostgres.journal(schema)));
+    try {
+      assertThat(versions()).hasSize(newer); // nothing applied, nothing undone
+      Await.result(journal.append(PostgresJournalTest.entry("single", "c2", "wamid.s", 20), 0));
+      Recovery all = Await.result(journal.recover());
+      assertThat(all.unfinished()).extracting(JournalEntry::processId).containsExactly("from-newer", "single");
+      JournalEntry fromNewer = all.unfinished().get(0);
+      assertThat(InboundMessage.fromJson(fromNewer.message()).text()).isEqualTo("hi");
+
+      ShardLease lease = Await.result(journal.acquireShard(0, "old-node"));
+      Journal shard = journal.forShard(0, lease.epoch());
+      assertThat(Await.result(shard.append(PostgresJournalTest.entry("sharded", "c1", "wamid.sh", 30), 0)))
+        .isEqualTo(AppendResult.APPENDED);
+      assertThat(Await.result(shard.recover()).unfinished()).extracting(JournalEntry::processId)
+        .containsExactly("from-newer", "sharded");
+      assertThat(query("SELECT format, priority FROM " + schema + ".messages WHERE process_id = 'sharded'").get(0))
+        .satisfies(row -> {
+          assertThat(row.getInteger(0)).isEqualTo(JournalEntry.FORMAT);
+          assertThat(row.getString(1)).isNull();
+        });
+    } finally {
+      Await.result(journal.close());
+    }
+  }
+
+  @Test
+  @DisplayName("a schema whose recorded migrations are not this build's (another line of development) is refused,"
+    + " naming both lists")
+  void otherBuildsSchemaRefused() {
+    Pool pool = PgBuilder.pool().connectingTo(TestPostgres.connectOptions()).using(vertx).build();
+    try {
+      Await.result(PgMigrations.apply(pool, schema, 1));
+    } finally {
+      Await.result(pool.close());
+    }
+    query("INSERT INTO " + schema + ".schema_version (version, name) VALUES (2, 'V2__something_else.sql')");
     Throwable failure = Await.failure(PostgresJournal.open(vertx, TestPostgres.journal(schema)));
-    assertThat(failure).hasMessageContaining("version 99").hasMessageContaining("newer");
+    assertThat(failure).hasMessageContaining("migrated by another build").hasMessageContaining("V2__something_else.sql")
+      .hasMessageContaining(PgMigrations.FILES.get(1));
   }
 
   @Test
