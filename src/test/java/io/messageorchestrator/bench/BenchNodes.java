@@ -21,7 +21,8 @@ import java.util.stream.IntStream;
  * ({@link ServiceProcess}: {@code Main} with a {@code -conf} file of its own, the test classpath) but with C2 and a
  * heap of their own ({@link #NODE_JVM}). A set of nodes has a temporary folder (their configurations and logs), a
  * PostgreSQL schema and — clustered — a cluster name and loopback member ports of its own; {@link #close} kills what
- * still runs, drops the schema and deletes the folder.
+ * still runs, drops the schema and deletes the folder ({@code -Dbench.nodes.keepLogs=true} keeps the folder, to read
+ * the nodes' logs, and says where it is).
  */
 final class BenchNodes implements AutoCloseable {
   /** Each node's JVM: the image's G1 pause target, an explicit heap (four nodes may run beside the benchmark's). */
@@ -163,6 +164,10 @@ final class BenchNodes implements AutoCloseable {
     } catch (RuntimeException e) {
       System.err.println("bench: could not drop schema " + schema + ": " + e);
     }
-    BenchJournals.delete(dir);
+    if (Boolean.getBoolean("bench.nodes.keepLogs")) {
+      System.err.println("bench: the nodes' configurations and logs are in " + dir);
+    } else {
+      BenchJournals.delete(dir);
+    }
   }
 }

@@ -23,13 +23,15 @@ import java.util.stream.Collectors;
  * <p>On one machine the three nodes share its cores, PostgreSQL and the load generator: the ratio cluster / single
  * measures what clustering <b>costs</b> per request (routing, JSON on the wire, Hazelcast), not how far it scales —
  * three machines would each have their own cores. The nodes' CPU time per request (every thread of every node, read
- * from the OS) says the same independently of the load. Every 200 answer must be the echo of its own message
+ * from the OS) says the same independently of the load; their CPU per second without load is reported too (what
+ * three JVMs spend idle is part of it). Every 200 answer must be the echo of its own message
  * ({@code ok: false} otherwise); errors and non-2xx answers are reported. Rounds: {@code bench.clusterHttp.rounds}
  * (2); the first measurement of each kind warms up {@code bench.http.warmupMs} (15 s), the others
  * {@code bench.clusterHttp.warmupMs} (5 s); each measures {@code bench.http.durationMs} (10 s).
  */
 final class ClusterHttpScenario {
   static final int NODES = 3;
+  static final long IDLE_MS = 3_000;
 
   private ClusterHttpScenario() {
   }
@@ -49,6 +51,7 @@ final class ClusterHttpScenario {
     int shards = Integer.getInteger("bench.clusterHttp.shards", 64);
     List<Measured> single = new ArrayList<>();
     List<Measured> cluster = new ArrayList<>();
+    double[] idleCpuMsPerSec = new double[2];
     try (BenchNodes one = new BenchNodes("cluster-http-single", 1, false, 0);
          BenchNodes three = new BenchNodes("cluster-http", NODES, true, shards)) {
       try {
@@ -65,6 +68,8 @@ final class ClusterHttpScenario {
           cluster.add(measure(three, warmup, durationMs));
           System.err.println("bench: cluster-http: round " + (round + 1) + ", 3-node cluster: " + cluster.getLast());
         }
+        idleCpuMsPerSec[0] = idleCpuMsPerSec(one);
+        idleCpuMsPerSec[1] = idleCpuMsPerSec(three);
       } catch (RuntimeException | AssertionError e) {
         System.err.println("bench: cluster-http failed; the nodes' last output:\n" + one.describe() + three.describe());
         throw e;
@@ -97,6 +102,8 @@ final class ClusterHttpScenario {
       .detail("singleP99Ms", p99s(single)).detail("clusterP99Ms", p99s(cluster))
       .detail("singleNodeCpuMicrosPerRequest", cpu(single))
       .detail("clusterNodesCpuMicrosPerRequest", cpu(cluster))
+      .detail("idleCpuMsPerSecond", new JsonObject().put("single", idleCpuMsPerSec[0])
+        .put("cluster", idleCpuMsPerSec[1]))
       .detail("statuses", statuses(single, cluster))
       .detail("badAnswers", badAnswers)
       .detail("rounds", rounds).detail("nodes", NODES).detail("shards", shards)
@@ -130,6 +137,17 @@ final class ClusterHttpScenario {
     });
     return new Measured(report, report.measuredRequests() / report.measuredSeconds(),
       Result.cpuMicrosPer(cpuNanos[0], cpuNanos[1], report.measuredRequests()));
+  }
+
+  /**
+   * The nodes' CPU time per second without load, over {@value #IDLE_MS} ms after the last measurement: what they
+   * spend whatever the traffic (timers, heartbeats, the ownership's repair), part of their CPU per request above.
+   */
+  private static double idleCpuMsPerSec(BenchNodes nodes) throws InterruptedException {
+    long start = nodes.cpuNanos();
+    long startedAt = System.nanoTime();
+    Thread.sleep(IDLE_MS); // a measurement window, not a wait for something to happen
+    return Math.round((nodes.cpuNanos() - start) * 10_000.0 / (System.nanoTime() - startedAt)) / 10.0;
   }
 
   private record Measured(LoadGenerator.Report report, double perSec, double nodesCpuMicrosPerRequest) {
