@@ -20,13 +20,16 @@ import java.util.stream.IntStream;
  * The packaged service's nodes in child JVMs for the cluster scenarios, started as the crash tests start them
  * ({@link ServiceProcess}: {@code Main} with a {@code -conf} file of its own, the test classpath) but with C2 and a
  * heap of their own ({@link #NODE_JVM}). A set of nodes has a temporary folder (their configurations and logs), a
- * PostgreSQL schema and — clustered — a cluster name and loopback member ports of its own; {@link #close} kills what
+ * PostgreSQL schema and — clustered — a cluster name and loopback member ports of its own; {@link #close} stops what
  * still runs, drops the schema and deletes the folder ({@code -Dbench.nodes.keepLogs=true} keeps the folder, to read
  * the nodes' logs, and says where it is).
  */
 final class BenchNodes implements AutoCloseable {
-  /** Each node's JVM: the image's G1 pause target, an explicit heap (four nodes may run beside the benchmark's). */
-  static final List<String> NODE_JVM = List.of("-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50");
+  /**
+   * Each node's JVM: the image's G1 pause target, an explicit heap (four nodes may run beside the benchmark's), and
+   * {@code -Dbench.nodes.jvmArgs="..."} (space-separated, e.g. a JFR recording: {@code -XX:StartFlightRecording=...}).
+   */
+  static final List<String> NODE_JVM = nodeJvm();
   static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
   final String schema;
@@ -37,6 +40,16 @@ final class BenchNodes implements AutoCloseable {
   private final List<Integer> memberPorts;
   private final ServiceProcess[] nodes;
   private final List<ServiceProcess> started = new ArrayList<>();
+
+  private static List<String> nodeJvm() {
+    List<String> options = new ArrayList<>(List.of("-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50"));
+    for (String option : System.getProperty("bench.nodes.jvmArgs", "").trim().split("\\s+")) {
+      if (!option.isBlank()) {
+        options.add(option);
+      }
+    }
+    return List.copyOf(options);
+  }
 
   /**
    * @param count     how many nodes (node {@code i} is started by {@link #start})
@@ -156,8 +169,20 @@ final class BenchNodes implements AutoCloseable {
     return text.toString();
   }
 
+  /**
+   * Stops the nodes still running with SIGTERM (their drain, and what a JFR recording of {@code bench.nodes.jvmArgs}
+   * needs to be written), killing any that has not ended within 30 s; then drops the schema and deletes the folder.
+   */
   @Override
   public void close() {
+    started.stream().filter(ServiceProcess::isAlive).forEach(ServiceProcess::terminate);
+    for (ServiceProcess node : started) {
+      try {
+        node.awaitExit(Duration.ofSeconds(30));
+      } catch (AssertionError notEnded) {
+        System.err.println("bench: a node did not end within 30 s of SIGTERM: killed");
+      }
+    }
     started.forEach(ServiceProcess::close);
     try {
       BenchJournals.dropSchema(schema);
