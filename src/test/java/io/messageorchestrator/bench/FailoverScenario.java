@@ -6,7 +6,6 @@ import io.messageorchestrator.crash.AgentAndReplySink.Reply;
 import io.messageorchestrator.crash.ServiceProcess;
 import io.messageorchestrator.support.Poll;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.PoolOptions;
