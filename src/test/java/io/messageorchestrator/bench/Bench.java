@@ -21,13 +21,15 @@ import java.util.concurrent.Callable;
 /**
  * The benchmark suite: {@code Bench [scenario ...]} (names separated by spaces or commas; none or {@code all} runs
  * burst, fanout, hot, http and memory on the memory journal, then durable-http, durable-burst, recovery and crash on
- * the durable ones, then coalesce). Each scenario boots the real verticle suite in-process, drives it and prints
- * one JSON line on stdout (and, with {@code -Dbench.out=FILE}, appended to that file as well: the Maven profile
+ * the durable ones, then coalesce, then failover and cluster-http, whose nodes are JVMs of the packaged service on
+ * PostgreSQL). Each scenario boots the real verticle suite in-process (or service JVMs of its own), drives it and
+ * prints one JSON line on stdout (and, with {@code -Dbench.out=FILE}, appended to that file as well: the Maven profile
  * writes {@code <build dir>/bench-results.jsonl}); a short description of the JVM goes to stderr. Several scenarios
  * run one after the other, each in its own JVM with the same options ({@code -Dbench.fork=false}: all in this one).
  * Exit status 1 if any line has a violation (a lost or twice-answered message, broken per-contact order, two
- * messages of one contact at once; an accepted message lost across a kill -9; durable-http's SQLite rate below half
- * the memory journal's or its p99 above 20 ms), 2 for an unknown scenario, 3 if a scenario's JVM could not start or
+ * messages of one contact at once; an accepted message lost across a kill -9 (crash, failover); a cluster-http
+ * answer that is not its own message's echo; durable-http's SQLite rate below half the memory journal's or its p99
+ * above 20 ms), 2 for an unknown scenario, 3 if a scenario's JVM could not start or
  * crashed. Other speed and memory targets are reported ({@code meetsTarget}), never fatal.
  *
  * <p>Run it with {@code mvn -Pbench} (see the README); extra JVM options: {@code -Dbench.jvmArgs="..."}. System
@@ -41,9 +43,9 @@ import java.util.concurrent.Callable;
  */
 public final class Bench {
   static final List<String> ALL = List.of("burst", "fanout", "hot", "http", "memory", "durable-http",
-    "durable-burst", "recovery", "crash", "coalesce");
+    "durable-burst", "recovery", "crash", "coalesce", "failover", "cluster-http");
   static final Set<String> KNOWN = Set.of("burst", "fanout", "fanout50", "hot", "http", "memory", "selfcheck",
-    "durable-http", "durable-burst", "recovery", "crash", "coalesce");
+    "durable-http", "durable-burst", "recovery", "crash", "coalesce", "failover", "cluster-http");
 
   private Bench() {
   }
@@ -66,7 +68,7 @@ public final class Bench {
       if (!KNOWN.contains(name)) {
         System.err.println("Unknown scenario '" + name
           + "'. Usage: Bench [all|burst|fanout|hot|http|memory|durable-http|durable-burst|recovery|crash|coalesce|fanout50"
-          + "|selfcheck]...");
+          + "|failover|cluster-http|selfcheck]...");
         System.exit(2);
       }
     }
@@ -170,6 +172,8 @@ public final class Bench {
       case "crash" -> CrashScenario.run();
       case "selfcheck" -> SelfCheckScenario.run();
       case "coalesce" -> CoalesceScenario.run(); // real-time windows: one run (bench.coalesce.contacts/bursts/agentMs)
+      case "failover" -> FailoverScenario.run(); // its own 5 runs (bench.failover.runs), each a kill -9 of a node
+      case "cluster-http" -> ClusterHttpScenario.run(); // single node and 3-node cluster interleaved in rounds
       default -> throw new IllegalArgumentException(name);
     };
   }

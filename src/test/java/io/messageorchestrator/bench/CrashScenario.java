@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.BufferedReader;
@@ -225,15 +224,7 @@ final class CrashScenario {
       }
       int msgNo = contact * PER_CONTACT + seq;
       String text = MsgText.text(msgNo, contact, seq, TEXT_LENGTH);
-      long now = System.currentTimeMillis() / 1000;
-      JsonObject payload = new JsonObject().put("object", "whatsapp_business_account").put("entry",
-        new JsonArray().add(new JsonObject().put("id", "1").put("changes", new JsonArray().add(new JsonObject()
-          .put("field", "messages").put("value", new JsonObject().put("messaging_product", "whatsapp")
-            .put("metadata", new JsonObject().put("display_phone_number", "15550000000")
-              .put("phone_number_id", "100000000000001"))
-            .put("messages", new JsonArray().add(new JsonObject().put("from", MsgText.contactId(contact))
-              .put("id", "wamid.crash." + msgNo).put("timestamp", Long.toString(now)).put("type", "text")
-              .put("text", new JsonObject().put("body", text)))))))));
+      JsonObject payload = CloudApiPayloads.text(MsgText.contactId(contact), "wamid.crash." + msgNo, text);
       Buffer body = Buffer.buffer(payload.encode());
       client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
           .setURI("/webhook/whatsapp").putHeader("Content-Type", "application/json"))

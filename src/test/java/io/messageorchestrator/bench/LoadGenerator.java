@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 
 import java.util.ArrayList;
@@ -33,10 +34,23 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * {@code {"from": "+<13 digits>", "body": "<msgNo>:<contact>:<seq>:x…"}} (about 100 bytes) for a contact drawn at
  * random from {@code contacts}, re-drawn while that contact already has a request outstanding: so a contact's
  * requests are strictly sequential and its order is well defined.
+ *
+ * <p>Several ports (the nodes of a cluster): each of the {@code connections} loops holds one connection to every
+ * port and sends its requests to the ports in turn, so every port gets the same share of the requests (round robin)
+ * and still only {@code connections} requests are outstanding.
  */
 final class LoadGenerator {
-  record Settings(String host, int port, int connections, int threads, long warmupMs, long durationMs, int contacts,
-                  int bodyBytes, int maxMessages) {
+  /**
+   * @param checkEchoes whether a 200 answer must be {@code {"status":"processed","response":<the text sent>}} (an
+   *                    echo agent's reply to this very message); one that is not counts in {@link Report#badAnswers}
+   */
+  record Settings(String host, List<Integer> ports, int connections, int threads, long warmupMs, long durationMs,
+                  int contacts, int bodyBytes, int maxMessages, boolean checkEchoes) {
+    /** One port, answers not read. */
+    Settings(String host, int port, int connections, int threads, long warmupMs, long durationMs, int contacts,
+             int bodyBytes, int maxMessages) {
+      this(host, List.of(port), connections, threads, warmupMs, durationMs, contacts, bodyBytes, maxMessages, false);
+    }
   }
 
   /** Called on the calling thread when the measured window opens and when the last request has been answered. */
@@ -47,7 +61,7 @@ final class LoadGenerator {
   }
 
   record Report(long measuredRequests, long totalRequests, long non2xx, long errors, double measuredSeconds,
-                Histogram latencyMicros, Map<Integer, Long> statuses) {
+                Histogram latencyMicros, Map<Integer, Long> statuses, long badAnswers) {
   }
 
   /** {@code {"from":"+","body":""}} plus the 13 digits of the contact id. */
@@ -60,6 +74,7 @@ final class LoadGenerator {
   private final AtomicIntegerArray nextSeq;
   private final AtomicInteger nextMsgNo = new AtomicInteger();
 
+  /** @param tracker told of each 429 ({@link Tracker#rejectedOutside}); {@code null}: none to tell */
   LoadGenerator(Settings settings, Tracker tracker) {
     this.settings = settings;
     this.tracker = tracker;
@@ -100,6 +115,7 @@ final class LoadGenerator {
       long total = 0;
       long non2xx = 0;
       long errors = 0;
+      long badAnswers = 0;
       Map<Integer, Long> statuses = new TreeMap<>();
       for (Worker worker : workers) {
         latency.add(worker.latency);
@@ -107,9 +123,11 @@ final class LoadGenerator {
         total += worker.total;
         non2xx += worker.non2xx;
         errors += worker.errors;
+        badAnswers += worker.badAnswers;
         worker.statuses.forEach((status, count) -> statuses.merge(status, count, Long::sum));
       }
-      return new Report(measured, total, non2xx, errors, settings.durationMs() / 1000.0, latency, statuses);
+      return new Report(measured, total, non2xx, errors, settings.durationMs() / 1000.0, latency, statuses,
+        badAnswers);
     } finally {
       Harness.await(vertx.close(), 30_000);
     }
@@ -121,13 +139,17 @@ final class LoadGenerator {
     private final Histogram latency = new Histogram(3);
     private final Map<Integer, Long> statuses = new TreeMap<>();
     private final RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setURI("/webhook")
-      .setHost(settings.host()).setPort(settings.port()).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
+      .setHost(settings.host()).setPort(settings.ports().getFirst()).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
     private HttpClientAgent client;
-    private final List<HttpClientConnection> connections = new ArrayList<>();
+    /** Per loop, one connection to each port (in the order of {@link Settings#ports}). */
+    private final List<HttpClientConnection[]> loops = new ArrayList<>();
     private long measured;
     private long total;
     private long non2xx;
     private long errors;
+    private long badAnswers;
+    /** The round robin over the ports: the port of this worker's next request. */
+    private int nextPort;
     private int running;
     private Promise<Void> finished;
 
@@ -140,31 +162,36 @@ final class LoadGenerator {
       client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true));
       List<Future<HttpClientConnection>> opened = new ArrayList<>();
       for (int i = 0; i < connectionCount; i++) {
-        opened.add(connect().onSuccess(connections::add));
+        HttpClientConnection[] loop = new HttpClientConnection[settings.ports().size()];
+        loops.add(loop);
+        for (int port = 0; port < loop.length; port++) {
+          int index = port;
+          opened.add(connect(index).onSuccess(connection -> loop[index] = connection));
+        }
       }
       return Future.all(opened);
     }
 
-    private Future<HttpClientConnection> connect() {
-      return client.connect(new HttpConnectOptions().setHost(settings.host()).setPort(settings.port()));
+    private Future<HttpClientConnection> connect(int port) {
+      return client.connect(new HttpConnectOptions().setHost(settings.host()).setPort(settings.ports().get(port)));
     }
 
     Future<Void> go(long measureFrom, long until) {
       Promise<Void> done = Promise.promise();
       context.runOnContext(v -> {
         finished = done;
-        running = connections.size();
+        running = loops.size();
         if (running == 0) {
           done.complete();
         }
-        for (HttpClientConnection connection : connections) {
-          next(connection, measureFrom, until);
+        for (HttpClientConnection[] loop : loops) {
+          next(loop, measureFrom, until);
         }
       });
       return done.future();
     }
 
-    private void next(HttpClientConnection connection, long measureFrom, long until) {
+    private void next(HttpClientConnection[] loop, long measureFrom, long until) {
       long start = System.nanoTime();
       int msgNo = start < until ? nextMsgNo.getAndIncrement() : Integer.MAX_VALUE;
       if (msgNo >= settings.maxMessages()) {
@@ -182,16 +209,23 @@ final class LoadGenerator {
       String text = MsgText.text(msgNo, contact, seq, Math.max(1, settings.bodyBytes() - BODY_OVERHEAD));
       Buffer body = Buffer.buffer("{\"from\":\"+" + MsgText.contactId(contact) + "\",\"body\":\"" + text + "\"}");
       int sentContact = contact;
-      connection.request(request)
+      int port = nextPort;
+      nextPort = (nextPort + 1) % loop.length;
+      loop[port].request(request)
         .compose(outgoing -> outgoing.send(body))
-        .compose(response -> response.body().map(ignored -> response.statusCode()))
+        .compose(response -> response.body().map(answerBody -> {
+          if (settings.checkEchoes() && response.statusCode() == 200 && !isEcho(answerBody, text)) {
+            badAnswers++;
+          }
+          return response.statusCode();
+        }))
         .onComplete(answer -> {
           long end = System.nanoTime();
           total++;
           if (answer.succeeded()) {
             int status = answer.result();
             statuses.merge(status, 1L, Long::sum);
-            if (status == 429) {
+            if (status == 429 && tracker != null) {
               tracker.rejectedOutside(msgNo);
             }
             if (status / 100 != 2) {
@@ -208,17 +242,28 @@ final class LoadGenerator {
           contactBusy.set(sentContact, 0);
           if (answer.failed()) {
             // the connection may be gone: open a new one and carry on
-            connect().onComplete(reopened -> {
+            connect(port).onComplete(reopened -> {
               if (reopened.succeeded()) {
-                next(reopened.result(), measureFrom, until);
+                loop[port] = reopened.result();
+                next(loop, measureFrom, until);
               } else if (--running == 0) {
                 finished.complete();
               }
             });
           } else {
-            next(connection, measureFrom, until);
+            next(loop, measureFrom, until);
           }
         });
+    }
+
+    /** A synchronous {@code /webhook} answer to {@code text} from an echo agent. */
+    private static boolean isEcho(Buffer answer, String text) {
+      try {
+        JsonObject json = answer.toJsonObject();
+        return "processed".equals(json.getString("status")) && text.equals(json.getString("response"));
+      } catch (RuntimeException e) {
+        return false;
+      }
     }
   }
 }

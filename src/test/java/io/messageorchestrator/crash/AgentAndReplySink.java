@@ -21,16 +21,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Every agent call and every reply is recorded in arrival order. A contact's agent calls are strictly
  * sequential (its next call starts only after the orchestrator had the previous answer), so arrival order is the
- * contact's call order.
+ * contact's call order. Public for the {@code failover} benchmark ({@code io.messageorchestrator.bench}).
  */
-final class AgentAndReplySink implements AutoCloseable {
+public final class AgentAndReplySink implements AutoCloseable {
 
   /** One agent call: what {@code HttpAgent} posts ({@code contactId, processId, message{text, messageId, ...}}). */
-  record Call(int sequence, int generation, String contactId, String processId, String messageId, long atNanos) {
+  public record Call(int sequence, int generation, String contactId, String processId, String messageId, long atNanos) {
   }
 
   /** One reply: what {@code HttpCallbackReplySender} posts ({@code contactId, processId, inReplyTo, response}). */
-  record Reply(int sequence, int generation, String contactId, String processId, String inReplyTo, String response) {
+  public record Reply(int sequence, int generation, String contactId, String processId, String inReplyTo,
+                      String response) {
   }
 
   private final Vertx vertx;
@@ -42,7 +43,7 @@ final class AgentAndReplySink implements AutoCloseable {
   private final HttpServer server;
 
   /** @param agentDelayMs how long the agent takes per call (a timer, no thread held) */
-  AgentAndReplySink(Vertx vertx, long agentDelayMs) {
+  public AgentAndReplySink(Vertx vertx, long agentDelayMs) {
     this.vertx = vertx;
     this.agentDelayMs = agentDelayMs;
     Router router = Router.router(vertx);
@@ -56,12 +57,12 @@ final class AgentAndReplySink implements AutoCloseable {
   }
 
   /** The agent's URL for the service process of {@code generation}. */
-  String agentUrl(int generation) {
+  public String agentUrl(int generation) {
     return "http://127.0.0.1:" + server.actualPort() + "/agent/" + generation;
   }
 
   /** The reply gateway's URL for the service process of {@code generation}. */
-  String replyUrl(int generation) {
+  public String replyUrl(int generation) {
     return "http://127.0.0.1:" + server.actualPort() + "/replies/" + generation;
   }
 
@@ -96,21 +97,35 @@ final class AgentAndReplySink implements AutoCloseable {
     return Integer.parseInt(ctx.pathParam("generation"));
   }
 
-  int callCount() {
+  public int callCount() {
     return callCount.get();
   }
 
-  int replyCount() {
+  public int replyCount() {
     return replyCount.get();
   }
 
-  List<Call> calls() {
+  public List<Call> calls() {
     synchronized (calls) {
       return List.copyOf(calls);
     }
   }
 
-  List<Reply> replies() {
+  /** The calls recorded from the {@code from}-th on (their {@link Call#sequence()} ≥ {@code from}). */
+  public List<Call> callsFrom(int from) {
+    synchronized (calls) {
+      return List.copyOf(calls.subList(Math.min(from, calls.size()), calls.size()));
+    }
+  }
+
+  /** The replies recorded from the {@code from}-th on. */
+  public List<Reply> repliesFrom(int from) {
+    synchronized (replies) {
+      return List.copyOf(replies.subList(Math.min(from, replies.size()), replies.size()));
+    }
+  }
+
+  public List<Reply> replies() {
     synchronized (replies) {
       return List.copyOf(replies);
     }

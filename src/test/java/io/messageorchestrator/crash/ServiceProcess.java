@@ -27,11 +27,17 @@ import java.util.regex.Pattern;
  * The service as operators run it — {@link Main} in a child JVM with the test classpath, an explicit small heap and a
  * {@code -conf} file of the test's own — that a test can kill with SIGKILL and start again on the same journal.
  * The child's stdout and stderr go to files beside the configuration ({@code <name>.out}, {@code <name>.err}), so a
- * chatty child never blocks on a full pipe and a failing test can show them.
+ * chatty child never blocks on a full pipe and a failing test can show them. Public for the cluster benchmarks
+ * ({@code io.messageorchestrator.bench}), which run their nodes the same way with JVM options of their own.
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
   /** The child's heap: small and explicit, so several suites side by side cannot exhaust the machine. */
   static final String HEAP = "-Xmx256m";
+  /**
+   * The tests' JVM options: the heap above, and C1 only (quick to start; no C2 compiler threads competing for the
+   * cores).
+   */
+  static final List<String> TEST_JVM_OPTIONS = List.of(HEAP, "-XX:TieredStopAtLevel=1");
   /** 128 + SIGKILL: the exit status of a process ended by {@code kill -9}. */
   static final int KILLED_EXIT_STATUS = 137;
   private static final Pattern READY = Pattern.compile("message-orchestrator ready: .*HTTP on port (\\d+)");
@@ -55,11 +61,20 @@ final class ServiceProcess implements AutoCloseable {
    * is {@code dir}. None of the service's environment variables leak in from the machine running the tests.
    */
   static ServiceProcess start(Path dir, String name, JsonObject config) {
+    return start(dir, name, config, TEST_JVM_OPTIONS);
+  }
+
+  /**
+   * {@link #start(Path, String, JsonObject)} with {@code jvmOptions} (heap, GC, JIT) instead of the tests' own: a
+   * benchmark's nodes run with C2 and the heap it chooses.
+   */
+  public static ServiceProcess start(Path dir, String name, JsonObject config, List<String> jvmOptions) {
     try {
       Path conf = Files.writeString(dir.resolve(name + ".json"), config.encodePrettily());
-      List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        HEAP, "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(jvmOptions);
+      command.addAll(List.of("--enable-native-access=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"),
         // The service's own logging (INFO), not the test classpath's logback-test.xml.
         "-Dlogback.configurationFile=" + Path.of(Main.class.getResource("/logback.xml").toURI())));
@@ -85,7 +100,7 @@ final class ServiceProcess implements AutoCloseable {
    * Waits until the child logged its HTTP port and {@code GET /health/ready} answers 200 (the journal recovered and
    * every verticle is deployed), polling within {@code timeout}; fails with the child's output otherwise.
    */
-  ServiceProcess awaitReady(Duration timeout) {
+  public ServiceProcess awaitReady(Duration timeout) {
     Poll.until(name + " logs its HTTP port", timeout, () -> {
       assertAlive();
       Matcher ready = READY.matcher(output());
@@ -111,7 +126,7 @@ final class ServiceProcess implements AutoCloseable {
     }
   }
 
-  HttpResponse<String> get(String path) {
+  public HttpResponse<String> get(String path) {
     try {
       return HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(5)).GET()
         .build(), HttpResponse.BodyHandlers.ofString());
@@ -132,18 +147,18 @@ final class ServiceProcess implements AutoCloseable {
     return new JsonObject(response.body());
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     if (port < 0) {
       throw new IllegalStateException(name + " is not ready yet");
     }
     return "http://127.0.0.1:" + port;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
@@ -151,7 +166,7 @@ final class ServiceProcess implements AutoCloseable {
    * {@code kill -9}: on Linux {@link Process#destroyForcibly()} sends SIGKILL — no shutdown hook, no drain, no
    * flush. Waits for the process to be gone and checks that SIGKILL is what ended it (status 137).
    */
-  void kill9() {
+  public void kill9() {
     process.destroyForcibly();
     int status = awaitExit(Duration.ofSeconds(30));
     if (status != KILLED_EXIT_STATUS) {
@@ -185,12 +200,12 @@ final class ServiceProcess implements AutoCloseable {
   }
 
   /** SIGTERM: the graceful drain (Main exits 0 once it completed). */
-  void terminate() {
+  public void terminate() {
     process.toHandle().destroy();
   }
 
   /** Waits for the process to end; its exit status. */
-  int awaitExit(Duration timeout) {
+  public int awaitExit(Duration timeout) {
     try {
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new AssertionError(name + " did not end within " + timeout + "\n" + describe());
@@ -202,7 +217,7 @@ final class ServiceProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
@@ -215,7 +230,7 @@ final class ServiceProcess implements AutoCloseable {
     return read(stderr).lines().filter(line -> !line.startsWith("WARNING:")).toList();
   }
 
-  String describe() {
+  public String describe() {
     String out = output();
     return "--- " + name + " stdout (last 6000 chars):\n" + out.substring(Math.max(0, out.length() - 6_000))
       + "\n--- " + name + " stderr:\n" + String.join("\n", errorLines());
