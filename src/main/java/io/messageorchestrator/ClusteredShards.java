@@ -29,10 +29,14 @@ import java.util.Map;
 final class ClusteredShards implements ShardHost {
   private static final Logger LOG = LoggerFactory.getLogger(ClusteredShards.class);
 
-  /** Makes shard {@code index}'s verticle writing to {@code journal}, with what its recovery found. */
+  /**
+   * Makes shard {@code index}'s verticle writing to {@code journal} at {@code epoch}, with what its recovery found.
+   * Its process ids must differ from those of every earlier run of the shard, here or on another node: a shard that
+   * comes back to a node starts counting again, so the epoch belongs in their prefix.
+   */
   @FunctionalInterface
   interface ShardFactory {
-    ShardVerticle create(int index, Journal journal, Recovery recovery);
+    ShardVerticle create(int index, long epoch, Journal journal, Recovery recovery);
   }
 
   private record Running(ShardVerticle verticle, String deployment) {
@@ -63,7 +67,7 @@ final class ClusteredShards implements ShardHost {
     Journal view = journal.forShard(shard, lease.epoch());
     long started = System.nanoTime();
     return view.recover().compose(recovery -> {
-      ShardVerticle verticle = factory.create(shard, view, recovery)
+      ShardVerticle verticle = factory.create(shard, lease.epoch(), view, recovery)
         .onFenced(lost -> ownership.reportFenced(shard, lost.epoch()));
       return vertx.deployVerticle(verticle).map(deployment -> {
         running.put(shard, new Running(verticle, deployment));

@@ -433,8 +433,9 @@ public final class OrchestratorSuite {
    */
   private Future<Void> startOwnership(ClusterNode node, GlobalConcurrencyLimit limit, String nodeId,
                                       LongSupplier clock) {
-    ClusteredShards host = new ClusteredShards(vertx, (PostgresJournal) journal, (index, view, recovery) ->
-      new ShardVerticle(index, shardCount, config, limit, metrics, lifecycle, clock, nodeId, view,
+    // Process ids "<node>.<epoch>-<shard>-<n>": n starts again each time the shard starts here.
+    ClusteredShards host = new ClusteredShards(vertx, (PostgresJournal) journal, (index, epoch, view, recovery) ->
+      new ShardVerticle(index, shardCount, config, limit, metrics, lifecycle, clock, nodeId + "." + epoch, view,
         recovery.unfinished(), recovery.pauses()), outbound);
     ShardOwnership ownership = new ShardOwnership(node, (PostgresJournal) journal, host,
       ShardOwnership.Options.defaults(shardCount));
@@ -497,6 +498,16 @@ public final class OrchestratorSuite {
     events.addAll(List.of(OutboundEvents.REPLY_DELIVERED, OutboundEvents.REPLY_FAILED, OutboundEvents.REPLY_SKIPPED,
       WebhookRoutes.STATUS_EVENT));
     return events;
+  }
+
+  /**
+   * Cluster mode: what this node's shard ownership shows (readiness's {@code shards}: members, plan, shards
+   * assigned, owned with epochs, moving); fails on a single node.
+   */
+  public Future<JsonObject> shardOwnership() {
+    ShardOwnership running = ownership;
+    return running == null ? Future.failedFuture(new IllegalStateException("not in cluster mode"))
+      : running.status();
   }
 
   public OrchestratorClient client() {

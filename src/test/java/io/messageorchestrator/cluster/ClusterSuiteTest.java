@@ -83,6 +83,10 @@ class ClusterSuiteTest {
     return suite;
   }
 
+  private static int owned(OrchestratorSuite suite) {
+    return Await.result(suite.shardOwnership()).getJsonArray("owned").size();
+  }
+
   private static String contact(int i) {
     return "+1555010" + String.format("%04d", i);
   }
@@ -99,17 +103,20 @@ class ClusterSuiteTest {
 
   @Test
   @DisplayName("messages sent to either node are each processed once by their shard's owner, both nodes run shards;"
-    + " a node that stops hands its shards off and the other processes what comes next; a redelivery is a duplicate")
+    + " a node that stops hands its shards off and the other processes what comes next, also in shards that come back"
+    + " to it; a redelivery is a duplicate")
   void twoNodesShareAndHandOff() {
     String name = TestClusters.uniqueName();
     List<Integer> ports = List.of(TestClusters.freePort(), TestClusters.freePort());
     OrchestratorSuite a = startNode(name, "a", ports.get(0), ports);
-    OrchestratorSuite b = startNode(name, "b", ports.get(1), ports);
+    Poll.until("node a runs every shard", Duration.ofSeconds(60), () -> owned(a) == SHARDS);
 
-    // Round 0 through node a, round 1 through node b: each conversation's second message after its first.
+    // Round 0 through node a alone, round 1 through node b: each conversation's second message after its first.
     assertThat(sendRound(a, 0)).allSatisfy(result -> assertThat(result.status())
       .isIn(ProcessResult.Status.ACCEPTED, ProcessResult.Status.PROCESSED));
     Poll.until("round 0 processed", Duration.ofSeconds(60), () -> calls.size() == CONTACTS);
+    OrchestratorSuite b = startNode(name, "b", ports.get(1), ports);
+    Poll.until("the shards are shared", Duration.ofSeconds(60), () -> owned(a) == SHARDS / 2 && owned(b) == SHARDS / 2);
     assertThat(sendRound(b, 1)).allSatisfy(result -> assertThat(result.status())
       .isIn(ProcessResult.Status.ACCEPTED, ProcessResult.Status.PROCESSED));
     Poll.until("round 1 processed", Duration.ofSeconds(60), () -> calls.size() == 2 * CONTACTS);
@@ -123,7 +130,8 @@ class ClusterSuiteTest {
     assertThat(Await.result(b.client().accept(contact(3), InboundMessage.text("r0-c3", "wamid-r0-c3")), 60)
       .duplicate()).isTrue();
 
-    // Node b stops: its shards are handed off to a, which processes the next round for every conversation.
+    // Node b stops: its shards are handed off to a, which processes the next round for every conversation — half of
+    // them in shards that come back to a, whose process ids must not repeat those of round 0 (a new epoch each time).
     Await.result(b.stop(), 60);
     suites.remove(b);
     assertThat(sendRound(a, 2)).allSatisfy(result -> assertThat(result.status())
