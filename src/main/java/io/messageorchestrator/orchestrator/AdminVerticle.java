@@ -25,12 +25,20 @@ import java.util.stream.IntStream;
 /**
  * Node-wide operations that span shards: statistics, contact status, emergency unlock and deadlock resolution.
  * One-contact requests go to the owning shard; the others fan out to every shard and merge the answers.
+ *
+ * <p>Cluster mode (K6): every node runs one, serving its own node's callers (local consumers); the shards it asks
+ * are every shard of the cluster, each answered by its owner wherever it runs ({@code orchestrator.shard.<i>.*} are
+ * cluster-wide). So the conversations' part of the statistics (active contacts, queues, pauses...) and the
+ * per-contact operations are the cluster's, whichever node is asked; the counters (totals, timings, uptime, memory,
+ * concurrency) are this node's — its shards' work, like its {@code /metrics} — and {@code node} says which node.
  */
 public final class AdminVerticle extends VerticleBase {
   private final int shardCount;
   private final OrchestratorConfig config;
   private final OrchestratorMetrics metrics;
   private final GlobalConcurrencyLimit limit;
+  /** Cluster mode: this node's member address ({@code host:port}); {@code null} for a single node. */
+  private final String node;
   /** A pause asked for by an operator lasts from a second to a year. */
   static final long MIN_PAUSE_MS = 1_000;
   static final long MAX_PAUSE_MS = 365L * 86_400_000;
@@ -38,23 +46,35 @@ public final class AdminVerticle extends VerticleBase {
 
   public AdminVerticle(int shardCount, OrchestratorConfig config, OrchestratorMetrics metrics,
                        GlobalConcurrencyLimit limit) {
+    this(shardCount, config, metrics, limit, null);
+  }
+
+  /** @param node cluster mode: this node's member address, shown in the statistics; {@code null} for a single node */
+  public AdminVerticle(int shardCount, OrchestratorConfig config, OrchestratorMetrics metrics,
+                       GlobalConcurrencyLimit limit, String node) {
     this.shardCount = shardCount;
     this.config = config;
     this.metrics = metrics;
     this.limit = limit;
+    this.node = node;
   }
 
   @Override
   public Future<?> start() {
+    // Local consumers: on a clustered bus a cluster-wide one would take requests round robin with the other nodes'
+    // admin verticles, so /stats would show a random node's counters. Every node runs its own; what spans the
+    // cluster is reached through the shards' cluster-wide addresses.
     List<MessageConsumer<JsonObject>> consumers = new ArrayList<>(List.of(
-      vertx.eventBus().consumer(Addresses.STATS, request -> reply(request, stats())),
-      vertx.eventBus().consumer(Addresses.CONTACT_STATUS, this::onContactStatus),
-      vertx.eventBus().consumer(Addresses.UNLOCK, this::onUnlock),
-      vertx.eventBus().consumer(Addresses.CONTACT_PAUSE, this::onPause),
-      vertx.eventBus().consumer(Addresses.CONTACT_RESUME, this::onResume),
-      vertx.eventBus().consumer(Addresses.BUSINESS_MESSAGE, this::onBusinessMessage),
-      vertx.eventBus().consumer(Addresses.RESOLVE_DEADLOCKS, request -> reply(request,
+      vertx.eventBus().localConsumer(Addresses.STATS, request -> reply(request, stats())),
+      vertx.eventBus().localConsumer(Addresses.CONTACT_STATUS, this::onContactStatus),
+      vertx.eventBus().localConsumer(Addresses.UNLOCK, this::onUnlock),
+      vertx.eventBus().localConsumer(Addresses.CONTACT_PAUSE, this::onPause),
+      vertx.eventBus().localConsumer(Addresses.CONTACT_RESUME, this::onResume),
+      vertx.eventBus().localConsumer(Addresses.BUSINESS_MESSAGE, this::onBusinessMessage),
+      vertx.eventBus().localConsumer(Addresses.RESOLVE_DEADLOCKS, request -> reply(request,
         sumOverShards("deadlocks", "resolved").map(n -> new JsonObject().put("resolved", n))))));
+    // Events' consumers that count or act are local (here, AgentFailureLog, OutboundVerticle): in a cluster another
+    // node's events reach only cluster-wide consumers, so each event is counted once, by the node that published it.
     // Provider delivery statuses (published by the webhooks) are counted, never processed.
     consumers.add(vertx.eventBus().localConsumer(Addresses.event(Events.STATUS_RECEIVED),
       status -> metrics.statusReceived()));
@@ -199,7 +219,11 @@ public final class AdminVerticle extends VerticleBase {
       }
       JsonObject percentiles = new JsonObject();
       metrics.processingPercentiles().forEach((name, value) -> percentiles.put(name, round(value)));
-      return new JsonObject()
+      JsonObject stats = new JsonObject();
+      if (node != null) {
+        stats.put("node", node); // cluster mode: whose counters these are
+      }
+      return stats
         .put("totalProcessed", processed)
         .put("totalErrors", failed + timedOut)
         .put("totalDeadlocks", metrics.deadlockCount())
