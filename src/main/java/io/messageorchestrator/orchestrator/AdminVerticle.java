@@ -9,6 +9,7 @@ import io.messageorchestrator.core.Events;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -31,6 +32,8 @@ import java.util.stream.IntStream;
  * cluster-wide). So the conversations' part of the statistics (active contacts, queues, pauses...) and the
  * per-contact operations are the cluster's, whichever node is asked; the counters (totals, timings, uptime, memory,
  * concurrency) are this node's — its shards' work, like its {@code /metrics} — and {@code node} says which node.
+ * A shard moving between nodes has no one to answer for a moment: the statistics leave it out (listed in
+ * {@code unansweredShards}) rather than fail.
  */
 public final class AdminVerticle extends VerticleBase {
   private final int shardCount;
@@ -43,6 +46,8 @@ public final class AdminVerticle extends VerticleBase {
   static final long MIN_PAUSE_MS = 1_000;
   static final long MAX_PAUSE_MS = 365L * 86_400_000;
   static final int MAX_REASON = 500;
+  /** Cluster mode: how long the statistics wait for a shard (its owner may be frozen, not yet evicted). */
+  static final long CLUSTER_SHARD_TIMEOUT_MS = 5_000;
 
   public AdminVerticle(int shardCount, OrchestratorConfig config, OrchestratorMetrics metrics,
                        GlobalConcurrencyLimit limit) {
@@ -201,13 +206,37 @@ public final class AdminVerticle extends VerticleBase {
     return Future.all(answers).map(all -> all.<JsonObject>list());
   }
 
+  /**
+   * Cluster mode: the answers of the shards that answered within {@link #CLUSTER_SHARD_TIMEOUT_MS}; the others
+   * (moving between nodes, or their owner frozen) are added to {@code unanswered}.
+   */
+  private Future<List<JsonObject>> answeringShards(String operation, JsonArray unanswered) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(CLUSTER_SHARD_TIMEOUT_MS);
+    List<Future<JsonObject>> answers = IntStream.range(0, shardCount)
+      .mapToObj(shard -> vertx.eventBus().<JsonObject>request(Addresses.shard(shard, operation), new JsonObject(),
+        options).map(Message::body))
+      .toList();
+    return Future.join(answers).transform(done -> {
+      List<JsonObject> answered = new ArrayList<>();
+      for (int shard = 0; shard < shardCount; shard++) {
+        if (answers.get(shard).succeeded()) {
+          answered.add(answers.get(shard).result());
+        } else {
+          unanswered.add(shard);
+        }
+      }
+      return Future.succeededFuture(answered);
+    });
+  }
+
   private Future<Integer> sumOverShards(String operation, String field) {
     return allShards(operation).map(answers -> answers.stream().mapToInt(answer -> answer.getInteger(field)).sum());
   }
 
   /** The original's statistics, with exact totals and lists capped to {@code statsListLimit} (largest first). */
   private Future<JsonObject> stats() {
-    return allShards("stats").map(shards -> {
+    JsonArray unanswered = new JsonArray();
+    return (node == null ? allShards("stats") : answeringShards("stats", unanswered)).map(shards -> {
       long processed = metrics.count(Outcome.PROCESSED);
       long failed = metrics.count(Outcome.FAILED);
       long timedOut = metrics.count(Outcome.TIMED_OUT);
@@ -219,11 +248,7 @@ public final class AdminVerticle extends VerticleBase {
       }
       JsonObject percentiles = new JsonObject();
       metrics.processingPercentiles().forEach((name, value) -> percentiles.put(name, round(value)));
-      JsonObject stats = new JsonObject();
-      if (node != null) {
-        stats.put("node", node); // cluster mode: whose counters these are
-      }
-      return stats
+      JsonObject stats = new JsonObject()
         .put("totalProcessed", processed)
         .put("totalErrors", failed + timedOut)
         .put("totalDeadlocks", metrics.deadlockCount())
@@ -263,6 +288,11 @@ public final class AdminVerticle extends VerticleBase {
         .put("concurrency", new JsonObject().put("limit", limit.limit()).put("inUse", limit.inUse())
           .put("waiting", limit.waiting()))
         .put("shards", shardCount);
+      if (node != null) {
+        // Cluster mode: whose counters these are, and which shards' conversations are left out (moving, or frozen).
+        stats.put("node", node).put("shardsAnswered", shards.size()).put("unansweredShards", unanswered);
+      }
+      return stats;
     });
   }
 

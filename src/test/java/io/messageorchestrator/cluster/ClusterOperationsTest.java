@@ -199,6 +199,8 @@ class ClusterOperationsTest {
       assertThat(stats.getJsonArray("activeContacts").stream().map(entry -> ((JsonObject) entry).getString("contactId")))
         .containsExactly(locked);
       assertThat(stats.getInteger("shards")).isEqualTo(SHARDS);
+      assertThat(stats.getInteger("shardsAnswered")).as("every shard, on either node").isEqualTo(SHARDS);
+      assertThat(stats.getJsonArray("unansweredShards")).isEmpty();
     }
     long ranOnA = calls.values().stream().filter(ran -> ran.contains("a")).count();
     long ranOnB = calls.values().stream().filter(ran -> ran.contains("b")).count() - 1; // the blocked call: not yet
