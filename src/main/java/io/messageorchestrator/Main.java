@@ -109,7 +109,7 @@ public final class Main {
         // K6: every meter of a node carries its member address as the label "node", set before the first meter
         // exists (Prometheus wants one set of labels per metric name), so the nodes' /metrics can be told apart.
         PrometheusMeterRegistry nodeRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        nodeRegistry.config().commonTags("node", config.cluster().host() + ":" + config.cluster().port());
+        nodeRegistry.config().commonTags("node", config.cluster().memberAddress());
         clusterRegistry = nodeRegistry;
         ClusterNode node = await(ClusterNode.join(config.cluster(), vertxOptions(),
           new MicrometerMetricsFactory(nodeRegistry)), Long.MAX_VALUE);

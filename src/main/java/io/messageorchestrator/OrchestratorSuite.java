@@ -10,6 +10,7 @@ import io.messageorchestrator.agent.AgentProcessors;
 import io.messageorchestrator.core.AgentTask;
 import io.messageorchestrator.agent.AgentWorkerVerticle;
 import io.messageorchestrator.eventbus.EventJsonCodec;
+import io.messageorchestrator.eventbus.EventOrigin;
 import io.messageorchestrator.eventbus.LocalCodec;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.http.HttpVerticle;
@@ -158,6 +159,8 @@ public final class OrchestratorSuite {
   private String ownershipDeployment;
   private OutboundVerticle outbound;
   private volatile ShardOwnership ownership;
+  /** Cluster mode: every event this node publishes names it (the {@code node} header), until the suite stops. */
+  private EventOrigin eventOrigin;
   private Future<JsonObject> stopped;
   private Journal journal;
   private boolean ownsJournal;
@@ -274,6 +277,9 @@ public final class OrchestratorSuite {
     LocalCodec.register(vertx, AgentTask.class);
     LocalCodec.register(vertx, ProcessRequest.class);
     LocalCodec.register(vertx, ProcessResult.class);
+    if (options.cluster() != null) {
+      eventOrigin = EventOrigin.stamp(vertx, options.cluster().memberAddress());
+    }
     GlobalConcurrencyLimit limit = new GlobalConcurrencyLimit(config.maxConcurrentContacts());
     String nodeId = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36, 36L * 36 * 36 * 36
       * 36 * 36), 36);
@@ -311,7 +317,8 @@ public final class OrchestratorSuite {
           reportRecovery(recovery, recoveredContacts.size(), recoveryStart);
         });
       })
-      .compose(v -> vertx.deployVerticle(new AdminVerticle(shardCount, config, metrics, limit)))
+      .compose(v -> vertx.deployVerticle(new AdminVerticle(shardCount, config, metrics, limit,
+        options.cluster() != null ? options.cluster().memberAddress() : null)))
       .compose(id -> {
         adminDeployment = id;
         // One instance: it keeps the replays under way, so a dead letter is never submitted twice at once.
@@ -484,7 +491,12 @@ public final class OrchestratorSuite {
     }
     ids.addAll(Arrays.asList(adminDeployment, journalAdminDeployment, healthDeployment, outboundDeployment, workerDeployment,
       httpDeployment));
-    return Future.join(ids.stream().map(this::undeploy).toList()).mapEmpty();
+    return Future.join(ids.stream().map(this::undeploy).toList()).onComplete(done -> {
+      if (eventOrigin != null) {
+        eventOrigin.stop();
+        eventOrigin = null;
+      }
+    }).mapEmpty();
   }
 
   private Future<Void> undeploy(String deploymentId) {

@@ -91,6 +91,11 @@ public final class ClusterNode {
     return manager.getNodeId();
   }
 
+  /** {@code host:port} of this node's Hazelcast member: its name in /metrics, events and /stats (K6). */
+  public String memberAddress() {
+    return settings.memberAddress();
+  }
+
   /**
    * The Vert.x node ids of the cluster's members, oldest first: Hazelcast's member order, the same on every member,
    * so every node agrees which one is the oldest. This member's local view: no remote call. Fails

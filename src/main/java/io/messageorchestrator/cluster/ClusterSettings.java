@@ -40,4 +40,12 @@ public record ClusterSettings(boolean enabled, String name, String host, int por
   public boolean tlsEnabled() {
     return tls != null;
   }
+
+  /**
+   * {@code host:port}, this node's Hazelcast member address: how the cluster-wide views name the node (K6: the
+   * {@code node} label of its meters, the {@code node} of its events on {@code /admin/events}, its {@code /stats}).
+   */
+  public String memberAddress() {
+    return host + ":" + port;
+  }
 }

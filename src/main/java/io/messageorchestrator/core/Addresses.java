@@ -14,7 +14,12 @@ public final class Addresses {
    * contact's shard in arrival order.
    */
   public static final String PROCESS = "orchestrator.process";
-  /** Request {@code {}}, reply: merged statistics of all shards. */
+  /**
+   * Request {@code {}}, reply: merged statistics of all shards. Node-local, like {@link #CONTACT_STATUS},
+   * {@link #UNLOCK}, {@link #RESOLVE_DEADLOCKS}, {@link #CONTACT_PAUSE}, {@link #CONTACT_RESUME} and
+   * {@link #BUSINESS_MESSAGE}: each node's admin verticle serves its own callers, and reaches every shard of the
+   * cluster through the shards' cluster-wide addresses.
+   */
   public static final String STATS = "orchestrator.stats";
   /** Request {@code {contactId}}, reply: {@code {contactId, locked, leaseAgeMs, queueSize, oldestWaitMs}}. */
   public static final String CONTACT_STATUS = "orchestrator.contact.status";

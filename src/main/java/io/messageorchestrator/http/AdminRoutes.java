@@ -5,6 +5,7 @@ import io.messageorchestrator.core.Addresses;
 import io.messageorchestrator.core.ContactIds;
 import io.messageorchestrator.core.InvalidRequestException;
 import io.messageorchestrator.core.RateLimitedLog;
+import io.messageorchestrator.eventbus.EventOrigin;
 import io.messageorchestrator.orchestrator.OrchestratorClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
@@ -276,7 +278,9 @@ public final class AdminRoutes {
 
   /**
    * Relays events as {@code event: <name>} / {@code data: <json>}. Events of one shard arrive in the order they were
-   * published (all consumers of a stream share this verticle's context). A client that cannot keep up is
+   * published (all consumers of a stream share this verticle's context). In cluster mode the consumers are
+   * cluster-wide, so the stream has every node's events, each once, its {@code data} ending with {@code node}: the
+   * member address of the node that published it ({@link EventOrigin}). A client that cannot keep up is
    * disconnected once {@value #SSE_MAX_PENDING_BYTES} bytes written to it are not yet handed to the network, rather
    * than buffered without bound; it can reconnect.
    */
@@ -288,8 +292,9 @@ public final class AdminRoutes {
       .putHeader("X-Accel-Buffering", "no");
     SseClient client = new SseClient(ctx);
     for (String event : streamedEvents) {
-      client.consumers.add(vertx.eventBus().consumer(Addresses.event(event), message ->
-        client.send("event: " + event + "\ndata: " + message.body().encode() + "\n\n")));
+      client.consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.event(event), message ->
+        client.send("event: " + event + "\ndata: " + withOrigin(message.body(), EventOrigin.of(message)).encode()
+          + "\n\n")));
     }
     client.heartbeat = vertx.setPeriodic(SSE_HEARTBEAT_MS, id -> client.send(": keep-alive\n\n"));
     response.closeHandler(closed -> client.stop());
@@ -301,6 +306,11 @@ public final class AdminRoutes {
     Future.all(client.consumers.stream().map(MessageConsumer::completion).toList())
       .onSuccess(ready -> client.send(": connected\n\n"))
       .onFailure(failure -> Responses.error(ctx, 503, "unavailable", failure.getMessage()));
+  }
+
+  /** The event with {@code node} added (a shallow copy: the event is shared read-only), or as it is without one. */
+  private static JsonObject withOrigin(JsonObject event, String node) {
+    return node == null ? event : new JsonObject(new LinkedHashMap<>(event.getMap())).put(EventOrigin.HEADER, node);
   }
 
   /**

@@ -10,6 +10,7 @@ import io.messageorchestrator.core.WireFormat;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -26,36 +27,60 @@ import java.util.stream.IntStream;
 /**
  * Node-wide operations that span shards: statistics, contact status, emergency unlock and deadlock resolution.
  * One-contact requests go to the owning shard; the others fan out to every shard and merge the answers.
+ *
+ * <p>Cluster mode (K6): every node runs one, serving its own node's callers (local consumers); the shards it asks
+ * are every shard of the cluster, each answered by its owner wherever it runs ({@code orchestrator.shard.<i>.*} are
+ * cluster-wide). So the conversations' part of the statistics (active contacts, queues, pauses...) and the
+ * per-contact operations are the cluster's, whichever node is asked; the counters (totals, timings, uptime, memory,
+ * concurrency) are this node's — its shards' work, like its {@code /metrics} — and {@code node} says which node.
+ * A shard moving between nodes has no one to answer for a moment: the statistics leave it out (listed in
+ * {@code unansweredShards}) rather than fail.
  */
 public final class AdminVerticle extends VerticleBase {
   private final int shardCount;
   private final OrchestratorConfig config;
   private final OrchestratorMetrics metrics;
   private final GlobalConcurrencyLimit limit;
+  /** Cluster mode: this node's member address ({@code host:port}); {@code null} for a single node. */
+  private final String node;
   /** A pause asked for by an operator lasts from a second to a year. */
   static final long MIN_PAUSE_MS = 1_000;
   static final long MAX_PAUSE_MS = 365L * 86_400_000;
   static final int MAX_REASON = 500;
+  /** Cluster mode: how long the statistics wait for a shard (its owner may be frozen, not yet evicted). */
+  static final long CLUSTER_SHARD_TIMEOUT_MS = 5_000;
 
   public AdminVerticle(int shardCount, OrchestratorConfig config, OrchestratorMetrics metrics,
                        GlobalConcurrencyLimit limit) {
+    this(shardCount, config, metrics, limit, null);
+  }
+
+  /** @param node cluster mode: this node's member address, shown in the statistics; {@code null} for a single node */
+  public AdminVerticle(int shardCount, OrchestratorConfig config, OrchestratorMetrics metrics,
+                       GlobalConcurrencyLimit limit, String node) {
     this.shardCount = shardCount;
     this.config = config;
     this.metrics = metrics;
     this.limit = limit;
+    this.node = node;
   }
 
   @Override
   public Future<?> start() {
+    // Local consumers: on a clustered bus a cluster-wide one would take requests round robin with the other nodes'
+    // admin verticles, so /stats would show a random node's counters. Every node runs its own; what spans the
+    // cluster is reached through the shards' cluster-wide addresses.
     List<MessageConsumer<JsonObject>> consumers = new ArrayList<>(List.of(
-      vertx.eventBus().consumer(Addresses.STATS, request -> reply(request, stats())),
-      vertx.eventBus().consumer(Addresses.CONTACT_STATUS, this::onContactStatus),
-      vertx.eventBus().consumer(Addresses.UNLOCK, this::onUnlock),
-      vertx.eventBus().consumer(Addresses.CONTACT_PAUSE, this::onPause),
-      vertx.eventBus().consumer(Addresses.CONTACT_RESUME, this::onResume),
-      vertx.eventBus().consumer(Addresses.BUSINESS_MESSAGE, this::onBusinessMessage),
-      vertx.eventBus().consumer(Addresses.RESOLVE_DEADLOCKS, request -> reply(request,
+      vertx.eventBus().localConsumer(Addresses.STATS, request -> reply(request, stats())),
+      vertx.eventBus().localConsumer(Addresses.CONTACT_STATUS, this::onContactStatus),
+      vertx.eventBus().localConsumer(Addresses.UNLOCK, this::onUnlock),
+      vertx.eventBus().localConsumer(Addresses.CONTACT_PAUSE, this::onPause),
+      vertx.eventBus().localConsumer(Addresses.CONTACT_RESUME, this::onResume),
+      vertx.eventBus().localConsumer(Addresses.BUSINESS_MESSAGE, this::onBusinessMessage),
+      vertx.eventBus().localConsumer(Addresses.RESOLVE_DEADLOCKS, request -> reply(request,
         sumOverShards("deadlocks", "resolved").map(n -> new JsonObject().put("resolved", n))))));
+    // Events' consumers that count or act are local (here, AgentFailureLog, OutboundVerticle): in a cluster another
+    // node's events reach only cluster-wide consumers, so each event is counted once, by the node that published it.
     // Provider delivery statuses (published by the webhooks) are counted, never processed.
     consumers.add(vertx.eventBus().localConsumer(Addresses.event(Events.STATUS_RECEIVED),
       status -> metrics.statusReceived()));
@@ -184,13 +209,37 @@ public final class AdminVerticle extends VerticleBase {
     return Future.all(answers).map(all -> all.<JsonObject>list());
   }
 
+  /**
+   * Cluster mode: the answers of the shards that answered within {@link #CLUSTER_SHARD_TIMEOUT_MS}; the others
+   * (moving between nodes, or their owner frozen) are added to {@code unanswered}.
+   */
+  private Future<List<JsonObject>> answeringShards(String operation, JsonArray unanswered) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(CLUSTER_SHARD_TIMEOUT_MS);
+    List<Future<JsonObject>> answers = IntStream.range(0, shardCount)
+      .mapToObj(shard -> vertx.eventBus().<JsonObject>request(Addresses.shard(shard, operation), new JsonObject(),
+        options).map(Message::body))
+      .toList();
+    return Future.join(answers).transform(done -> {
+      List<JsonObject> answered = new ArrayList<>();
+      for (int shard = 0; shard < shardCount; shard++) {
+        if (answers.get(shard).succeeded()) {
+          answered.add(answers.get(shard).result());
+        } else {
+          unanswered.add(shard);
+        }
+      }
+      return Future.succeededFuture(answered);
+    });
+  }
+
   private Future<Integer> sumOverShards(String operation, String field) {
     return allShards(operation).map(answers -> answers.stream().mapToInt(answer -> answer.getInteger(field)).sum());
   }
 
   /** The original's statistics, with exact totals and lists capped to {@code statsListLimit} (largest first). */
   private Future<JsonObject> stats() {
-    return allShards("stats").map(shards -> {
+    JsonArray unanswered = new JsonArray();
+    return (node == null ? allShards("stats") : answeringShards("stats", unanswered)).map(shards -> {
       long processed = metrics.count(Outcome.PROCESSED);
       long failed = metrics.count(Outcome.FAILED);
       long timedOut = metrics.count(Outcome.TIMED_OUT);
@@ -202,7 +251,7 @@ public final class AdminVerticle extends VerticleBase {
       }
       JsonObject percentiles = new JsonObject();
       metrics.processingPercentiles().forEach((name, value) -> percentiles.put(name, round(value)));
-      return new JsonObject()
+      JsonObject stats = new JsonObject()
         .put("totalProcessed", processed)
         .put("totalErrors", failed + timedOut)
         .put("totalDeadlocks", metrics.deadlockCount())
@@ -242,6 +291,11 @@ public final class AdminVerticle extends VerticleBase {
         .put("concurrency", new JsonObject().put("limit", limit.limit()).put("inUse", limit.inUse())
           .put("waiting", limit.waiting()))
         .put("shards", shardCount);
+      if (node != null) {
+        // Cluster mode: whose counters these are, and which shards' conversations are left out (moving, or frozen).
+        stats.put("node", node).put("shardsAnswered", shards.size()).put("unansweredShards", unanswered);
+      }
+      return stats;
     });
   }
 

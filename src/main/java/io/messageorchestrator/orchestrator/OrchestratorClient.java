@@ -78,7 +78,11 @@ public final class OrchestratorClient {
     return router.submit(given.withIdempotencyKey());
   }
 
-  /** Subscribes to one event ({@link Events}); unregister the returned consumer to stop. */
+  /**
+   * Subscribes to one event ({@link Events}); unregister the returned consumer to stop. In cluster mode the
+   * subscription is cluster-wide: it receives every node's events (the event-bus header {@code node} of each says
+   * which node published it, see {@code EventOrigin}), so count with it on one node only.
+   */
   public MessageConsumer<JsonObject> on(String event, Handler<JsonObject> handler) {
     return vertx.eventBus().consumer(Addresses.event(event), message -> handler.handle(message.body()));
   }
