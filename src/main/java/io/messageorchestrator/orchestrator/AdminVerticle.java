@@ -216,8 +216,8 @@ public final class AdminVerticle extends VerticleBase {
   private Future<List<JsonObject>> answeringShards(String operation, JsonArray unanswered) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(CLUSTER_SHARD_TIMEOUT_MS);
     List<Future<JsonObject>> answers = IntStream.range(0, shardCount)
-      .mapToObj(shard -> vertx.eventBus().<JsonObject>request(Addresses.shard(shard, operation), new JsonObject(),
-        options).map(Message::body))
+      .mapToObj(shard -> vertx.eventBus().<JsonObject>request(Addresses.shard(shard, operation),
+        WireFormat.stamp(new JsonObject()), options).map(Message::body))
       .toList();
     return Future.join(answers).transform(done -> {
       List<JsonObject> answered = new ArrayList<>();
