@@ -91,7 +91,8 @@ public final class AdminRoutes {
     router.post("/admin/contacts/:contactId/pause").handler(smallBody).handler(this::onPause);
     router.post("/admin/contacts/:contactId/resume").handler(smallBody).handler(this::onResume);
     router.post("/admin/contacts/:contactId/unlock").handler(ctx -> respond(ctx,
-      client.emergencyUnlock(contactId(ctx)).map(n -> new JsonObject().put("unlocked", n))));
+      client.emergencyUnlock(contactId(ctx), ctx.queryParams().get("account"))
+        .map(n -> new JsonObject().put("unlocked", n))));
     router.post("/admin/unlock").handler(ctx -> respond(ctx,
       client.emergencyUnlock().map(n -> new JsonObject().put("unlocked", n))));
     router.post("/admin/deadlocks/resolve").handler(ctx -> respond(ctx,

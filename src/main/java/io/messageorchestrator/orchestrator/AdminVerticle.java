@@ -190,14 +190,19 @@ public final class AdminVerticle extends VerticleBase {
       return;
     }
     String contactId = ContactIds.optional(request.body());
-    reply(request, contactId != null
-      ? toShard(contactId, "unlock", request.body())
-      : sumOverShards("unlock", "unlocked").map(n -> new JsonObject().put("unlocked", n)));
-  }
-
-  private Future<JsonObject> toShard(String contactId, String operation, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(Addresses.shard(ContactIds.shardOf(contactId, shardCount), operation),
-      WireFormat.stamp(body.copy())).map(Message::body);
+    if (contactId == null) {
+      reply(request, sumOverShards("unlock", "unlocked").map(n -> new JsonObject().put("unlocked", n)));
+      return;
+    }
+    String account;
+    try {
+      account = Accounts.require(request.body().getValue("account"));
+    } catch (InvalidRequestException e) {
+      request.fail(400, e.getMessage());
+      return;
+    }
+    // The conversation's shard, by (account, contact) like every other per-conversation operation.
+    reply(request, toConversationShard(account, contactId, "unlock", request.body().copy().put("account", account)));
   }
 
   private Future<List<JsonObject>> allShards(String operation) {

@@ -102,7 +102,12 @@ public final class OrchestratorClient {
 
   /** Releases the contact's lease: 1 if it held one, else 0. Its queued messages resume. */
   public Future<Integer> emergencyUnlock(String contactId) {
-    return request(Addresses.UNLOCK, new JsonObject().put("contactId", contactId))
+    return emergencyUnlock(contactId, null);
+  }
+
+  /** {@link #emergencyUnlock(String)} of the conversation with {@code contactId} on {@code account} ({@code null}: the default). */
+  public Future<Integer> emergencyUnlock(String contactId, String account) {
+    return request(Addresses.UNLOCK, new JsonObject().put("contactId", contactId).put("account", account))
       .map(answer -> answer.getInteger("unlocked"));
   }
 

@@ -275,7 +275,8 @@ public final class ShardVerticle extends VerticleBase implements ShardEffects {
 
   private void onUnlock(Message<JsonObject> request) {
     String contactId = ContactIds.optional(request.body());
-    int unlocked = contactId != null ? machine.operations().emergencyUnlock(contactId) : machine.operations().emergencyUnlockAll();
+    int unlocked = contactId == null ? machine.operations().emergencyUnlockAll() : machine.operations()
+      .emergencyUnlock(Accounts.conversationKey(Accounts.require(request.body().getValue("account")), contactId));
     request.reply(new JsonObject().put("unlocked", unlocked));
   }
 

@@ -3,6 +3,7 @@ package io.messageorchestrator.http;
 import io.messageorchestrator.OrchestratorSuite;
 import io.messageorchestrator.core.Events;
 import io.messageorchestrator.core.InboundMessage;
+import io.messageorchestrator.core.ProcessRequest;
 import io.messageorchestrator.support.Await;
 import io.messageorchestrator.support.EventRecorder;
 import io.messageorchestrator.support.SuiteExtension;
@@ -87,6 +88,26 @@ class AdminApiTest {
     JsonObject resolved = Await.result(web.post(port, "127.0.0.1", "/admin/deadlocks/resolve").send())
       .bodyAsJsonObject();
     assertThat(resolved).isEqualTo(new JsonObject().put("resolved", 0));
+  }
+
+  @Test
+  @DisplayName("unlocking one conversation of a business number other than the default reaches its shard and its lane"
+    + " (?account=), not the default account's conversation with the same contact")
+  @SuiteConfig(value = "lockTimeout=0", http = true)
+  void unlockOfAnAccountsConversation(Vertx vertx, OrchestratorSuite suite, EventRecorder events) {
+    WebClient web = WebClient.create(vertx);
+    int port = suite.httpPort();
+    suite.client().submit(new ProcessRequest("5511888", "111", InboundMessage.text("hang"), false, null));
+    events.awaitAll(Events.LOCK_ACQUIRED, 1);
+
+    JsonObject defaultAccount = Await.result(web.post(port, "127.0.0.1", "/admin/contacts/111/unlock").send())
+      .bodyAsJsonObject();
+    assertThat(defaultAccount).as("the default account's 111 holds no lock").isEqualTo(new JsonObject()
+      .put("unlocked", 0));
+    JsonObject ofAccount = Await.result(web.post(port, "127.0.0.1", "/admin/contacts/111/unlock")
+      .addQueryParam("account", "5511888").send()).bodyAsJsonObject();
+    assertThat(ofAccount).isEqualTo(new JsonObject().put("unlocked", 1));
+    assertThat(Await.result(suite.client().contactStatus("111", "5511888")).getBoolean("locked")).isFalse();
   }
 
   @Test
