@@ -76,6 +76,11 @@ class ClusterFailoverTest {
   /** Generous on 2 shared cores; the measured figures are printed (the target is 3 s on loopback). */
   private static final long TAKEOVER_BOUND_MS = 15_000;
   private static final Duration REBALANCE_BOUND = Duration.ofSeconds(15);
+  /**
+   * Shards may be unserved, while a joining node starts, only between its ownership starting and its readiness (tens
+   * of ms measured); without the serving rule it was 1.4-6 s here (the rest of the joining JVM's start-up).
+   */
+  private static final long UNSERVED_WHILE_JOINING_BOUND_MS = 1_000;
 
   @TempDir
   static Path dir;
@@ -125,8 +130,25 @@ class ClusterFailoverTest {
     Poll.until("300 messages accepted by the two nodes", SETTLE_TIMEOUT, () -> traffic.acceptedCount() >= 300);
 
     long joining = System.nanoTime();
-    startNode(2).awaitReady(START_TIMEOUT);
+    ServiceProcess joiner = startNode(2);
+    // While the joining JVM starts (it joins Hazelcast long before its shard ownership runs), nodes 0 and 1 keep
+    // serving all 24 shards: the coordinator gives a member shards only once its ownership runs (ShardMaps'
+    // serving set). Before that rule the old owners handed a third of the shards off as soon as the member appeared,
+    // and those contacts waited, unserved, for the rest of its start-up (5-10 s here).
+    long[] unserved = {0, System.nanoTime()};
+    Poll.until("node 2 logs it is ready", START_TIMEOUT, () -> {
+      boolean ready = joiner.output().contains("message-orchestrator ready:");
+      long now = System.nanoTime();
+      if (!ready && ownedShards(nodes[0]).size() + ownedShards(nodes[1]).size() < SHARDS) {
+        unserved[0] += now - unserved[1];
+      }
+      unserved[1] = now;
+      return ready;
+    }, joiner::describe);
+    joiner.awaitReady(START_TIMEOUT);
     long ready = System.nanoTime();
+    assertThat(ms(unserved[0])).as("ms during which shards were unserved while node 2 was still starting")
+      .isLessThan(UNSERVED_WHILE_JOINING_BOUND_MS);
     awaitShards("the joining node has its share: 8/8/8", START_TIMEOUT, 8, 8, 8);
     long balanced = System.nanoTime();
     int acceptedAtBalance = traffic.acceptedCount();
@@ -137,7 +159,9 @@ class ClusterFailoverTest {
 
     JsonObject measured = assertNothingLost(traffic, -1, 0);
     System.out.println("cluster-join: " + measured.put("joinStartToReadyMs", ms(ready - joining))
-      .put("readyToBalancedMs", ms(balanced - ready)).put("callsByJoinedNode", callsOf(traffic, 2)).encode());
+      .put("unservedWhileStartingMs", ms(unserved[0]))
+      .put("readyToBalancedMs", ms(balanced - ready)).put("callsByJoinedNode", callsOf(traffic, 2))
+      .put("longestPauseOfAContactMs", longestPause(traffic)).encode());
   }
 
   @Test
@@ -177,7 +201,7 @@ class ClusterFailoverTest {
 
     JsonObject measured = assertNothingLost(traffic, -1, 0);
     System.out.println("cluster-rolling-restart: " + measured.put("restarts", restarts)
-      .put("longestPauseOfAContactMs", longestPause(traffic)).put("where", longestPauseWhere(traffic)).encode());
+      .put("longestPauseOfAContactMs", longestPause(traffic)).encode());
   }
 
   @Test
@@ -341,28 +365,6 @@ class ClusterFailoverTest {
       }
     }
     return ms(longest) - PACED_GAP_MS;
-  }
-
-  /** The contact's longest pause: which contact, when (ms since the traffic's first call), and its calls. */
-  private String longestPauseWhere(Traffic traffic) {
-    List<Call> calls = callsOf(traffic);
-    long origin = calls.getFirst().atNanos();
-    Map<String, List<Call>> byContact = calls.stream().collect(Collectors.groupingBy(Call::contactId));
-    long longest = 0;
-    String where = "";
-    for (List<Call> contactCalls : byContact.values()) {
-      for (int i = 1; i < contactCalls.size(); i++) {
-        long pause = contactCalls.get(i).atNanos() - contactCalls.get(i - 1).endNanos();
-        if (pause > longest) {
-          longest = pause;
-          where = contactCalls.get(i - 1).messageId() + " answered at " + ms(contactCalls.get(i - 1).endNanos() - origin)
-            + " ms, next call " + contactCalls.get(i).messageId() + " at " + ms(contactCalls.get(i).atNanos() - origin)
-            + " ms by node " + contactCalls.get(i).generation() + ", sends of it: "
-            + traffic.sends(contactCalls.get(i).messageId());
-        }
-      }
-    }
-    return where;
   }
 
   private Traffic traffic(int firstContact, int contacts, int perContact) {
