@@ -21,16 +21,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Every agent call and every reply is recorded in arrival order. A contact's agent calls are strictly
  * sequential (its next call starts only after the orchestrator had the previous answer), so arrival order is the
- * contact's call order.
+ * contact's call order. Public for the {@code failover} benchmark ({@code io.messageorchestrator.bench}).
  */
-final class AgentAndReplySink implements AutoCloseable {
+public final class AgentAndReplySink implements AutoCloseable {
 
   /**
    * One agent call: what {@code HttpAgent} posts ({@code contactId, processId, message{text, messageId, ...}}),
    * received at {@code atNanos} and answered by this agent at {@code endNanos} ({@value #NOT_ANSWERED} until then).
    */
-  record Call(int sequence, int generation, String contactId, String processId, String messageId, long atNanos,
-              long endNanos) {
+  public record Call(int sequence, int generation, String contactId, String processId, String messageId,
+                     long atNanos, long endNanos) {
     /** Whether this call and {@code other} were both in progress at some instant (both answered). */
     boolean overlaps(Call other) {
       return atNanos < other.endNanos && other.atNanos < endNanos;
@@ -44,8 +44,8 @@ final class AgentAndReplySink implements AutoCloseable {
    * One reply: what {@code HttpCallbackReplySender} posts ({@code contactId, processId, inReplyTo, response}),
    * received at {@code atNanos}.
    */
-  record Reply(int sequence, int generation, String contactId, String processId, String inReplyTo, String response,
-               long atNanos) {
+  public record Reply(int sequence, int generation, String contactId, String processId, String inReplyTo,
+                      String response, long atNanos) {
     /** The message this reply answers: the agent's answer names it ({@link #answerTo}), even in a recovered reply. */
     String messageId() {
       return response.startsWith(ANSWER_PREFIX) ? response.substring(ANSWER_PREFIX.length()) : null;
@@ -63,7 +63,7 @@ final class AgentAndReplySink implements AutoCloseable {
   private final HttpServer server;
 
   /** @param agentDelayMs how long the agent takes per call (a timer, no thread held) */
-  AgentAndReplySink(Vertx vertx, long agentDelayMs) {
+  public AgentAndReplySink(Vertx vertx, long agentDelayMs) {
     this.vertx = vertx;
     this.agentDelayMs = agentDelayMs;
     Router router = Router.router(vertx);
@@ -77,12 +77,12 @@ final class AgentAndReplySink implements AutoCloseable {
   }
 
   /** The agent's URL for the service process of {@code generation}. */
-  String agentUrl(int generation) {
+  public String agentUrl(int generation) {
     return "http://127.0.0.1:" + server.actualPort() + "/agent/" + generation;
   }
 
   /** The reply gateway's URL for the service process of {@code generation}. */
-  String replyUrl(int generation) {
+  public String replyUrl(int generation) {
     return "http://127.0.0.1:" + server.actualPort() + "/replies/" + generation;
   }
 
@@ -128,21 +128,35 @@ final class AgentAndReplySink implements AutoCloseable {
     return Integer.parseInt(ctx.pathParam("generation"));
   }
 
-  int callCount() {
+  public int callCount() {
     return callCount.get();
   }
 
-  int replyCount() {
+  public int replyCount() {
     return replyCount.get();
   }
 
-  List<Call> calls() {
+  public List<Call> calls() {
     synchronized (calls) {
       return List.copyOf(calls);
     }
   }
 
-  List<Reply> replies() {
+  /** The calls recorded from the {@code from}-th on (their {@link Call#sequence()} ≥ {@code from}). */
+  public List<Call> callsFrom(int from) {
+    synchronized (calls) {
+      return List.copyOf(calls.subList(Math.min(from, calls.size()), calls.size()));
+    }
+  }
+
+  /** The replies recorded from the {@code from}-th on. */
+  public List<Reply> repliesFrom(int from) {
+    synchronized (replies) {
+      return List.copyOf(replies.subList(Math.min(from, replies.size()), replies.size()));
+    }
+  }
+
+  public List<Reply> replies() {
     synchronized (replies) {
       return List.copyOf(replies);
     }
