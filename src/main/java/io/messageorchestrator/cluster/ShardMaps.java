@@ -38,6 +38,11 @@ import java.util.concurrent.TimeUnit;
  *   here {@code unlock} checks that this node still holds it.</li>
  *   <li><b>plan</b> — the published {@link ShardPlan} (one entry, JSON text).</li>
  *   <li><b>leaving</b> — node ids of members handing everything off before they leave (expire after 10 min).</li>
+ *   <li><b>serving</b> — node ids of members whose shard ownership runs (put when their maps open, put back every
+ *   second in case Hazelcast lost it, removed when they close). A member that has joined Hazelcast but is still
+ *   starting (journal, verticles) is not in it, so the coordinator gives it no shard yet: otherwise the old owners
+ *   would hand their shards off at once and the shards would wait, unserved, until the newcomer finished starting
+ *   (seconds under load: measured by {@code ClusterFailoverTest}'s join).</li>
  *   <li><b>owners</b> — the directory: shard → {@link ShardOwner} (JSON text), written by owners.</li>
  * </ul>
  *
@@ -52,6 +57,8 @@ final class ShardMaps {
   static final String PLAN = "orchestrator.shards.plan";
   static final String LEAVING = "orchestrator.shards.leaving";
   static final String OWNERS = "orchestrator.shards.owners";
+  static final String SERVING = "orchestrator.shards.serving";
+  private static final long SERVING_REFRESH_MS = 1_000;
   private static final String PLAN_KEY = "plan";
   private static final long LEAVING_TTL_MINUTES = 10;
 
@@ -60,23 +67,31 @@ final class ShardMaps {
   private final IMap<String, String> plans;
   private final IMap<String, String> leaving;
   private final IMap<Integer, String> owners;
+  private final IMap<String, String> serving;
+  /** This member's Vert.x node id (as in the plan; not its Hazelcast member UUID). */
+  private final String localNode;
   private final ThreadPoolExecutor thread;
   private final List<Runnable> unlisten = new ArrayList<>();
+  private long servingTimer = -1;
 
-  private ShardMaps(Vertx vertx, HazelcastInstance hazelcast, ThreadPoolExecutor thread) {
+  private ShardMaps(Vertx vertx, HazelcastInstance hazelcast, String localNode, ThreadPoolExecutor thread) {
     this.vertx = vertx;
     this.thread = thread;
     this.claims = hazelcast.getMap(CLAIMS);
     this.plans = hazelcast.getMap(PLAN);
     this.leaving = hazelcast.getMap(LEAVING);
     this.owners = hazelcast.getMap(OWNERS);
+    this.serving = hazelcast.getMap(SERVING);
+    this.localNode = localNode;
   }
 
   /**
-   * Gets the maps and registers {@code onChange} (called on a Hazelcast thread whenever the plan or the leaving set
-   * changes), on the dedicated thread: both may wait for other members.
+   * Gets the maps, registers {@code onChange} (called on a Hazelcast thread whenever the plan, the leaving set or the
+   * serving set changes) and announces this member as serving, on the dedicated thread: all may wait for other
+   * members.
    */
-  static Future<ShardMaps> open(Vertx vertx, HazelcastInstance hazelcast, int shards, Runnable onChange) {
+  static Future<ShardMaps> open(Vertx vertx, HazelcastInstance hazelcast, String nodeId, int shards,
+                                Runnable onChange) {
     ThreadPoolExecutor thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
       new ArrayBlockingQueue<>(4 * shards + 64), runnable -> {
         Thread t = new Thread(runnable, "mo-shard-claims");
@@ -87,9 +102,16 @@ final class ShardMaps {
     Promise<ShardMaps> opened = Promise.promise();
     thread.execute(() -> {
       try {
-        ShardMaps maps = new ShardMaps(vertx, hazelcast, thread);
+        ShardMaps maps = new ShardMaps(vertx, hazelcast, nodeId, thread);
+        maps.serving.set(maps.localNode, "serving"); // before listening: no event for its own announcement
         maps.listen(onChange);
-        caller.runOnContext(v -> opened.complete(maps));
+        caller.runOnContext(v -> {
+          maps.servingTimer = vertx.setPeriodic(SERVING_REFRESH_MS, id -> maps.onThread(() -> {
+            maps.serving.putIfAbsent(maps.localNode, "serving"); // an event for the others only if it was lost
+            return null;
+          }));
+          opened.complete(maps);
+        });
       } catch (RuntimeException e) {
         thread.shutdown();
         caller.runOnContext(v -> opened.fail(e));
@@ -138,10 +160,19 @@ final class ShardMaps {
       : plans.replace(PLAN_KEY, expected.encode(), next.encode()));
   }
 
-  /** Which of {@code nodes} have announced that they are leaving. */
+  /**
+   * Which of {@code nodes} must get no shard: those that have announced that they are leaving, and those whose shard
+   * ownership does not run (yet): see <b>serving</b> above.
+   */
   Future<Set<String>> leaving(Collection<String> nodes) {
     Set<String> keys = Set.copyOf(nodes);
-    return onThread(() -> new HashSet<>(leaving.getAll(keys).keySet()));
+    return onThread(() -> {
+      Set<String> gone = new HashSet<>(leaving.getAll(keys).keySet());
+      Set<String> notServing = new HashSet<>(keys);
+      notServing.removeAll(serving.getAll(keys).keySet());
+      gone.addAll(notServing);
+      return gone;
+    });
   }
 
   Future<Void> markLeaving(String nodeId) {
@@ -215,13 +246,23 @@ final class ShardMaps {
     Listener listener = event -> onChange.run();
     UUID onPlans = plans.addEntryListener(listener, false);
     UUID onLeaving = leaving.addEntryListener(listener, false);
+    UUID onServing = serving.addEntryListener(listener, false);
     unlisten.add(() -> plans.removeEntryListener(onPlans));
     unlisten.add(() -> leaving.removeEntryListener(onLeaving));
+    unlisten.add(() -> serving.removeEntryListener(onServing));
   }
 
-  /** Stops listening, then stops the thread (calls queued before still run). Hazelcast may be gone already. */
+  /**
+   * Stops listening and withdraws this member from the serving set, then stops the thread (calls queued before still
+   * run). Hazelcast may be gone already.
+   */
   Future<Void> close() {
+    vertx.cancelTimer(servingTimer);
     Future<Void> removed = onThread(() -> {
+      try {
+        serving.delete(localNode);
+      } catch (RuntimeException gone) { // Hazelcast no longer running: its entry goes with the member's id
+      }
       for (Runnable remove : unlisten) {
         try {
           remove.run();

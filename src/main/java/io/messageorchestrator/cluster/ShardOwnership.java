@@ -137,7 +137,7 @@ public final class ShardOwnership extends VerticleBase {
   @Override
   public Future<?> start() {
     HazelcastInstance hazelcast = node.hazelcast();
-    return ShardMaps.open(vertx, hazelcast, options.shards(), () -> context.runOnContext(v -> {
+    return ShardMaps.open(vertx, hazelcast, nodeId, options.shards(), () -> context.runOnContext(v -> {
         if (maps != null) { // an event may arrive before the maps are handed over
           readPlan();
           coordinate();

@@ -25,14 +25,34 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class AgentAndReplySink implements AutoCloseable {
 
-  /** One agent call: what {@code HttpAgent} posts ({@code contactId, processId, message{text, messageId, ...}}). */
-  public record Call(int sequence, int generation, String contactId, String processId, String messageId, long atNanos) {
+  /**
+   * One agent call: what {@code HttpAgent} posts ({@code contactId, processId, message{text, messageId, ...}}),
+   * received at {@code atNanos} and answered by this agent at {@code endNanos} ({@value #NOT_ANSWERED} until then).
+   */
+  public record Call(int sequence, int generation, String contactId, String processId, String messageId,
+                     long atNanos, long endNanos) {
+    /** Whether this call and {@code other} were both in progress at some instant (both answered). */
+    boolean overlaps(Call other) {
+      return atNanos < other.endNanos && other.atNanos < endNanos;
+    }
   }
 
-  /** One reply: what {@code HttpCallbackReplySender} posts ({@code contactId, processId, inReplyTo, response}). */
+  /** {@link Call#endNanos} of a call the agent has not answered yet. */
+  static final long NOT_ANSWERED = -1;
+
+  /**
+   * One reply: what {@code HttpCallbackReplySender} posts ({@code contactId, processId, inReplyTo, response}),
+   * received at {@code atNanos}.
+   */
   public record Reply(int sequence, int generation, String contactId, String processId, String inReplyTo,
-                      String response) {
+                      String response, long atNanos) {
+    /** The message this reply answers: the agent's answer names it ({@link #answerTo}), even in a recovered reply. */
+    String messageId() {
+      return response.startsWith(ANSWER_PREFIX) ? response.substring(ANSWER_PREFIX.length()) : null;
+    }
   }
+
+  private static final String ANSWER_PREFIX = "re: ";
 
   private final Vertx vertx;
   private final long agentDelayMs;
@@ -70,19 +90,30 @@ public final class AgentAndReplySink implements AutoCloseable {
     JsonObject body = ctx.body().asJsonObject();
     JsonObject message = body.getJsonObject("message");
     String messageId = message.getString("messageId");
+    int sequence;
     synchronized (calls) {
-      calls.add(new Call(calls.size(), generation(ctx), body.getString("contactId"), body.getString("processId"),
-        messageId, System.nanoTime()));
+      sequence = calls.size();
+      calls.add(new Call(sequence, generation(ctx), body.getString("contactId"), body.getString("processId"),
+        messageId, System.nanoTime(), NOT_ANSWERED));
     }
     callCount.incrementAndGet();
-    vertx.setTimer(agentDelayMs, id -> ctx.json(new JsonObject().put("response", answerTo(messageId))));
+    vertx.setTimer(agentDelayMs, id -> {
+      // The end of the call as the orchestrator can know it: its next call for the contact may start only after it
+      // read this answer (a killed caller never reads it).
+      synchronized (calls) {
+        Call call = calls.get(sequence);
+        calls.set(sequence, new Call(call.sequence(), call.generation(), call.contactId(), call.processId(),
+          call.messageId(), call.atNanos(), System.nanoTime()));
+      }
+      ctx.json(new JsonObject().put("response", answerTo(messageId)));
+    });
   }
 
   private void onReply(RoutingContext ctx) {
     JsonObject body = ctx.body().asJsonObject();
     synchronized (replies) {
       replies.add(new Reply(replies.size(), generation(ctx), body.getString("contactId"), body.getString("processId"),
-        body.getString("inReplyTo"), body.getString("response")));
+        body.getString("inReplyTo"), body.getString("response"), System.nanoTime()));
     }
     replyCount.incrementAndGet();
     ctx.response().setStatusCode(200).end();
@@ -90,7 +121,7 @@ public final class AgentAndReplySink implements AutoCloseable {
 
   /** The agent's answer to a message: the reply the contact must receive. */
   static String answerTo(String messageId) {
-    return "re: " + messageId;
+    return ANSWER_PREFIX + messageId;
   }
 
   private static int generation(RoutingContext ctx) {

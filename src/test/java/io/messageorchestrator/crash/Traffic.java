@@ -24,6 +24,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * contact, each message is sent only after the previous one was answered, so a contact's acceptance order is its
  * send order. A connection error (the service was killed) makes that message "not accepted" and the contact goes
  * on with its next one, as a provider would.
+ *
+ * <p>Through a cluster ({@link #sendThrough}) a contact's messages enter through the nodes in turn, and a message that
+ * was not accepted (no answer, or 429/503) is sent again with the same message id through the next node, as a
+ * provider's retry behind a load balancer would: whichever node had it first, the journal's duplicate key keeps it
+ * one message.
  */
 final class Traffic implements AutoCloseable {
   enum Route { WEBHOOK, WHATSAPP }
@@ -49,15 +54,26 @@ final class Traffic implements AutoCloseable {
   private final List<List<Planned>> byContact = new ArrayList<>();
   private final Map<String, Planned> byMessageId = new ConcurrentHashMap<>();
   private final Map<String, Answer> answers = new ConcurrentHashMap<>();
+  private final Map<String, Integer> sends = new ConcurrentHashMap<>();
   private final AtomicInteger accepted = new AtomicInteger();
   private final AtomicInteger answered = new AtomicInteger();
+  private final AtomicInteger resent = new AtomicInteger();
+  private volatile boolean stopping;
 
   Traffic(Vertx vertx, int contacts, int perContact) {
+    this(vertx, 0, contacts, perContact);
+  }
+
+  /**
+   * @param firstContact the number of the first contact: traffics of one test that share a journal use distinct
+   *                     contacts (and so distinct message ids)
+   */
+  Traffic(Vertx vertx, int firstContact, int contacts, int perContact) {
     this.vertx = vertx;
     // Fewer connections than contacts: requests wait for a connection in the client, as behind a provider's pool.
     this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setConnectTimeout(2_000),
       new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(-1));
-    for (int c = 0; c < contacts; c++) {
+    for (int c = firstContact; c < firstContact + contacts; c++) {
       String contactId = "5511" + (900_000_000 + c);
       Route route = c % 2 == 0 ? Route.WEBHOOK : Route.WHATSAPP;
       List<Planned> messages = new ArrayList<>(perContact);
@@ -92,6 +108,72 @@ final class Traffic implements AutoCloseable {
       answers.put(message.messageId(), classify(message, response.succeeded() ? response.result() : null));
       answered.incrementAndGet();
       sendFrom(baseUrl, messages, next + 1, done);
+    });
+  }
+
+  /**
+   * Starts every contact's sender against the nodes at {@code baseUrls}; completes when every contact sent all its
+   * messages or, after {@link #stop()}, its current one. Message {@code i} of contact {@code c} goes first to node
+   * {@code (c + i) % n}; while it is not accepted it goes to the next node (after a full round of refusals, after
+   * {@value #ROUND_PAUSE_MS} ms), for at most {@value #RESEND_DEADLINE_MS} ms. A contact's next message waits for
+   * {@code gapMs} after the previous one was answered.
+   */
+  Future<Void> sendThrough(List<String> baseUrls, long gapMs) {
+    List<Future<Void>> contacts = new ArrayList<>(byContact.size());
+    for (int c = 0; c < byContact.size(); c++) {
+      List<Planned> messages = byContact.get(c);
+      int first = c;
+      Promise<Void> done = Promise.promise();
+      vertx.runOnContext(v -> sendFrom(baseUrls, first, gapMs, messages, 0, done));
+      contacts.add(done.future());
+    }
+    return Future.all(contacts).mapEmpty();
+  }
+
+  /** How long a message is offered to the nodes in turn before it counts as not accepted. */
+  static final long RESEND_DEADLINE_MS = 60_000;
+  /** The pause after every node refused a message once (a node restarts, the shard moves). */
+  static final long ROUND_PAUSE_MS = 200;
+
+  /** After this, each contact of {@link #sendThrough} stops once its current message was answered. */
+  void stop() {
+    stopping = true;
+  }
+
+  private void sendFrom(List<String> baseUrls, int contact, long gapMs, List<Planned> messages, int next,
+                        Promise<Void> done) {
+    if (next == messages.size() || stopping) {
+      done.complete();
+      return;
+    }
+    Planned message = messages.get(next);
+    long deadline = System.nanoTime() + RESEND_DEADLINE_MS * 1_000_000;
+    offer(baseUrls, (contact + next) % baseUrls.size(), 0, deadline, message).onComplete(answer -> {
+      answers.put(message.messageId(), answer.result());
+      answered.incrementAndGet();
+      vertx.setTimer(Math.max(1, gapMs), id -> sendFrom(baseUrls, contact, gapMs, messages, next + 1, done));
+    });
+  }
+
+  /** Sends {@code message} through node {@code node}, then the next ones, until one accepts it or the deadline. */
+  private Future<Answer> offer(List<String> baseUrls, int node, int tries, long deadline, Planned message) {
+    sends.merge(message.messageId(), 1, Integer::sum);
+    return send(baseUrls.get(node), message).transform(response -> {
+      Answer answer = classify(message, response.succeeded() ? response.result() : null);
+      if (answer == Answer.DUPLICATE && tries > 0) {
+        // An earlier try was accepted though its answer was lost (its node died or timed out): accepted once.
+        accepted.incrementAndGet();
+        return Future.succeededFuture(Answer.ACCEPTED);
+      }
+      if (answer == Answer.ACCEPTED || answer == Answer.DUPLICATE || System.nanoTime() - deadline > 0) {
+        return Future.succeededFuture(answer);
+      }
+      resent.incrementAndGet();
+      int nextNode = (node + 1) % baseUrls.size();
+      long pause = (tries + 1) % baseUrls.size() == 0 ? ROUND_PAUSE_MS : 1;
+      Promise<Answer> later = Promise.promise();
+      vertx.setTimer(pause, id -> offer(baseUrls, nextNode, tries + 1, deadline, message).onComplete(later));
+      return later.future();
     });
   }
 
@@ -156,6 +238,16 @@ final class Traffic implements AutoCloseable {
 
   int answeredCount() {
     return answered.get();
+  }
+
+  /** How many times a message was sent again through another node (after no answer or a refusal). */
+  int resentCount() {
+    return resent.get();
+  }
+
+  /** How many times {@code messageId} was sent (more than once: resent through another node). */
+  int sends(String messageId) {
+    return sends.getOrDefault(messageId, 0);
   }
 
   Answer answer(String messageId) {
