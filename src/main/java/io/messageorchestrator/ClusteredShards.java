@@ -6,6 +6,7 @@ import io.messageorchestrator.journal.Journal;
 import io.messageorchestrator.journal.PostgresJournal;
 import io.messageorchestrator.journal.Recovery;
 import io.messageorchestrator.journal.ShardLease;
+import io.messageorchestrator.orchestrator.MovedShardAnswer;
 import io.messageorchestrator.orchestrator.ShardVerticle;
 import io.messageorchestrator.outbound.OutboundVerticle;
 import io.vertx.core.Future;
@@ -47,6 +48,8 @@ final class ClusteredShards implements ShardHost {
   private final ShardFactory factory;
   private final OutboundVerticle outbound;
   private final Map<Integer, Running> running = new HashMap<>();
+  /** Shards handed off a moment ago: their process address still answers {@code shard_moved} from here. */
+  private final Map<Integer, MovedShardAnswer> moved = new HashMap<>();
   private ShardOwnership ownership;
 
   ClusteredShards(Vertx vertx, PostgresJournal journal, ShardFactory factory, OutboundVerticle outbound) {
@@ -64,6 +67,10 @@ final class ClusteredShards implements ShardHost {
   @Override
   public Future<Void> start(ShardLease lease) {
     int shard = lease.shard();
+    MovedShardAnswer stale = moved.remove(shard);
+    if (stale != null) { // back here within MovedShardAnswer.KEEP_MS: only the shard's own consumer must answer
+      stale.close();
+    }
     Journal view = journal.forShard(shard, lease.epoch());
     long started = System.nanoTime();
     return view.recover().compose(recovery -> {
@@ -88,6 +95,16 @@ final class ClusteredShards implements ShardHost {
     }
     return shardRunning.verticle().drain()
       .onSuccess(drained -> LOG.info("Shard {} handed off: {}", shard, drained.encode()))
+      // Before the shard's consumer goes: a request other nodes still send here is told to go elsewhere.
+      .transform(ignored -> MovedShardAnswer.register(vertx, shard).map(answer -> {
+        moved.put(shard, answer);
+        vertx.setTimer(MovedShardAnswer.KEEP_MS, id -> {
+          if (moved.remove(shard, answer)) {
+            answer.close();
+          }
+        });
+        return null;
+      }).otherwiseEmpty())
       // Deployed from the ownership's context, a shard is that deployment's child: when the ownership itself is
       // undeployed (the node stops), Vert.x may have undeployed the shard already.
       .transform(ignored -> vertx.deploymentIDs().contains(shardRunning.deployment())
