@@ -94,6 +94,11 @@ public final class AdminVerticle extends VerticleBase {
       request.fail(400, "contactId is required");
       return;
     }
+    toConversationOf(request, contactId, "status");
+  }
+
+  /** Sends {@code request} to the shard of its conversation ({@code account}, default if absent; 400 if invalid). */
+  private void toConversationOf(Message<JsonObject> request, String contactId, String operation) {
     String account;
     try {
       account = Accounts.require(request.body().getValue("account"));
@@ -101,7 +106,7 @@ public final class AdminVerticle extends VerticleBase {
       request.fail(400, e.getMessage());
       return;
     }
-    reply(request, toConversationShard(account, contactId, "status", request.body().copy().put("account", account)));
+    reply(request, toConversationShard(account, contactId, operation, request.body().copy().put("account", account)));
   }
 
   /** V3: {@code {contactId, account?, ttl?, reason?}} → the conversation's shard, by {@code operator}. */
@@ -194,15 +199,7 @@ public final class AdminVerticle extends VerticleBase {
       reply(request, sumOverShards("unlock", "unlocked").map(n -> new JsonObject().put("unlocked", n)));
       return;
     }
-    String account;
-    try {
-      account = Accounts.require(request.body().getValue("account"));
-    } catch (InvalidRequestException e) {
-      request.fail(400, e.getMessage());
-      return;
-    }
-    // The conversation's shard, by (account, contact) like every other per-conversation operation.
-    reply(request, toConversationShard(account, contactId, "unlock", request.body().copy().put("account", account)));
+    toConversationOf(request, contactId, "unlock"); // by (account, contact), like every per-conversation operation
   }
 
   private Future<List<JsonObject>> allShards(String operation) {

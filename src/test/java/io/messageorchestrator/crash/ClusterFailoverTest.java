@@ -139,7 +139,8 @@ class ClusterFailoverTest {
     Poll.until("node 2 logs it is ready", START_TIMEOUT, () -> {
       boolean ready = joiner.output().contains("message-orchestrator ready:");
       long now = System.nanoTime();
-      if (!ready && ownedShards(nodes[0]).size() + ownedShards(nodes[1]).size() < SHARDS) {
+      if (!ready && ClusterProcesses.ownedShards(nodes[0]).size() + ClusterProcesses.ownedShards(nodes[1]).size()
+        < SHARDS) {
         unserved[0] += now - unserved[1];
       }
       unserved[1] = now;
@@ -393,7 +394,7 @@ class ClusterFailoverTest {
       List<Integer> running = new ArrayList<>();
       for (int i = 0; i < NODES; i++) {
         if (expected[i] > 0) {
-          List<Integer> owned = ownedShards(nodes[i]);
+          List<Integer> owned = ClusterProcesses.ownedShards(nodes[i]);
           if (owned.size() != expected[i]) {
             return false;
           }
@@ -402,16 +403,6 @@ class ClusterFailoverTest {
       }
       return running.size() == SHARDS && Set.copyOf(running).size() == SHARDS;
     }, this::describeShards);
-  }
-
-  /** The shards the node's readiness says it runs ({@code cluster} check, {@code data.shards.owned}). */
-  private static List<Integer> ownedShards(ServiceProcess node) {
-    JsonArray checks = new JsonObject(node.get("/health/ready").body()).getJsonArray("checks");
-    return checks.stream().map(JsonObject.class::cast).filter(check -> "cluster".equals(check.getString("id")))
-      .map(check -> check.getJsonObject("data").getJsonObject("shards"))
-      .filter(shards -> shards != null)
-      .flatMap(shards -> shards.getJsonArray("owned").stream().map(owned -> ((JsonObject) owned).getInteger("shard")))
-      .toList();
   }
 
   private String describeShards() {
@@ -451,23 +442,9 @@ class ClusterFailoverTest {
   }
 
   private JsonObject config(int node) {
-    return new JsonObject()
-      .put("lockTimeout", 0)
-      .put("processingTimeout", 15_000)
-      .put("maxQueueSize", 1_000)
-      .put("shutdownGracePeriod", 5_000)
-      .put("events", new JsonObject().put("steps", false))
-      // The paced contacts send faster than a person (up to 10 a second): no per-contact rate limit.
-      .put("contact", new JsonObject().put("rateLimit", 0))
-      .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPorts.get(node)).put("instances", 1))
-      .put("processor", new JsonObject().put("type", "http").put("url", endpoints.agentUrl(node)))
-      .put("outbound", new JsonObject().put("type", "http").put("url", endpoints.replyUrl(node)).put("timeout", 5_000))
-      .put("journal", new JsonObject().put("type", "postgres").put("postgres", new JsonObject()
-        .put("host", TestPostgres.host()).put("port", TestPostgres.port()).put("database", TestPostgres.database())
-        .put("user", TestPostgres.user()).put("password", TestPostgres.password()).put("schema", schema)
-        .put("poolSize", 4)))
-      .put("cluster", new JsonObject().put("enabled", true).put("name", clusterName).put("host", "127.0.0.1")
-        .put("port", memberPorts.get(node)).put("shards", SHARDS)
-        .put("members", new JsonArray(memberPorts.stream().map(p -> "127.0.0.1:" + p).toList())));
+    // The paced contacts send faster than a person (up to 10 a second): no per-contact rate limit.
+    return ClusterProcesses.nodeConfig(endpoints, node, httpPorts.get(node), schema, clusterName, memberPorts, SHARDS)
+      .put("contact", new JsonObject().put("rateLimit", 0));
   }
+
 }

@@ -9,7 +9,6 @@ import io.messageorchestrator.support.Poll;
 import io.messageorchestrator.support.TestPostgres;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,7 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -113,7 +111,8 @@ class ClusterFreezeTest {
     // K6: a node out of the cluster's work says so — DOWN while it stays out (quarantine, then no majority).
     Poll.until("the thawed node's readiness is DOWN while it runs no shard", Duration.ofSeconds(6),
       () -> nodes.get(FROZEN).readiness() == 503);
-    String problem = clusterCheck(nodes.get(FROZEN)).map(data -> data.getString("problem")).orElse("");
+    String problem = ClusterProcesses.clusterCheck(nodes.get(FROZEN)).map(data -> data.getString("problem"))
+      .orElse("");
     Await.result(sent, 120);
 
     Set<String> acceptedIds = traffic.accepted().stream().map(Planned::messageId).collect(Collectors.toSet());
@@ -177,38 +176,16 @@ class ClusterFreezeTest {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
   }
 
-  private static Optional<JsonObject> clusterCheck(ServiceProcess node) {
-    JsonArray checks = new JsonObject(node.get("/health/ready").body()).getJsonArray("checks");
-    return checks.stream().map(JsonObject.class::cast).filter(check -> "cluster".equals(check.getString("id")))
-      .map(check -> check.getJsonObject("data")).findFirst();
-  }
-
   private static int memberCount(ServiceProcess node) {
-    return clusterCheck(node).map(data -> data.getInteger("memberCount", 0)).orElse(0);
+    return ClusterProcesses.clusterCheck(node).map(data -> data.getInteger("memberCount", 0)).orElse(0);
   }
 
-  /** How many shards the node's readiness says it runs. */
   private static int ownedShards(ServiceProcess node) {
-    return clusterCheck(node).map(data -> data.getJsonObject("shards"))
-      .map(shards -> shards.getJsonArray("owned").size()).orElse(0);
+    return ClusterProcesses.ownedShards(node).size();
   }
 
   private JsonObject config(int node, String name, List<Integer> ports) {
-    return new JsonObject()
-      .put("lockTimeout", 0)
-      .put("processingTimeout", 15_000)
-      .put("maxQueueSize", 1_000)
-      .put("shutdownGracePeriod", 5_000)
-      .put("events", new JsonObject().put("steps", false))
-      .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
-      .put("processor", new JsonObject().put("type", "http").put("url", endpoints.agentUrl(node)))
-      .put("outbound", new JsonObject().put("type", "http").put("url", endpoints.replyUrl(node)).put("timeout", 5_000))
-      .put("journal", new JsonObject().put("type", "postgres").put("postgres", new JsonObject()
-        .put("host", TestPostgres.host()).put("port", TestPostgres.port()).put("database", TestPostgres.database())
-        .put("user", TestPostgres.user()).put("password", TestPostgres.password()).put("schema", schema)
-        .put("poolSize", 4)))
-      .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1")
-        .put("port", ports.get(node)).put("shards", SHARDS)
-        .put("members", new JsonArray(ports.stream().map(p -> "127.0.0.1:" + p).toList())));
+    return ClusterProcesses.nodeConfig(endpoints, node, 0, schema, name, ports, SHARDS);
   }
+
 }

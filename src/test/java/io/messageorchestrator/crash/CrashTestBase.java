@@ -11,6 +11,7 @@ import io.messageorchestrator.journal.JournalEntry;
 import io.messageorchestrator.journal.Recovery;
 import io.messageorchestrator.support.Await;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -63,6 +64,8 @@ abstract class CrashTestBase {
   static final int KILL_AT_ACCEPTED = 2_000;
   /** ...and the agent saw at least this many calls (~30 % of the accepted ones: replies were flowing). */
   static final int KILL_AT_CALLS = 600;
+  /** Messages 7 to 10 of each contact are sent from the kill on (7 × 300 ≥ {@link #KILL_AT_ACCEPTED}). */
+  static final int GATED_FROM = 7;
   static final long AGENT_DELAY_MS = 25;
   static final int MAX_CONCURRENT_CONTACTS = 32;
   static final int REDELIVERED_SAMPLE = 100;
@@ -107,9 +110,13 @@ abstract class CrashTestBase {
     + " redeliveries answered duplicate, every reply delivered, second deliveries only for replies in flight")
   void killNineMidWayLosesNothing() {
     ServiceProcess first = start(0);
-    Future<Void> sent = traffic.sendAll(first.baseUrl());
+    // Each contact's last messages wait for the kill: on a fast, quiet machine the service could otherwise take all
+    // 3,000 before the agent had its 600 calls, and the kill would find no sender sending.
+    Promise<Void> killing = Promise.promise();
+    Future<Void> sent = traffic.sendAll(first.baseUrl(), GATED_FROM, killing.future());
     Poll.until(KILL_AT_ACCEPTED + " messages accepted and " + KILL_AT_CALLS + " agent calls", SETTLE_TIMEOUT,
       () -> traffic.acceptedCount() >= KILL_AT_ACCEPTED && endpoints.callCount() >= KILL_AT_CALLS);
+    killing.complete();
     int answeredAtKill = traffic.answeredCount();
     first.kill9();
     Await.result(sent, 60); // every sender got its answer or its connection error

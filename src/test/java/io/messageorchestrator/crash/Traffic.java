@@ -89,25 +89,39 @@ final class Traffic implements AutoCloseable {
 
   /** Starts every contact's sender against {@code baseUrl}; completes when every planned message was sent once. */
   Future<Void> sendAll(String baseUrl) {
+    return sendAll(baseUrl, Integer.MAX_VALUE, Future.succeededFuture());
+  }
+
+  /**
+   * {@link #sendAll(String)}, but each contact sends its messages from index {@code gatedFrom} on only once
+   * {@code gate} completed: a test that kills the service when the gate opens knows that senders are still sending,
+   * however fast the service took the first ones.
+   */
+  Future<Void> sendAll(String baseUrl, int gatedFrom, Future<Void> gate) {
     List<Future<Void>> contacts = new ArrayList<>(byContact.size());
     for (List<Planned> messages : byContact) {
       Promise<Void> done = Promise.promise();
-      vertx.runOnContext(v -> sendFrom(baseUrl, messages, 0, done));
+      vertx.runOnContext(v -> sendFrom(baseUrl, messages, 0, gatedFrom, gate, done));
       contacts.add(done.future());
     }
     return Future.all(contacts).mapEmpty();
   }
 
-  private void sendFrom(String baseUrl, List<Planned> messages, int next, Promise<Void> done) {
+  private void sendFrom(String baseUrl, List<Planned> messages, int next, int gatedFrom, Future<Void> gate,
+                        Promise<Void> done) {
     if (next == messages.size()) {
       done.complete();
+      return;
+    }
+    if (next == gatedFrom && !gate.isComplete()) {
+      gate.onComplete(opened -> vertx.runOnContext(v -> sendFrom(baseUrl, messages, next, gatedFrom, gate, done)));
       return;
     }
     Planned message = messages.get(next);
     send(baseUrl, message).onComplete(response -> {
       answers.put(message.messageId(), classify(message, response.succeeded() ? response.result() : null));
       answered.incrementAndGet();
-      sendFrom(baseUrl, messages, next + 1, done);
+      sendFrom(baseUrl, messages, next + 1, gatedFrom, gate, done);
     });
   }
 
