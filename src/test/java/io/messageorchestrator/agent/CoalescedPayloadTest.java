@@ -3,9 +3,7 @@ package io.messageorchestrator.agent;
 import io.messageorchestrator.config.OrchestratorConfig;
 import io.messageorchestrator.core.HistoryEntry;
 import io.messageorchestrator.core.InboundMessage;
-import io.messageorchestrator.support.Await;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -14,9 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 
+import static io.messageorchestrator.agent.RecordedAgentRequests.offTheEventLoop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -34,48 +31,18 @@ class CoalescedPayloadTest {
       List.of());
   }
 
-  /** The agents block (they run on the workers' virtual threads): call them off the event loop. */
-  private static void offTheEventLoop(Blocking blocking) throws Exception {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      try {
-        blocking.run();
-        done.complete(null);
-      } catch (Exception e) {
-        done.completeExceptionally(e);
-      }
-    });
-    done.get();
-  }
-
-  private interface Blocking {
-    void run() throws Exception;
-  }
-
   @Test
   @DisplayName("http and eventbus agents send every fragment of a coalesced call as 'messages', in order; a call of"
     + " one message has no such field")
   void messagesArrayIsSent(Vertx vertx) throws Exception {
-    List<JsonObject> seen = new CopyOnWriteArrayList<>();
-    HttpServer server = Await.result(vertx.createHttpServer().requestHandler(request -> request.body()
-      .onSuccess(body -> {
-        seen.add(body.toJsonObject());
-        request.response().putHeader("Content-Type", "application/json").end("{\"response\":\"ok\"}");
-      })).listen(0, "127.0.0.1"));
-    Await.result(vertx.eventBus().<JsonObject>consumer("test.coalesced.agent", message -> {
-      seen.add(message.body());
-      message.reply("ok");
-    }).completion());
-    HttpAgent http = new HttpAgent(vertx, "http://127.0.0.1:" + server.actualPort() + "/agent");
-    EventBusAgent eventBus = new EventBusAgent(vertx, "test.coalesced.agent");
-    try {
+    List<JsonObject> seen;
+    try (RecordedAgentRequests agents = new RecordedAgentRequests(vertx, "test.coalesced.agent")) {
       offTheEventLoop(() -> {
-        http.process(JOINED, context(BURST));
-        http.process(InboundMessage.text("alone"), context(List.of(InboundMessage.text("alone"))));
-        eventBus.process(JOINED, context(BURST));
+        agents.http.process(JOINED, context(BURST));
+        agents.http.process(InboundMessage.text("alone"), context(List.of(InboundMessage.text("alone"))));
+        agents.eventBus.process(JOINED, context(BURST));
       });
-    } finally {
-      http.close();
+      seen = agents.seen;
     }
     JsonArray expected = new JsonArray();
     BURST.forEach(message -> expected.add(message.toJson()));
@@ -115,13 +82,9 @@ class CoalescedPayloadTest {
       new HistoryEntry(HistoryEntry.ASSISTANT, "hi! how can I help?", 2_000L));
     ProcessingContext context = new ProcessingContext("c1", "p1", 1, System.nanoTime() + 5_000_000_000L, List.of(),
       BURST, history);
-    List<JsonObject> seen = new CopyOnWriteArrayList<>();
-    HttpServer server = Await.result(vertx.createHttpServer().requestHandler(request -> request.body()
-      .onSuccess(body -> {
-        seen.add(body.toJsonObject());
-        request.response().putHeader("Content-Type", "application/json").end("{\"response\":\"ok\"}");
-      })).listen(0, "127.0.0.1"));
-    HttpAgent http = new HttpAgent(vertx, "http://127.0.0.1:" + server.actualPort() + "/agent");
+    RecordedAgentRequests agents = new RecordedAgentRequests(vertx, "test.coalesced.history");
+    List<JsonObject> seen = agents.seen;
+    HttpAgent http = agents.http;
     OpenAiAgentTest.FakeChatServer chat = new OpenAiAgentTest.FakeChatServer(vertx,
       OpenAiAgentTest.FakeChatServer.says("Premium covers 3 users."));
     OpenAiAgent openAi = (OpenAiAgent) AgentProcessors.create(vertx, OrchestratorConfig.from(new JsonObject()
@@ -132,7 +95,7 @@ class CoalescedPayloadTest {
         openAi.process(JOINED, context);
       });
     } finally {
-      http.close();
+      agents.close();
     }
     JsonArray expectedHistory = new JsonArray();
     history.forEach(entry -> expectedHistory.add(entry.toJson()));

@@ -1,9 +1,7 @@
 package io.messageorchestrator.agent;
 
 import io.messageorchestrator.core.InboundMessage;
-import io.messageorchestrator.support.Await;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -12,8 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,34 +27,14 @@ class HeldMessagesPayloadTest {
   @DisplayName("http and eventbus agents send heldMessages (oldest first) when there are any, and no such field"
     + " otherwise")
   void heldMessagesAreSent(Vertx vertx) throws Exception {
-    List<JsonObject> seen = new CopyOnWriteArrayList<>();
-    HttpServer server = Await.result(vertx.createHttpServer().requestHandler(request -> request.body()
-      .onSuccess(body -> {
-        seen.add(body.toJsonObject());
-        request.response().putHeader("Content-Type", "application/json").end("{\"response\":\"ok\"}");
-      })).listen(0, "127.0.0.1"));
-    Await.result(vertx.eventBus().<JsonObject>consumer("test.agent", message -> {
-      seen.add(message.body());
-      message.reply("ok");
-    }).completion());
-    HttpAgent http = new HttpAgent(vertx, "http://127.0.0.1:" + server.actualPort() + "/agent");
-    EventBusAgent eventBus = new EventBusAgent(vertx, "test.agent");
-    try {
-      // The agents block (they run on the workers' virtual threads): call them off the event loop.
-      CompletableFuture<Void> calls = new CompletableFuture<>();
-      Thread.ofVirtual().start(() -> {
-        try {
-          http.process(InboundMessage.text("the premium plan"), context(HELD));
-          http.process(InboundMessage.text("alone"), context(List.of()));
-          eventBus.process(InboundMessage.text("the premium plan"), context(HELD));
-          calls.complete(null);
-        } catch (Exception e) {
-          calls.completeExceptionally(e);
-        }
+    List<JsonObject> seen;
+    try (RecordedAgentRequests agents = new RecordedAgentRequests(vertx, "test.agent")) {
+      RecordedAgentRequests.offTheEventLoop(() -> {
+        agents.http.process(InboundMessage.text("the premium plan"), context(HELD));
+        agents.http.process(InboundMessage.text("alone"), context(List.of()));
+        agents.eventBus.process(InboundMessage.text("the premium plan"), context(HELD));
       });
-      calls.get();
-    } finally {
-      http.close();
+      seen = agents.seen;
     }
     JsonArray expected = new JsonArray().add(HELD.get(0).toJson()).add(HELD.get(1).toJson());
     assertThat(seen).hasSize(3);

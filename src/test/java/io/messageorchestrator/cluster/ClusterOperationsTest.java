@@ -90,13 +90,8 @@ class ClusterOperationsTest {
       .put("shutdownGracePeriod", 2_000)
       .put("processingTimeout", 120_000) // the blocked call ends by the test's unlock, never by a timeout
       .put("http", new JsonObject().put("host", HOST).put("port", 0).put("instances", 1))
-      .put("journal", new JsonObject().put("type", "postgres").put("postgres", new JsonObject()
-        .put("host", TestPostgres.host()).put("port", TestPostgres.port()).put("database", TestPostgres.database())
-        .put("user", TestPostgres.user()).put("password", TestPostgres.password()).put("schema", schema)
-        .put("poolSize", 2)))
-      .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", HOST)
-        .put("port", port).put("shards", SHARDS)
-        .put("members", new JsonArray(ports.stream().map(p -> HOST + ":" + p).toList())));
+      .put("journal", TestPostgres.journalConfig(schema, 2))
+      .put("cluster", TestClusters.clusterConfig(name, port, ports, SHARDS));
     OrchestratorSuite suite = Await.result(OrchestratorSuite.deploy(node.vertx(), OrchestratorConfig.from(config),
       OrchestratorSuite.Options.defaults().withCluster(node).withProcessor((message, context) -> {
         calls.computeIfAbsent(message.text(), ignored -> new CopyOnWriteArrayList<>()).add(label);

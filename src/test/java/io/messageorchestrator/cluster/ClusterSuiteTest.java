@@ -12,7 +12,6 @@ import io.messageorchestrator.support.TestPostgres;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -65,13 +64,8 @@ class ClusterSuiteTest {
     nodes.add(node);
     JsonObject config = Suites.baseConfig()
       .put("shutdownGracePeriod", 2_000)
-      .put("journal", new JsonObject().put("type", "postgres").put("postgres", new JsonObject()
-        .put("host", TestPostgres.host()).put("port", TestPostgres.port()).put("database", TestPostgres.database())
-        .put("user", TestPostgres.user()).put("password", TestPostgres.password()).put("schema", schema)
-        .put("poolSize", 2)))
-      .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1")
-        .put("port", port).put("shards", SHARDS)
-        .put("members", new JsonArray(ports.stream().map(p -> "127.0.0.1:" + p).toList())));
+      .put("journal", TestPostgres.journalConfig(schema, 2))
+      .put("cluster", TestClusters.clusterConfig(name, port, ports, SHARDS));
     OrchestratorSuite suite = Await.result(OrchestratorSuite.deploy(node.vertx(), OrchestratorConfig.from(config),
       OrchestratorSuite.Options.defaults().withoutHttp().withCluster(node).withProcessor((message, context) -> {
         calls.computeIfAbsent(message.text(), ignored -> new CopyOnWriteArrayList<>()).add(label);

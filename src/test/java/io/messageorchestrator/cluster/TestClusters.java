@@ -1,5 +1,8 @@
 package io.messageorchestrator.cluster;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -28,6 +31,12 @@ public final class TestClusters {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The {@code cluster} section of a service configuration: cluster mode on 127.0.0.1, as {@link #loopback}. */
+  public static JsonObject clusterConfig(String name, int port, List<Integer> memberPorts, int shards) {
+    return new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1").put("port", port)
+      .put("shards", shards).put("members", new JsonArray(memberPorts.stream().map(p -> "127.0.0.1:" + p).toList()));
   }
 
   /** Cluster mode on 127.0.0.1 with this member port and members list, a random event-bus port, no TLS. */

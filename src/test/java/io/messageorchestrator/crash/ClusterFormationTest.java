@@ -114,10 +114,7 @@ class ClusterFormationTest {
     return new JsonObject()
       .put("shutdownGracePeriod", 2_000)
       .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
-      .put("journal", new JsonObject().put("type", "postgres").put("postgres", new JsonObject()
-        .put("host", TestPostgres.host()).put("port", TestPostgres.port()).put("database", TestPostgres.database())
-        .put("user", TestPostgres.user()).put("password", TestPostgres.password()).put("schema", schema)
-        .put("poolSize", 2)))
+      .put("journal", TestPostgres.journalConfig(schema, 2))
       .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1")
         .put("port", port).put("members", new JsonArray(memberPorts.stream().map(p -> "127.0.0.1:" + p).toList())));
   }

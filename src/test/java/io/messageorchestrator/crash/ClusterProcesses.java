@@ -1,5 +1,6 @@
 package io.messageorchestrator.crash;
 
+import io.messageorchestrator.cluster.TestClusters;
 import io.messageorchestrator.support.TestPostgres;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,13 +29,8 @@ final class ClusterProcesses {
       .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPort).put("instances", 1))
       .put("processor", new JsonObject().put("type", "http").put("url", endpoints.agentUrl(node)))
       .put("outbound", new JsonObject().put("type", "http").put("url", endpoints.replyUrl(node)).put("timeout", 5_000))
-      .put("journal", new JsonObject().put("type", "postgres").put("postgres", new JsonObject()
-        .put("host", TestPostgres.host()).put("port", TestPostgres.port()).put("database", TestPostgres.database())
-        .put("user", TestPostgres.user()).put("password", TestPostgres.password()).put("schema", schema)
-        .put("poolSize", 4)))
-      .put("cluster", new JsonObject().put("enabled", true).put("name", clusterName).put("host", "127.0.0.1")
-        .put("port", memberPorts.get(node)).put("shards", shards)
-        .put("members", new JsonArray(memberPorts.stream().map(p -> "127.0.0.1:" + p).toList())));
+      .put("journal", TestPostgres.journalConfig(schema, 4))
+      .put("cluster", TestClusters.clusterConfig(clusterName, memberPorts.get(node), memberPorts, shards));
   }
 
   /** The {@code data} of the node's {@code cluster} readiness check, if it has one. */

@@ -22,9 +22,7 @@ class PostgresCrashTest extends CrashTestBase {
 
   @Override
   JsonObject journalConfig() {
-    return new JsonObject().put("type", "postgres").put("postgres", new JsonObject()
-      .put("host", TestPostgres.host()).put("port", TestPostgres.port()).put("database", TestPostgres.database())
-      .put("user", TestPostgres.user()).put("password", TestPostgres.password()).put("schema", schema));
+    return TestPostgres.journalConfig(schema);
   }
 
   @Override

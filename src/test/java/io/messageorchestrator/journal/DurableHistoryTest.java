@@ -103,9 +103,7 @@ class DurableHistoryTest {
   @DisplayName("PostgreSQL: after a restart a conversation's history is read from the journal on its first call")
   void postgresFirstCall(Vertx vertx) {
     String schema = TestPostgres.uniqueSchema("history");
-    JsonObject journal = new JsonObject().put("type", "postgres").put("postgres", new JsonObject()
-      .put("host", TestPostgres.host()).put("port", TestPostgres.port()).put("database", TestPostgres.database())
-      .put("user", TestPostgres.user()).put("password", TestPostgres.password()).put("schema", schema));
+    JsonObject journal = TestPostgres.journalConfig(schema);
     try {
       OrchestratorSuite first = start(vertx, journal);
       process(first, "c1", "hi");

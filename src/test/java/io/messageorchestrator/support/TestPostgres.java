@@ -2,6 +2,7 @@ package io.messageorchestrator.support;
 
 import io.messageorchestrator.journal.JournalSettings;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
 
@@ -53,6 +54,20 @@ public final class TestPostgres {
   public static JournalSettings journal(String schema, String host, int port) {
     return JournalSettings.memory().withType("postgres").withPostgres(new JournalSettings.Postgres("", host, port,
       database(), user(), password(), schema, 4));
+  }
+
+  /** The {@code journal} section of a service configuration: type {@code postgres}, this server, {@code schema}. */
+  public static JsonObject journalConfig(String schema) {
+    return new JsonObject().put("type", "postgres").put("postgres", new JsonObject()
+      .put("host", host()).put("port", port()).put("database", database()).put("user", user())
+      .put("password", password()).put("schema", schema));
+  }
+
+  /** {@link #journalConfig(String)} with {@code poolSize} connections. */
+  public static JsonObject journalConfig(String schema, int poolSize) {
+    JsonObject journal = journalConfig(schema);
+    journal.getJsonObject("postgres").put("poolSize", poolSize);
+    return journal;
   }
 
   public static PgConnectOptions connectOptions() {
